@@ -1,0 +1,89 @@
+/* config.h: the run as the user asked for it, before any default is resolved.
+ * Values are stored in the reference's internal units (metres, radians, photons/m^2) and
+ * "not given" is the reference's own sentinel (NAN for lengths/angles, -1 for counts and
+ * steps), so that resolving defaults (sim.h) can follow nanoBragg.c rule for rule. */
+#ifndef NBCL_CONFIG_H
+#define NBCL_CONFIG_H
+
+enum nbcl_convention { NBCL_ADXV, NBCL_MOSFLM, NBCL_XDS, NBCL_DIALS, NBCL_DENZO, NBCL_CUSTOM };
+enum nbcl_pivot { NBCL_PIVOT_BEAM, NBCL_PIVOT_SAMPLE };
+enum nbcl_shape { NBCL_SQUARE, NBCL_ROUND, NBCL_GAUSS, NBCL_TOPHAT };
+enum nbcl_precision { NBCL_PREC_AUTO, NBCL_PREC_DOUBLE, NBCL_PREC_SINGLE };
+
+typedef struct nbcl_config {
+    /* crystal */
+    int user_cell;                 /* -cell given */
+    double cell[6];                /* a b c (Angstrom) alpha beta gamma (radians); 0 = not given */
+    const char *matfile;           /* -mat */
+    int misset_mode;               /* 0 none, 1 angles given, -1 random */
+    double misset[3];              /* radians */
+    long misset_seed;              /* already negated, as the reference stores it */
+    int misset_seed_given;
+    double Na, Nb, Nc;             /* unit cells per axis (default 1) */
+    double sample_x, sample_y, sample_z;   /* crystal size (m), 0 = not given */
+    enum nbcl_shape shape;
+    double fudge;
+    double default_F;
+    const char *hklfile;           /* -hkl */
+    const char *dumpfile;          /* -dump, default "Fdump.bin" */
+    int interpolate;               /* 2 auto, 1 on, 0 off */
+
+    /* beam */
+    double lambda0;                /* m */
+    double fluence, flux, exposure, beamsize;
+    double dispersion, dispstep;   /* fraction, fraction */
+    int dispsteps;
+    double hdivrange, hdivstep, vdivrange, vdivstep;  /* radians, -1 = not given */
+    int hdivsteps, vdivsteps;
+    int round_div;
+    const char *sourcefile;
+    double polarization;           /* Kahn factor */
+    int nopolar;
+
+    /* detector */
+    enum nbcl_convention convention;
+    enum nbcl_pivot pivot;
+    double beam_vector[3], fdet_vector[3], sdet_vector[3], odet_vector[3];
+    double polar_vector[3], spindle_vector[3], twotheta_axis[3], pix0_vector[3];
+    int pix0_given;
+    double pixel_size, distance, close_distance;   /* m; close_distance NAN = not given */
+    double detsize_f, detsize_s;   /* m */
+    int fpixels, spixels;          /* 0 = not given */
+    double Xbeam, Ybeam, Xclose, Yclose, ORGX, ORGY;  /* m (ORG in pixels); NAN = not given */
+    double detector_rotx, detector_roty, detector_rotz, twotheta;  /* radians */
+    double detector_mu, detector_thick, detector_thickstep;  /* 1/m, m, m */
+    int detector_thicksteps;
+    int curved_detector, point_pixel;
+    int oversample, oversample_thick, oversample_polar, oversample_omega;
+    int roi[4];                    /* xmin xmax ymin ymax, -1 = not given */
+    double dmin;                   /* m */
+
+    /* rotation and mosaicity */
+    double phi0, osc, phistep;     /* radians, osc/phistep -1 = not given */
+    int phisteps;
+    double mosaic_spread;          /* radians, -1 = not given */
+    int mosaic_domains;
+    long mosaic_seed;              /* negated, default -12345678 */
+
+    /* background */
+    double water_size;             /* m */
+
+    /* files and outputs */
+    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *imgfile, *maskfile;
+    int write_pgm, calculate_noise, pnglog;
+    double intfile_scale, pgm_scale, adc_offset;
+    long seed;                     /* noise seed, negated */
+    int printout, printout_fpixel, printout_spixel;
+    int progress;                  /* 1 on, 0 -noprogress */
+
+    /* engine */
+    const char *device_spec;       /* -device, else NBCL_DEVICE, else NULL */
+    int list_devices;
+    enum nbcl_precision precision;
+    int tile;                      /* -tile N, 0 = auto */
+} nbcl_config;
+
+/* Fill cfg with the reference's defaults (everything "not given"). */
+void nbcl_config_defaults(nbcl_config *cfg);
+
+#endif

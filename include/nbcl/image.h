@@ -1,0 +1,40 @@
+/* image.h: what surrounds the simulation on the host: SMV headers and masks read before the
+ * run (-img, -mask), and after it the statistics and every output file the reference writes
+ * (float, SMV, PGM, noise), plus the PNG preview. */
+#ifndef NBCL_IMAGE_H
+#define NBCL_IMAGE_H
+
+#include <stdio.h>
+#include "nbcl/config.h"
+#include "nbcl/engine.h"
+#include "nbcl/rng.h"
+#include "nbcl/sim.h"
+
+/* Apply the detector settings found in the headers of -mask then -img (the last read wins)
+ * to cfg; the command line is read afterwards and overrides them. */
+int nbcl_headers_apply(nbcl_config *cfg, const char *maskfile, const char *imgfile, nbcl_err *err);
+
+typedef struct nbcl_inputs {
+    unsigned short *mask;     /* -mask pixels, NULL without a mask */
+    int mask_w, mask_h;
+} nbcl_inputs;
+
+int nbcl_inputs_load(const nbcl_config *cfg, nbcl_inputs *in, FILE *log, nbcl_err *err);
+/* the mask must cover the detector exactly */
+int nbcl_inputs_check(const nbcl_inputs *in, const nbcl_sim *sim, nbcl_err *err);
+void nbcl_inputs_free(nbcl_inputs *in);
+
+typedef struct nbcl_stats {
+    double max_I, max_I_x, max_I_y;
+    double mean, rms, rmsd;
+    long counted;
+} nbcl_stats;
+
+/* max_I, mean, rms, rmsd as the reference computes them */
+void nbcl_image_stats(const nbcl_sim *sim, const float *image, const unsigned short *mask,
+                      nbcl_stats *st);
+
+int nbcl_write_outputs(const nbcl_config *cfg, const nbcl_sim *sim, const nbcl_inputs *in,
+                       const nbcl_engine_result *res, nbcl_rng *rng, FILE *log, nbcl_err *err);
+
+#endif

@@ -1,0 +1,79 @@
+/* structure_factor.cl: F_cell for fractional Miller indices, from the HKL grid uploaded
+ * once per run: the nearest reflection, or (NBCL_INTERPOLATE) tricubic interpolation over
+ * the 4x4x4 neighbourhood. Outside the grid F_cell is default_F; an interpolation whose
+ * neighbourhood leaves the grid falls back to default_F for that evaluation only and
+ * raises *flag so the host can warn once (the reference instead switched interpolation off
+ * for the rest of the run, which made images depend on pixel order). */
+
+typedef struct hkl_grid {
+    int h_min, k_min, l_min;
+    int h_max, k_max, l_max;
+    int h_range, k_range, l_range;   /* max - min + 1; storage is (range+1) per axis */
+} hkl_grid;
+
+real grid_value(__global const real *F, const hkl_grid *g, int h, int k, int l)
+{
+    return F[((h - g->h_min) * (g->k_range + 1) + (k - g->k_min)) * (g->l_range + 1) + (l - g->l_min)];
+}
+
+/* F of the nearest reflection, default_F where the grid has none */
+real nearest_structure_factor(__global const real *F, const hkl_grid *g, real3 hkl, real default_F)
+{
+    int h0 = (int)nearest_index(hkl.x), k0 = (int)nearest_index(hkl.y), l0 = (int)nearest_index(hkl.z);
+    int inside = h0 >= g->h_min && h0 <= g->h_max && k0 >= g->k_min && k0 <= g->k_max &&
+                 l0 >= g->l_min && l0 <= g->l_max;
+    return inside ? grid_value(F, g, h0, k0, l0) : default_F;
+}
+
+/* four-point Lagrange polynomial through (x0+i, y[i]) evaluated at x, written as the
+ * reference's polint so that double precision agrees with it */
+real polint4(real x0, const real y[4], real x)
+{
+    real xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
+    real t0 = (x - xa1) * (x - xa2) * (x - xa3) * y[0] / ((xa0 - xa1) * (xa0 - xa2) * (xa0 - xa3));
+    real t1 = (x - xa0) * (x - xa2) * (x - xa3) * y[1] / ((xa1 - xa0) * (xa1 - xa2) * (xa1 - xa3));
+    real t2 = (x - xa0) * (x - xa1) * (x - xa3) * y[2] / ((xa2 - xa0) * (xa2 - xa1) * (xa2 - xa3));
+    real t3 = (x - xa0) * (x - xa1) * (x - xa2) * y[3] / ((xa3 - xa0) * (xa3 - xa1) * (xa3 - xa2));
+    return t0 + t1 + t2 + t3;
+}
+
+/* 1 when the 4x4x4 neighbourhood of hkl lies inside the grid (the reference's test) */
+int interpolation_in_range(const hkl_grid *g, real3 hkl)
+{
+    return !((hkl.x - g->h_min + 3) > g->h_range || (hkl.x - 2) < g->h_min ||
+             (hkl.y - g->k_min + 3) > g->k_range || (hkl.y - 2) < g->k_min ||
+             (hkl.z - g->l_min + 3) > g->l_range || (hkl.z - 2) < g->l_min);
+}
+
+/* tricubic interpolation of F over the 4x4x4 reflections around hkl */
+real interpolated_structure_factor(__global const real *F, const hkl_grid *g, real3 hkl)
+{
+    int h1 = (int)floor(hkl.x) - 1, k1 = (int)floor(hkl.y) - 1, l1 = (int)floor(hkl.z) - 1;
+    real along_h[4];
+    for (int i = 0; i < 4; ++i) {
+        real along_k[4];
+        for (int j = 0; j < 4; ++j) {
+            real along_l[4];
+            for (int m = 0; m < 4; ++m) along_l[m] = grid_value(F, g, h1 + i, k1 + j, l1 + m);
+            along_k[j] = polint4((real)l1, along_l, hkl.z);
+        }
+        along_h[i] = polint4((real)k1, along_k, hkl.y);
+    }
+    return polint4((real)h1, along_h, hkl.x);
+}
+
+real structure_factor(__global const real *F, const hkl_grid *g, int have_grid, real3 hkl,
+                      real default_F, int *out_of_range)
+{
+    if (!have_grid) return default_F;
+#ifdef NBCL_INTERPOLATE
+    if (!interpolation_in_range(g, hkl)) {
+        *out_of_range = 1;
+        return default_F;
+    }
+    return interpolated_structure_factor(F, g, hkl);
+#else
+    (void)out_of_range;
+    return nearest_structure_factor(F, g, hkl, default_F);
+#endif
+}

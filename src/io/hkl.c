@@ -1,0 +1,315 @@
+/* hkl.c: structure factors from an "h k l F" text file, and the Fdump.bin cache that the
+ * reference writes after reading one. The text is parsed line by line so that extra columns
+ * (phase, sigma) cannot shift later records and a malformed line is reported by number. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "nbcl/hkl.h"
+#include "nbcl/outfile.h"
+
+#define NBCL_HKL_INDEX_LIMIT 100000   /* |h|,|k|,|l| beyond this cannot be a real table */
+
+/* One parsed record. */
+typedef struct hkl_entry {
+    double v[4];   /* h k l F as written */
+    int idx[3];    /* rounded indices */
+} hkl_entry;
+
+enum { LINE_SKIP = 0, LINE_ENTRY = 1, LINE_ERROR = -1 };
+
+static int is_comment_or_blank(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
+    return *p == '\0' || *p == '#';
+}
+
+/* The end of the whitespace-delimited token starting at p. */
+static const char *token_end(const char *p)
+{
+    while (*p && !strchr(" \t\r\n\v\f", *p)) p++;
+    return p;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p && strchr(" \t\r\n\v\f", *p)) p++;
+    return p;
+}
+
+/* Parse the first four numbers of a line; later columns are ignored. */
+static int parse_line(const char *line, const char *path, long lineno, hkl_entry *e,
+                      nbcl_err *err)
+{
+    if (is_comment_or_blank(line)) return LINE_SKIP;
+    const char *p = line;
+    for (int i = 0; i < 4; i++) {
+        p = skip_space(p);
+        if (*p == '\0' || *p == '#') {
+            nbcl_err_set(err, "%s line %ld: expected h k l F, found only %d number%s",
+                         path, lineno, i, i == 1 ? "" : "s");
+            return LINE_ERROR;
+        }
+        const char *end = token_end(p);
+        char *stop;
+        errno = 0;
+        e->v[i] = strtod(p, &stop);
+        if (stop != end || !isfinite(e->v[i])) {
+            nbcl_err_set(err, "%s line %ld: '%.*s' is not a number", path, lineno,
+                         (int)(end - p > 40 ? 40 : end - p), p);
+            return LINE_ERROR;
+        }
+        p = end;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (fabs(e->v[i]) > NBCL_HKL_INDEX_LIMIT) {
+            nbcl_err_set(err, "%s line %ld: index %g is out of range", path, lineno, e->v[i]);
+            return LINE_ERROR;
+        }
+        e->idx[i] = (int)lround(e->v[i]);
+    }
+    return LINE_ENTRY;
+}
+
+/* Same test as the reference: anything that is not a whole number draws a warning. */
+static void warn_non_integer(const hkl_entry *e, long lineno, FILE *log)
+{
+    static const char names[3] = {'h', 'k', 'l'};
+    if (!log) return;
+    for (int i = 0; i < 3; i++)
+        if (e->v[i] != ceil(e->v[i] - 0.4))
+            fprintf(log, "WARNING: non-integer value for %c (%g) at line %ld\n",
+                    names[i], e->v[i], lineno);
+}
+
+typedef int (*entry_fn)(void *ctx, const hkl_entry *e, long lineno);
+
+/* Read every line of fp, handing each entry to fn. Returns the entry count or -1. */
+static long for_each_entry(FILE *fp, const char *path, entry_fn fn, void *ctx, nbcl_err *err)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0, entries = 0;
+    while (getline(&line, &cap, fp) >= 0) {
+        hkl_entry e;
+        int kind = parse_line(line, path, ++lineno, &e, err);
+        if (kind == LINE_ERROR) entries = -1;
+        else if (kind == LINE_ENTRY && fn(ctx, &e, lineno)) entries = -1;
+        else entries += kind;
+        if (entries < 0) break;
+    }
+    if (entries >= 0 && ferror(fp))
+        entries = nbcl_err_set(err, "%s: read error: %s", path, strerror(errno));
+    free(line);
+    return entries;
+}
+
+typedef struct extent_ctx {
+    nbcl_hkl *hkl;
+    FILE *log;
+} extent_ctx;
+
+static int count_entry(void *vctx, const hkl_entry *e, long lineno)
+{
+    extent_ctx *ctx = vctx;
+    nbcl_hkl *g = ctx->hkl;
+    warn_non_integer(e, lineno, ctx->log);
+    int *mins[3] = {&g->h_min, &g->k_min, &g->l_min};
+    int *maxs[3] = {&g->h_max, &g->k_max, &g->l_max};
+    for (int i = 0; i < 3; i++) {
+        if (*mins[i] > e->idx[i]) *mins[i] = e->idx[i];
+        if (*maxs[i] < e->idx[i]) *maxs[i] = e->idx[i];
+    }
+    return 0;
+}
+
+size_t nbcl_hkl_grid_size(const nbcl_hkl *hkl)
+{
+    return (size_t)(hkl->h_range + 1) * (size_t)(hkl->k_range + 1) * (size_t)(hkl->l_range + 1);
+}
+
+static size_t grid_index(const nbcl_hkl *g, int h, int k, int l)
+{
+    return ((size_t)(h - g->h_min) * (size_t)(g->k_range + 1) + (size_t)(k - g->k_min))
+           * (size_t)(g->l_range + 1) + (size_t)(l - g->l_min);
+}
+
+double nbcl_hkl_get(const nbcl_hkl *hkl, int h, int k, int l, double outside)
+{
+    if (!hkl->F || h < hkl->h_min || h > hkl->h_max || k < hkl->k_min || k > hkl->k_max
+        || l < hkl->l_min || l > hkl->l_max)
+        return outside;
+    return hkl->F[grid_index(hkl, h, k, l)];
+}
+
+static void set_ranges(nbcl_hkl *g)
+{
+    g->h_range = g->h_max - g->h_min + 1;
+    g->k_range = g->k_max - g->k_min + 1;
+    g->l_range = g->l_max - g->l_min + 1;
+}
+
+/* Zeroed padded grid; cells of the real extent (not the padding) set to default_F. */
+static int alloc_grid(nbcl_hkl *g, double default_F, const char *path, FILE *log,
+                      nbcl_err *err)
+{
+    g->F = calloc(nbcl_hkl_grid_size(g), sizeof(double));
+    if (!g->F) return nbcl_err_set(err, "%s: out of memory for a %dx%dx%d grid", path,
+                                   g->h_range + 1, g->k_range + 1, g->l_range + 1);
+    if (default_F == 0.0) return 0;
+    if (log) fprintf(log, "initializing to default_F = %g:\n", default_F);
+    for (int h = g->h_min; h <= g->h_max; h++)
+        for (int k = g->k_min; k <= g->k_max; k++)
+            for (int l = g->l_min; l <= g->l_max; l++)
+                g->F[grid_index(g, h, k, l)] = default_F;
+    if (log) fprintf(log, "done initializing:\n");
+    return 0;
+}
+
+typedef struct fill_ctx {
+    nbcl_hkl *hkl;
+    const char *path;
+    nbcl_err *err;
+} fill_ctx;
+
+static int fill_entry(void *vctx, const hkl_entry *e, long lineno)
+{
+    fill_ctx *ctx = vctx;
+    nbcl_hkl *g = ctx->hkl;
+    int h = e->idx[0], k = e->idx[1], l = e->idx[2];
+    if (h < g->h_min || h > g->h_max || k < g->k_min || k > g->k_max || l < g->l_min
+        || l > g->l_max)
+        return nbcl_err_set(ctx->err, "%s line %ld: file changed while being read", ctx->path,
+                            lineno);
+    g->F[grid_index(g, h, k, l)] = e->v[3];
+    return 0;
+}
+
+int nbcl_hkl_read(const char *path, double default_F, nbcl_hkl *out, FILE *log, nbcl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return nbcl_err_set(err, "-hkl %s: cannot open: %s", path, strerror(errno));
+    nbcl_hkl g = {.h_min = INT_MAX, .k_min = INT_MAX, .l_min = INT_MAX,
+                  .h_max = INT_MIN, .k_max = INT_MIN, .l_max = INT_MIN};
+    if (log) fprintf(log, "counting entries in %s\n", path);
+    extent_ctx ectx = {&g, log};
+    long n = for_each_entry(fp, path, count_entry, &ectx, err);
+    if (n == 0) nbcl_err_set(err, "%s: no h k l F entries in the file", path);
+    if (n <= 0) {
+        fclose(fp);
+        return -1;
+    }
+    set_ranges(&g);
+    g.hkls = n;
+    if (alloc_grid(&g, default_F, path, log, err)) {
+        fclose(fp);
+        return -1;
+    }
+    rewind(fp);
+    if (log) fprintf(log, "re-reading %s\n", path);
+    fill_ctx fctx = {&g, path, err};
+    long again = for_each_entry(fp, path, fill_entry, &fctx, err);
+    fclose(fp);
+    if (again != n) {
+        if (again >= 0) nbcl_err_set(err, "%s: file changed while being read", path);
+        nbcl_hkl_free(&g);
+        return -1;
+    }
+    *out = g;
+    return 0;
+}
+
+/* ---- Fdump.bin ---- */
+
+int nbcl_fdump_save(const char *path, const nbcl_hkl *hkl, FILE *log, nbcl_err *err)
+{
+    if (!hkl->F) return nbcl_err_set(err, "%s: no structure factors to dump", path);
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) return -1;
+    if (log) fprintf(log, "writing dump file for next time: %s\n", path);
+    fprintf(of.fp, "%d %d %d %d %d %d\n\f", hkl->h_min, hkl->h_max, hkl->k_min, hkl->k_max,
+            hkl->l_min, hkl->l_max);
+    size_t n = nbcl_hkl_grid_size(hkl);
+    if (fwrite(hkl->F, sizeof(double), n, of.fp) != n) {
+        nbcl_outfile_abort(&of);
+        return nbcl_err_set(err, "%s: cannot write dump file: %s", path, strerror(errno));
+    }
+    return nbcl_outfile_commit(&of, err);
+}
+
+int nbcl_fdump_write(const char *path, const nbcl_hkl *hkl, nbcl_err *err)
+{
+    return nbcl_fdump_save(path, hkl, NULL, err);
+}
+
+/* Read the text header up to and including "\n\f"; returns its length or -1. */
+static long read_fdump_header(FILE *fp, const char *path, nbcl_hkl *g, nbcl_err *err)
+{
+    char head[256];
+    size_t len = 0;
+    int c;
+    while (len < sizeof head - 1 && (c = fgetc(fp)) != EOF) {
+        head[len++] = (char)c;
+        if (c == '\f') break;
+    }
+    head[len] = '\0';
+    if (len < 2 || head[len - 1] != '\f' || head[len - 2] != '\n')
+        return nbcl_err_set(err, "%s: not an Fdump file (no \"h_min h_max k_min k_max l_min "
+                            "l_max\" header)", path);
+    int used = 0;
+    if (sscanf(head, "%d %d %d %d %d %d%n", &g->h_min, &g->h_max, &g->k_min, &g->k_max,
+               &g->l_min, &g->l_max, &used) != 6 || (size_t)used != len - 2)
+        return nbcl_err_set(err, "%s: malformed Fdump header", path);
+    set_ranges(g);
+    if (g->h_range < 1 || g->k_range < 1 || g->l_range < 1 || g->h_range > 2 * NBCL_HKL_INDEX_LIMIT
+        || g->k_range > 2 * NBCL_HKL_INDEX_LIMIT || g->l_range > 2 * NBCL_HKL_INDEX_LIMIT)
+        return nbcl_err_set(err, "%s: impossible extents in Fdump header", path);
+    return (long)len;
+}
+
+int nbcl_fdump_load(const char *path, nbcl_hkl *out, FILE *log, nbcl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return nbcl_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    if (log) fprintf(log, "reading Fs from %s\n", path);
+    nbcl_hkl g = {0};
+    struct stat st;
+    long head = read_fdump_header(fp, path, &g, err);
+    int rc = head < 0 ? -1 : 0;
+    size_t n = rc ? 0 : nbcl_hkl_grid_size(&g);
+    if (!rc && (fstat(fileno(fp), &st) != 0
+                || (uint64_t)st.st_size != (uint64_t)head + (uint64_t)n * sizeof(double)))
+        rc = nbcl_err_set(err, "%s: size %lld bytes does not match its header (%d..%d %d..%d "
+                          "%d..%d needs %zu doubles after %ld header bytes)", path,
+                          (long long)st.st_size, g.h_min, g.h_max, g.k_min, g.k_max,
+                          g.l_min, g.l_max, n, head);
+    if (!rc && !(g.F = malloc(n * sizeof(double))))
+        rc = nbcl_err_set(err, "%s: out of memory", path);
+    if (!rc && fread(g.F, sizeof(double), n, fp) != n)
+        rc = nbcl_err_set(err, "%s: truncated Fdump file", path);
+    fclose(fp);
+    if (rc) {
+        nbcl_hkl_free(&g);
+        return -1;
+    }
+    g.hkls = (long)g.h_range * g.k_range * g.l_range;
+    *out = g;
+    return 0;
+}
+
+int nbcl_fdump_read(const char *path, nbcl_hkl *out, nbcl_err *err)
+{
+    return nbcl_fdump_load(path, out, NULL, err);
+}
+
+void nbcl_hkl_free(nbcl_hkl *hkl)
+{
+    if (!hkl) return;
+    free(hkl->F);
+    memset(hkl, 0, sizeof *hkl);
+}

@@ -1,0 +1,156 @@
+/* outfile.c: temporary-then-rename output files, so an interrupted or failed run never
+ * leaves a truncated image behind under its final name. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "nbcl/outfile.h"
+
+static void outfile_release(nbcl_outfile *of)
+{
+    free(of->path);
+    free(of->tmp);
+    of->fp = NULL;
+    of->path = of->tmp = NULL;
+}
+
+/* The process umask, read without leaving it changed. */
+static mode_t current_umask(void)
+{
+    mode_t mask = umask(022);
+    umask(mask);
+    return mask;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return strdup(".");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static int open_error(const char *path, int code, nbcl_err *err)
+{
+    char *dir = dir_of(path);
+    struct stat st;
+    int missing = dir && stat(dir, &st) != 0;
+    int rc = missing
+        ? nbcl_err_set(err, "%s: cannot create output file: directory %s does not exist",
+                       path, dir)
+        : nbcl_err_set(err, "%s: cannot create output file: %s", path, strerror(code));
+    free(dir);
+    return rc;
+}
+
+int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err)
+{
+    memset(of, 0, sizeof *of);
+    if (!path || !*path) return nbcl_err_set(err, "output file name is empty");
+    size_t len = strlen(path);
+    of->path = strdup(path);
+    of->tmp = malloc(len + sizeof ".tmp.XXXXXX");
+    if (!of->path || !of->tmp) {
+        outfile_release(of);
+        return nbcl_err_set(err, "%s: out of memory", path);
+    }
+    memcpy(of->tmp, path, len);
+    memcpy(of->tmp + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    int fd = mkstemp(of->tmp);
+    if (fd < 0) {
+        int code = errno;
+        outfile_release(of);
+        return open_error(path, code, err);
+    }
+    fchmod(fd, 0666 & ~current_umask());
+    of->fp = fdopen(fd, "wb");
+    if (!of->fp) {
+        int code = errno;
+        close(fd);
+        unlink(of->tmp);
+        outfile_release(of);
+        return nbcl_err_set(err, "%s: cannot open output file: %s", path, strerror(code));
+    }
+    return 0;
+}
+
+int nbcl_outfile_commit(nbcl_outfile *of, nbcl_err *err)
+{
+    if (!of->fp) return nbcl_err_set(err, "%s: output file is not open",
+                                     of->path ? of->path : "(null)");
+    int bad = ferror(of->fp);
+    int code = bad ? EIO : 0;
+    if (fclose(of->fp) != 0 && !bad) {
+        bad = 1;
+        code = errno;
+    }
+    of->fp = NULL;
+    if (!bad && rename(of->tmp, of->path) != 0) {
+        bad = 1;
+        code = errno;
+    }
+    int rc = 0;
+    if (bad) {
+        unlink(of->tmp);
+        rc = nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(code));
+    }
+    outfile_release(of);
+    return rc;
+}
+
+void nbcl_outfile_abort(nbcl_outfile *of)
+{
+    if (of->fp) {
+        fclose(of->fp);
+        unlink(of->tmp);
+    }
+    outfile_release(of);
+}
+
+int nbcl_outfile_write_bytes(const char *path, const void *data, size_t size, nbcl_err *err)
+{
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) return -1;
+    if (size && fwrite(data, 1, size, of.fp) != size) {
+        nbcl_outfile_abort(&of);
+        return nbcl_err_set(err, "%s: cannot write output file: %s", path, strerror(errno));
+    }
+    return nbcl_outfile_commit(&of, err);
+}
+
+static int host_is_little_endian(void)
+{
+    const uint16_t probe = 1;
+    return *(const unsigned char *)&probe == 1;
+}
+
+/* Big-endian hosts: byte-swap a chunk into buf before writing. */
+static void float_to_le(const float *src, size_t n, unsigned char *buf)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b[4];
+        memcpy(b, &src[i], 4);
+        for (int j = 0; j < 4; j++) buf[4 * i + j] = b[3 - j];
+    }
+}
+
+int nbcl_floatfile_write(const char *path, const float *data, size_t n, nbcl_err *err)
+{
+    if (host_is_little_endian())
+        return nbcl_outfile_write_bytes(path, data, n * sizeof(float), err);
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) return -1;
+    unsigned char buf[4 * 4096];
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done < 4096 ? n - done : 4096;
+        float_to_le(data + done, chunk, buf);
+        if (fwrite(buf, 4, chunk, of.fp) != chunk) {
+            nbcl_outfile_abort(&of);
+            return nbcl_err_set(err, "%s: cannot write output file: %s", path, strerror(errno));
+        }
+        done += chunk;
+    }
+    return nbcl_outfile_commit(&of, err);
+}

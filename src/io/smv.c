@@ -1,0 +1,262 @@
+/* smv.c: SMV images. The writer reproduces the reference's header byte for byte (key order,
+ * %g formatting, the DIALS_ORIGIN line without ';', "}\f" and space padding to 512 bytes);
+ * the reader serves -img and -mask and refuses files it cannot interpret. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nbcl/outfile.h"
+#include "nbcl/smv.h"
+
+#define SMV_HEADER_BYTES 512
+
+const char *nbcl_smv_byte_order(void)
+{
+    const uint16_t probe = 1;
+    return *(const unsigned char *)&probe == 1 ? "little_endian" : "big_endian";
+}
+
+/* Append to buf like fprintf would; *len keeps growing past cap so overflow is detectable. */
+static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(*len < cap ? buf + *len : NULL, *len < cap ? cap - *len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) *len += (size_t)n;
+}
+
+long nbcl_smv_format_header(const nbcl_smv_header *h, char *buf, size_t cap)
+{
+    const double RTD = 180.0 * M_1_PI;
+    const double px = h->pixel_size;
+    double denzo_x = h->noise ? (h->Sbeam + 0.0 * px) * 1000.0 : (h->Sbeam - 0.0 * px) * 1000.0;
+    double denzo_y = h->noise ? (h->Fbeam + 0.0 * px) * 1000.0 : (h->Fbeam - 0.0 * px) * 1000.0;
+    size_t len = 0;
+    put(buf, cap, &len, "{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=%s;\nTYPE=unsigned_short;\n",
+        nbcl_smv_byte_order());
+    put(buf, cap, &len, "SIZE1=%d;\nSIZE2=%d;\nPIXEL_SIZE=%g;\nDISTANCE=%g;\n", h->fpixels,
+        h->spixels, px * 1000.0, h->distance * 1000.0);
+    put(buf, cap, &len, "WAVELENGTH=%g;\n", h->lambda0 * 1e10);
+    put(buf, cap, &len, "BEAM_CENTER_X=%g;\nBEAM_CENTER_Y=%g;\n", h->Xbeam * 1000.0,
+        h->Ybeam * 1000.0);
+    put(buf, cap, &len, "ADXV_CENTER_X=%g;\nADXV_CENTER_Y=%g;\n", h->Fbeam * 1000.0,
+        (h->detsize_s - h->Sbeam) * 1000.0);
+    put(buf, cap, &len, "MOSFLM_CENTER_X=%g;\nMOSFLM_CENTER_Y=%g;\n",
+        (h->Sbeam - 0.5 * px) * 1000.0, (h->Fbeam - 0.5 * px) * 1000.0);
+    put(buf, cap, &len, "DENZO_X_BEAM=%g;\nDENZO_Y_BEAM=%g;\n", denzo_x, denzo_y);
+    put(buf, cap, &len, "DIALS_ORIGIN=%g,%g,%g\n", h->dials_origin[0], h->dials_origin[1],
+        h->dials_origin[2]);
+    put(buf, cap, &len, "XDS_ORGX=%g;\nXDS_ORGY=%g;\n", h->ORGX, h->ORGY);
+    put(buf, cap, &len, "CLOSE_DISTANCE=%g;\n", h->close_distance * 1000.0);
+    put(buf, cap, &len, "PHI=%g;\nOSC_START=%g;\nOSC_RANGE=%g;\n", h->phi0 * RTD, h->phi0 * RTD,
+        h->osc * RTD);
+    put(buf, cap, &len, "TWOTHETA=%g;\n", h->twotheta * RTD);
+    put(buf, cap, &len, "DETECTOR_SN=000;\nBEAMLINE=fake;\n}\f");
+    while (len < SMV_HEADER_BYTES) put(buf, cap, &len, " ");
+    return len < cap ? (long)len : -1;
+}
+
+int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned short *data,
+                   nbcl_err *err)
+{
+    char head[4096];
+    long hlen = nbcl_smv_format_header(hdr, head, sizeof head);
+    if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) return -1;
+    size_t n = (size_t)hdr->fpixels * (size_t)hdr->spixels;
+    if (fwrite(head, 1, (size_t)hlen, of.fp) != (size_t)hlen
+        || fwrite(data, sizeof(unsigned short), n, of.fp) != n) {
+        nbcl_outfile_abort(&of);
+        return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(errno));
+    }
+    return nbcl_outfile_commit(&of, err);
+}
+
+static int outside_roi(const int roi[4], int f, int s)
+{
+    return roi && (f < roi[0] || f > roi[1] || s < roi[2] || s > roi[3]);
+}
+
+void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
+                         double scale, double adc, unsigned short *out)
+{
+    for (int s = 0; s < spixels; s++)
+        for (int f = 0; f < fpixels; f++) {
+            size_t i = (size_t)s * (size_t)fpixels + (size_t)f;
+            if (outside_roi(roi, f, s)) {
+                out[i] = 0;
+                continue;
+            }
+            double v = img[i] * scale + adc;
+            if (v > 65535.0) v = 65535.0;
+            if (!(v >= 0.0)) v = 0.0;
+            out[i] = (unsigned short)floorf((float)(v + 0.5));
+        }
+}
+
+/* ---- reading ---- */
+
+/* Pointer just past the last occurrence of `key` in text, or NULL. */
+static const char *last_occurrence(const char *text, const char *key)
+{
+    const char *found = NULL, *p = text;
+    size_t klen = strlen(key);
+    if (klen == 0) return NULL;
+    while ((p = strstr(p, key)) != NULL) {
+        found = p + klen;
+        p += 1;
+    }
+    return found;
+}
+
+double nbcl_smv_value(const nbcl_smv_image *img, const char *key)
+{
+    const char *p = img->header ? last_occurrence(img->header, key) : NULL;
+    if (!p) return NAN;
+    p = strchr(p, '=');
+    return p ? atof(p + 1) : 0.0;
+}
+
+double nbcl_smv_value_exact(const nbcl_smv_image *img, const char *key)
+{
+    size_t klen = strlen(key);
+    const char *found = NULL;
+    for (const char *p = img->header; p && (p = strstr(p, key)) != NULL; p++) {
+        int starts = p == img->header || p[-1] == '\n' || p[-1] == '{' || p[-1] == ';';
+        if (starts && p[klen] == '=') found = p + klen + 1;
+    }
+    return found ? atof(found) : NAN;
+}
+
+/* The value text after the last "KEY=", up to ';' or end of line, into buf. */
+static int string_value(const char *header, const char *key, char *buf, size_t cap)
+{
+    const char *p = last_occurrence(header, key);
+    if (!p) return -1;
+    size_t n = strcspn(p, ";\r\n");
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+static int read_whole(const char *path, unsigned char **buf, size_t *len, nbcl_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return nbcl_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0, got;
+    unsigned char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n, fp)) > 0) {
+        n += got;
+        if (n == cap) {
+            unsigned char *nb = realloc(b, cap *= 2);
+            if (!nb) free(b);
+            b = nb;
+        }
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (!b) return nbcl_err_set(err, "%s: out of memory", path);
+    if (bad) {
+        free(b);
+        return nbcl_err_set(err, "%s: read error", path);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static int parse_byte_order(const char *path, const char *header, int *swapped, nbcl_err *err)
+{
+    char order[64];
+    if (string_value(header, "BYTE_ORDER=", order, sizeof order))
+        return nbcl_err_set(err, "%s: SMV header has no BYTE_ORDER", path);
+    if (strcmp(order, "little_endian") && strcmp(order, "big_endian"))
+        return nbcl_err_set(err, "%s: unknown BYTE_ORDER '%s' (little_endian or big_endian)",
+                            path, order);
+    *swapped = strcmp(order, nbcl_smv_byte_order()) != 0;
+    return 0;
+}
+
+static int parse_type(const char *path, const char *header, nbcl_err *err)
+{
+    char type[64];
+    if (string_value(header, "TYPE=", type, sizeof type) == 0 && strcmp(type, "unsigned_short"))
+        return nbcl_err_set(err, "%s: unsupported SMV TYPE '%s' (only unsigned_short)", path,
+                            type);
+    return 0;
+}
+
+static int parse_header(const char *path, const unsigned char *buf, size_t len,
+                        nbcl_smv_image *img, nbcl_err *err)
+{
+    if (len == 0 || buf[0] != '{')
+        return nbcl_err_set(err, "%s: not an SMV image (no '{' header)", path);
+    size_t probe = len < 8192 ? len : 8192;
+    img->header = strndup((const char *)buf, probe);
+    if (!img->header) return nbcl_err_set(err, "%s: out of memory", path);
+    double hb = nbcl_smv_value_exact(img, "HEADER_BYTES");
+    if (!(hb > 0) || hb > (double)len || hb != floor(hb))
+        return nbcl_err_set(err, "%s: SMV header has no valid HEADER_BYTES", path);
+    img->header_bytes = (int)hb;
+    free(img->header);
+    img->header = strndup((const char *)buf, (size_t)img->header_bytes);
+    if (!img->header) return nbcl_err_set(err, "%s: out of memory", path);
+    if (parse_byte_order(path, img->header, &img->swapped, err)) return -1;
+    if (parse_type(path, img->header, err)) return -1;
+    double w = nbcl_smv_value(img, "SIZE1"), h = nbcl_smv_value(img, "SIZE2");
+    if (isnan(w) || w == 0) w = h = nbcl_smv_value(img, "DETECTOR_DIMENSIONS");
+    if (!(w >= 1 && h >= 1 && w <= 1e6 && h <= 1e6))
+        return nbcl_err_set(err, "%s: SMV header has no valid SIZE1/SIZE2", path);
+    img->width = (int)w;
+    img->height = (int)h;
+    return 0;
+}
+
+static void copy_pixels(const unsigned char *src, size_t n, int swapped, unsigned short *dst)
+{
+    memcpy(dst, src, n * sizeof(unsigned short));
+    if (!swapped) return;
+    for (size_t i = 0; i < n; i++) dst[i] = (unsigned short)((dst[i] >> 8) | (dst[i] << 8));
+}
+
+int nbcl_smv_read(const char *path, nbcl_smv_image *out, nbcl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (read_whole(path, &buf, &len, err)) return -1;
+    nbcl_smv_image img = {0};
+    int rc = parse_header(path, buf, len, &img, err);
+    size_t n = rc ? 0 : (size_t)img.width * (size_t)img.height;
+    if (!rc && len != (size_t)img.header_bytes + 2 * n)
+        rc = nbcl_err_set(err, "%s: file is %zu bytes but its header says %d + 2*%dx%d = %zu",
+                          path, len, img.header_bytes, img.width, img.height,
+                          (size_t)img.header_bytes + 2 * n);
+    if (!rc && !(img.data = malloc(n * sizeof(unsigned short))))
+        rc = nbcl_err_set(err, "%s: out of memory", path);
+    if (!rc) copy_pixels(buf + img.header_bytes, n, img.swapped, img.data);
+    free(buf);
+    if (rc) {
+        nbcl_smv_free(&img);
+        return -1;
+    }
+    *out = img;
+    return 0;
+}
+
+void nbcl_smv_free(nbcl_smv_image *img)
+{
+    if (!img) return;
+    free(img->header);
+    free(img->data);
+    memset(img, 0, sizeof *img);
+}

@@ -1,0 +1,119 @@
+/* test_outfile.c: temporary-then-rename output files: nothing half-written, nothing left
+ * behind on failure, one-line errors naming the file. */
+#include <criterion/criterion.h>
+#include <sys/stat.h>
+#include "nbcl/compare.h"
+#include "nbcl/outfile.h"
+#include "io_util.h"
+
+static char dir[4096];
+
+static void setup(void)
+{
+    io_tmpdir(dir, sizeof dir);
+}
+
+static void teardown(void)
+{
+    io_rmdir(dir);
+}
+
+TestSuite(outfile, .init = setup, .fini = teardown);
+
+Test(outfile, temp_until_commit)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "out.bin");
+    nbcl_outfile of;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
+    fputs("hello", of.fp);
+    struct stat st;
+    cr_assert_neq(stat(path, &st), 0, "final file must not exist before commit");
+    cr_assert_eq(io_count_entries(dir), 1);
+    cr_assert_eq(strncmp(of.tmp, path, strlen(path)), 0);
+    cr_assert_not_null(strstr(of.tmp, ".tmp."));
+    cr_assert_eq(nbcl_outfile_commit(&of, &err), 0, "%s", err.msg);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_size, 5);
+    cr_assert_eq(io_count_entries(dir), 1);
+}
+
+Test(outfile, commit_replaces_existing)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "out.txt");
+    io_write_text(path, "old contents that are longer");
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_outfile_write_bytes(path, "new", 3, &err), 0, "%s", err.msg);
+    unsigned char *b;
+    size_t n;
+    cr_assert_eq(nbcl_gzfile_read(path, &b, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(memcmp(b, "new", 3), 0);
+    free(b);
+}
+
+Test(outfile, abort_removes_temp_and_keeps_old)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "keep.txt");
+    io_write_text(path, "old");
+    nbcl_outfile of;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
+    fputs("partial", of.fp);
+    nbcl_outfile_abort(&of);
+    nbcl_outfile_abort(&of);   /* harmless twice */
+    cr_assert_eq(io_count_entries(dir), 1);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_size, 3);
+}
+
+Test(outfile, missing_directory_is_one_line_error)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "no/such/dir/float.bin");
+    nbcl_err err = {""};
+    float f[2] = {1, 2};
+    cr_assert_neq(nbcl_floatfile_write(path, f, 2, &err), 0);
+    cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "does not exist"), "%s", err.msg);
+    cr_assert_null(strchr(err.msg, '\n'));
+    cr_assert_eq(io_count_entries(dir), 0, "nothing may be left behind");
+}
+
+Test(outfile, mode_follows_umask)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "mode.bin");
+    mode_t old = umask(022);
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_outfile_write_bytes(path, "x", 1, &err), 0, "%s", err.msg);
+    umask(old);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0644);
+}
+
+Test(outfile, floatfile_is_raw_little_endian)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "f.bin");
+    float f[3] = {1.0f, -2.5f, 3e-20f};
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_floatfile_write(path, f, 3, &err), 0, "%s", err.msg);
+    unsigned char *b;
+    size_t n;
+    cr_assert_eq(nbcl_gzfile_read(path, &b, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 12);
+    const unsigned char one[4] = {0x00, 0x00, 0x80, 0x3f};
+    cr_assert_eq(memcmp(b, one, 4), 0);
+    free(b);
+    float *back;
+    cr_assert_eq(nbcl_floatfile_read(path, &back, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(memcmp(back, f, sizeof f), 0);
+    free(back);
+}

@@ -1,0 +1,331 @@
+/* test_smv.c: SMV header writer (byte identity with the reference's headers and images),
+ * reader round trip and its errors, and the reference's float->int and PGM conversions. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include "nbcl/compare.h"
+#include "nbcl/pgm.h"
+#include "nbcl/smv.h"
+#include "io_util.h"
+
+static char dir[4096];
+
+static void setup(void)
+{
+    io_tmpdir(dir, sizeof dir);
+}
+
+static void teardown(void)
+{
+    io_rmdir(dir);
+}
+
+TestSuite(smv, .init = setup, .fini = teardown);
+
+/* The geometry of golden case io_hkl_pattern (64x64, 0.1 mm, 100 mm, 6.2 A, mosflm). */
+static nbcl_smv_header pattern_header(void)
+{
+    nbcl_smv_header h = {
+        .fpixels = 64, .spixels = 64, .pixel_size = 0.0001, .distance = 0.1,
+        .lambda0 = 6.2e-10, .Xbeam = 0.00325, .Ybeam = 0.00325, .Fbeam = 0.0033,
+        .Sbeam = 0.0033, .detsize_s = 0.0064, .dials_origin = {-3.3, 3.3, -100},
+        .ORGX = 33.5, .ORGY = 33.5, .close_distance = 0.1,
+    };
+    return h;
+}
+
+static char *slurp_gold(const char *rel, size_t *len)
+{
+    char path[4096];
+    io_golden(path, sizeof path, rel);
+    unsigned char *data;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_gzfile_read(path, &data, len, &err), 0, "%s", err.msg);
+    return (char *)data;
+}
+
+Test(smv, header_text_matches_reference)
+{
+    nbcl_smv_header h = pattern_header();
+    char buf[1024];
+    long n = nbcl_smv_format_header(&h, buf, sizeof buf);
+    cr_assert_eq(n, 512);
+    size_t glen;
+    char *gold = slurp_gold("cases/io_hkl_pattern/int.img.gz", &glen);
+    cr_assert_geq(glen, 512);
+    cr_assert_eq(memcmp(buf, gold, 512), 0, "header differs:\n%.512s\n---\n%.512s", buf, gold);
+    h.noise = 1;   /* same numbers: the noise header differs only for a -0 centre */
+    cr_assert_eq(nbcl_smv_format_header(&h, buf, sizeof buf), 512);
+    cr_assert_eq(memcmp(buf, gold, 512), 0);
+    free(gold);
+    size_t nlen, ilen;
+    char *noise = slurp_gold("cases/io_noise_seed/noise.img.gz", &nlen);
+    char *ints = slurp_gold("cases/io_noise_seed/int.img.gz", &ilen);
+    cr_assert_eq(nlen, ilen);
+    cr_assert_eq(memcmp(noise, ints, 512), 0);
+    free(noise);
+    free(ints);
+}
+
+Test(smv, negative_zero_denzo_differs_between_int_and_noise)
+{
+    nbcl_smv_header h = pattern_header();
+    h.Sbeam = -0.0;
+    char a[1024], b[1024];
+    nbcl_smv_format_header(&h, a, sizeof a);
+    h.noise = 1;
+    nbcl_smv_format_header(&h, b, sizeof b);
+    cr_assert_not_null(strstr(a, "DENZO_X_BEAM=-0;"));
+    cr_assert_not_null(strstr(b, "DENZO_X_BEAM=0;"));
+}
+
+/* A golden float image and the int.img / image.pgm the reference made from it. */
+static float *gold_floats(const char *id, size_t *n)
+{
+    char path[4096], rel[512];
+    snprintf(rel, sizeof rel, "cases/%s/float.bin.gz", id);
+    io_golden(path, sizeof path, rel);
+    float *f;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_floatfile_read(path, &f, n, &err), 0, "%s", err.msg);
+    return f;
+}
+
+Test(smv, int_image_byte_identical_io_scale_adc)
+{
+    size_t n, glen;
+    float *f = gold_floats("io_scale_adc", &n);
+    cr_assert_eq(n, 128 * 128);
+    unsigned short *px = malloc(n * sizeof *px);
+    nbcl_smv_from_float(f, 128, 128, NULL, 10.0, 20.0, px);
+    char *gold = slurp_gold("cases/io_scale_adc/int.img.gz", &glen);
+    cr_assert_eq(glen, 512 + 2 * n);
+    cr_assert_eq(memcmp(gold + 512, px, 2 * n), 0);
+    /* and the whole file through the writer */
+    nbcl_smv_header h = pattern_header();
+    h.fpixels = h.spixels = 128;
+    char path[4200];
+    io_path(path, sizeof path, dir, "int.img");
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_write(path, &h, px, &err), 0, "%s", err.msg);
+    nbcl_smv_image img;
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_eq(memcmp(img.data, px, 2 * n), 0);
+    nbcl_smv_free(&img);
+    free(gold);
+    free(px);
+    free(f);
+}
+
+Test(smv, int_image_autoscale_and_roi)
+{
+    /* sample_roi is not an io case; build the int data the reference way and check the roi */
+    float f[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    unsigned short px[12];
+    int roi[4] = {1, 2, 0, 1};
+    nbcl_smv_from_float(f, 4, 3, roi, 1000.0, 40.0, px);
+    unsigned short want[12] = {0, 2040, 3040, 0, 0, 6040, 7040, 0, 0, 0, 0, 0};
+    cr_assert_eq(memcmp(px, want, sizeof px), 0);
+    float big[2] = {1e9f, -5.0f};
+    nbcl_smv_from_float(big, 2, 1, NULL, 1.0, 0.0, px);
+    cr_assert_eq(px[0], 65535);
+    cr_assert_eq(px[1], 0);
+}
+
+Test(smv, pgm_byte_identical_io_pgmscale)
+{
+    size_t n, glen;
+    float *f = gold_floats("io_pgmscale", &n);
+    char path[4200];
+    io_path(path, sizeof path, dir, "image.pgm");
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_pgm_write(path, f, 128, 128, NULL, 2.0, &err), 0, "%s", err.msg);
+    char *gold = slurp_gold("cases/io_pgmscale/image.pgm.gz", &glen);
+    unsigned char *mine;
+    size_t mlen;
+    cr_assert_eq(nbcl_gzfile_read(path, &mine, &mlen, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlen, glen);
+    cr_assert_eq(memcmp(mine, gold, glen), 0);
+    free(mine);
+    free(gold);
+    free(f);
+}
+
+Test(smv, pgm_roi_and_clipping)
+{
+    float f[4] = {1.0f, 300.0f, 2.6f, 9.0f};
+    int roi[4] = {0, 1, 0, 0};
+    char path[4200];
+    io_path(path, sizeof path, dir, "x.pgm");
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_pgm_write(path, f, 2, 2, roi, 1.0, &err), 0, "%s", err.msg);
+    unsigned char *b;
+    size_t len;
+    cr_assert_eq(nbcl_gzfile_read(path, &b, &len, &err), 0, "%s", err.msg);
+    const char *head = "P5\n2 2\n# pixels scaled by 1\n255\n";
+    cr_assert_eq(len, strlen(head) + 4);
+    cr_assert_eq(memcmp(b, head, strlen(head)), 0);
+    const unsigned char *px = b + strlen(head);
+    cr_assert_eq(px[0], 1);
+    cr_assert_eq(px[1], 255);
+    cr_assert_eq(px[2], 0);
+    cr_assert_eq(px[3], 0);
+    free(b);
+}
+
+Test(smv, round_trip_values)
+{
+    nbcl_smv_header h = pattern_header();
+    h.fpixels = 3;
+    h.spixels = 2;
+    h.phi0 = 10.0 / (180.0 * M_1_PI);
+    h.osc = 0.5 / (180.0 * M_1_PI);
+    h.twotheta = 20.0 / (180.0 * M_1_PI);
+    unsigned short px[6] = {0, 1, 256, 65535, 4242, 7};
+    char path[4200];
+    io_path(path, sizeof path, dir, "rt.img");
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_write(path, &h, px, &err), 0, "%s", err.msg);
+    nbcl_smv_image img;
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_eq(img.width, 3);
+    cr_assert_eq(img.height, 2);
+    cr_assert_eq(img.header_bytes, 512);
+    cr_assert_eq(img.swapped, 0);
+    cr_assert_eq(memcmp(img.data, px, sizeof px), 0);
+    cr_assert_float_eq(nbcl_smv_value(&img, "PIXEL_SIZE"), 0.1, 1e-12);
+    cr_assert_float_eq(nbcl_smv_value(&img, "WAVELENGTH"), 6.2, 1e-12);
+    cr_assert_float_eq(nbcl_smv_value(&img, "BEAM_CENTER_X"), 3.25, 1e-12);
+    cr_assert_float_eq(nbcl_smv_value(&img, "ORGX"), 33.5, 1e-12);
+    cr_assert_float_eq(nbcl_smv_value(&img, "PHI"), 10.0, 1e-9);
+    cr_assert_float_eq(nbcl_smv_value(&img, "OSC_RANGE"), 0.5, 1e-9);
+    cr_assert_float_eq(nbcl_smv_value(&img, "TWOTHETA"), 20.0, 1e-9);
+    cr_assert(isnan(nbcl_smv_value(&img, "NO_SUCH_KEY")));
+    nbcl_smv_free(&img);
+}
+
+/* Build an SMV file by hand: header text padded to hb bytes, then raw pixel bytes. */
+static void handmade(const char *path, const char *header, int hb, const void *px, size_t n)
+{
+    char *buf = calloc(1, (size_t)hb + n);
+    memset(buf, ' ', (size_t)hb);
+    memcpy(buf, header, strlen(header));
+    memcpy(buf + hb, px, n);
+    io_write_bytes(path, buf, (size_t)hb + n);
+    free(buf);
+}
+
+Test(smv, last_key_wins_and_substring_semantics)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "k.img");
+    const unsigned char px[4] = {1, 0, 2, 0};
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=2;\nSIZE2=1;\n"
+                   "DISTANCE=100;\nCLOSE_DISTANCE=90;\nSIZE1=2;\nPHI=1;\nPHI=3;\n}\f", 512,
+             px, 4);
+    nbcl_smv_image img;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_float_eq(nbcl_smv_value(&img, "PHI"), 3.0, 0);
+    cr_assert_float_eq(nbcl_smv_value(&img, "DISTANCE"), 90.0, 0);       /* like ValueOf */
+    cr_assert_float_eq(nbcl_smv_value_exact(&img, "DISTANCE"), 100.0, 0);
+    cr_assert_float_eq(nbcl_smv_value_exact(&img, "CLOSE_DISTANCE"), 90.0, 0);
+    cr_assert(isnan(nbcl_smv_value_exact(&img, "ORGX")));
+    nbcl_smv_free(&img);
+}
+
+Test(smv, big_endian_file_is_swapped)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "be.img");
+    const unsigned char px[4] = {0x01, 0x02, 0xff, 0x00};
+    int little = strcmp(nbcl_smv_byte_order(), "little_endian") == 0;
+    handmade(path, little ? "{\nHEADER_BYTES=1024;\nBYTE_ORDER=big_endian;\nSIZE1=1;\nSIZE2=2;\n}"
+                          : "{\nHEADER_BYTES=1024;\nBYTE_ORDER=little_endian;\nSIZE1=1;\n"
+                            "SIZE2=2;\n}", 1024, px, 4);
+    nbcl_smv_image img;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_eq(img.swapped, 1);
+    cr_assert_eq(img.header_bytes, 1024);
+    cr_assert_eq(img.data[0], little ? 0x0102 : 0x0201);
+    cr_assert_eq(img.data[1], little ? 0xff00 : 0x00ff);
+    nbcl_smv_free(&img);
+}
+
+static void expect_read_error(const char *path, const char *needle)
+{
+    nbcl_smv_image img;
+    nbcl_err err = {""};
+    cr_assert_neq(nbcl_smv_read(path, &img, &err), 0, "expected an error for %s", needle);
+    cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, needle), "%s", err.msg);
+    cr_assert_null(strchr(err.msg, '\n'));
+    cr_assert_null(img.data);
+}
+
+Test(smv, reader_errors)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "bad.img");
+    const unsigned char px[8] = {0};
+    io_write_text(path, "");
+    expect_read_error(path, "no '{'");
+    io_write_text(path, "P5\n2 2\n255\nabcd");
+    expect_read_error(path, "no '{'");
+    handmade(path, "{\nDIM=2;\nSIZE1=2;\nSIZE2=2;\n}", 512, px, 8);
+    expect_read_error(path, "HEADER_BYTES");
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=middle_endian;\nSIZE1=2;\nSIZE2=2;\n}",
+             512, px, 8);
+    expect_read_error(path, "unknown BYTE_ORDER 'middle_endian'");
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=2;\nSIZE2=2;\n}",
+             512, px, 6);
+    expect_read_error(path, "header says");
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=2;\nSIZE2=2;\n}",
+             512, px, 8 + 0);
+    nbcl_smv_image img;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    nbcl_smv_free(&img);
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=1;\nSIZE2=2;\n}",
+             512, px, 8);
+    expect_read_error(path, "header says");
+    handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nTYPE=float;\nSIZE1=1;\n"
+                   "SIZE2=2;\n}", 512, px, 4);
+    expect_read_error(path, "TYPE");
+    expect_read_error("/nonexistent/dir/x.img", "cannot open");
+}
+
+Test(smv, golden_mask_and_header_inputs_read)
+{
+    char path[4096];
+    io_golden(path, sizeof path, "inputs/mask.img");
+    nbcl_smv_image img;
+    nbcl_err err = {""};
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_eq(img.width, 160);
+    cr_assert_eq(img.height, 160);
+    cr_assert_float_eq(nbcl_smv_value(&img, "BEAM_CENTER_X"), 8.05, 1e-12);
+    size_t zeros = 0;
+    for (size_t i = 0; i < 160 * 160; i++) zeros += img.data[i] == 0;
+    cr_assert_gt(zeros, 0);
+    nbcl_smv_free(&img);
+    io_golden(path, sizeof path, "inputs/header.img");
+    cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
+    cr_assert_eq(img.width, 200);
+    cr_assert_eq(img.height, 180);
+    cr_assert_float_eq(nbcl_smv_value(&img, "WAVELENGTH"), 1.1, 1e-12);
+    nbcl_smv_free(&img);
+}
+
+Test(smv, write_into_missing_directory)
+{
+    nbcl_smv_header h = pattern_header();
+    h.fpixels = h.spixels = 1;
+    unsigned short px[1] = {5};
+    char path[4200];
+    io_path(path, sizeof path, dir, "missing/int.img");
+    nbcl_err err = {""};
+    cr_assert_neq(nbcl_smv_write(path, &h, px, &err), 0);
+    cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
+    cr_assert_eq(io_count_entries(dir), 0);
+}
