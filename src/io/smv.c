@@ -141,7 +141,8 @@ static int string_value(const char *header, const char *key, char *buf, size_t c
 {
     const char *p = last_occurrence(header, key);
     if (!p) return -1;
-    size_t n = strcspn(p, ";\r\n");
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, "; \t\r\n");
     if (n >= cap) n = cap - 1;
     memcpy(buf, p, n);
     buf[n] = '\0';

@@ -1,8 +1,10 @@
 /* stream.c: the detector cut into tiles and streamed through every selected device.
  * One thread per device takes tiles from a shared counter. Each device owns a small ring of
  * output buffers: the kernel of a new tile is queued while the host waits for and copies an
- * older one (reads are non-blocking), so device and host overlap and tiny tiles do not pay a
- * full round trip each. Device memory is a few tiles, whatever the detector size. */
+ * older one (reads are non-blocking), so device and host overlap. Normally two tiles are in
+ * flight (double buffering); when tiles take only microseconds the ring lets up to 64 be
+ * queued so tiny tiles do not pay a full round trip each. Device memory is a few tiles,
+ * whatever the detector size. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,6 +19,7 @@
 #define NBCL_RING_BYTES (8u << 20)   /* device memory for a ring, unless 2 tiles need more */
 #define NBCL_RING_MAX 64
 #define NBCL_TILE_MAX 2048
+#define NBCL_QUEUED_SECONDS 0.02     /* work each device may have queued beyond 2 tiles */
 
 /* ------------------------------------------------------------------ progress */
 
@@ -126,6 +129,8 @@ typedef struct nbcl_worker {
     int inited;
     nbcl_slot *slots;
     int nslots;
+    double tile_seconds;     /* running mean of the time between finished tiles */
+    double last_finish;
     pthread_t thread;
     int started;
 } nbcl_worker;
@@ -291,37 +296,53 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
     return 0;
 }
 
+/* How many tiles this device may have queued: 2 (double buffering) while tiles are slow,
+ * more when they are so quick that waiting for each would idle the device. Few tiles
+ * queued per device keeps the progress honest and lets a faster device take more tiles. */
+static int nbcl_worker_depth(const nbcl_worker *w)
+{
+    if (w->tile_seconds <= 0.0)
+        return 2;
+    double n = NBCL_QUEUED_SECONDS / w->tile_seconds;
+    return n < 2.0 ? 2 : n > (double)w->nslots ? w->nslots : (int)n;
+}
+
+/* Finish the oldest queued tile and update the running time per tile. */
+static int nbcl_worker_reap(nbcl_worker *w, int head, int inflight, int copy, nbcl_err *err)
+{
+    nbcl_slot *s = &w->slots[(head - inflight + w->nslots) % w->nslots];
+    int rc = nbcl_slot_finish(w, s, copy, err);
+    double now = nbcl_now(), dt = now - w->last_finish;
+    w->tile_seconds = w->tile_seconds > 0.0 ? 0.8 * w->tile_seconds + 0.2 * dt : dt;
+    w->last_finish = now;
+    return rc;
+}
+
 static void *nbcl_worker_main(void *arg)
 {
     nbcl_worker *w = arg;
     nbcl_shared *sh = w->sh;
     nbcl_err err;
     int head = 0, inflight = 0, rc = 0;
+    w->last_finish = nbcl_now();
     while (!rc && !atomic_load(&sh->stop)) {
-        long k = atomic_fetch_add(&sh->next, 1);
+        while (!rc && inflight >= nbcl_worker_depth(w))
+            rc = nbcl_worker_reap(w, head, inflight--, 1, &err);
+        long k = rc ? sh->ntiles : atomic_fetch_add(&sh->next, 1);
         if (k >= sh->ntiles)
             break;
         nbcl_slot *s = &w->slots[head];
-        if (s->done) {            /* the ring is full: s holds the oldest tile */
-            rc = nbcl_slot_finish(w, s, 1, &err);
-            inflight--;
-            if (rc)
-                break;
-        }
         rc = nbcl_slot_start(w, s, k, &err);
-        if (s->done)
+        if (s->done) {
             inflight++;
-        head = (head + 1) % w->nslots;
+            head = (head + 1) % w->nslots;
+        }
     }
-    /* drain the oldest first; after an error only wait, do not copy */
-    for (int i = 0; i < w->nslots && inflight > 0; i++) {
-        nbcl_slot *s = &w->slots[(head + i) % w->nslots];
-        if (!s->done)
-            continue;
+    /* drain, oldest first; after an error only wait, do not copy */
+    while (inflight > 0) {
         int copy = !rc && !atomic_load(&sh->stop);
-        if (nbcl_slot_finish(w, s, copy, rc ? NULL : &err))
+        if (nbcl_worker_reap(w, head, inflight--, copy, rc ? NULL : &err))
             rc = -1;
-        inflight--;
     }
     if (rc)
         nbcl_shared_fail(sh, &w->dev, &err);

@@ -81,7 +81,10 @@ Test(kernel_source, nbcl_kernel_dir_comes_first_and_may_hold_only_some_files)
     cr_expect_str_eq(text, "// override\n");
     cr_expect_str_eq(origin, dir);
     free(text);
-    remove(strcat(strcat(dir, "/"), "selftest.cl"));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/selftest.cl", dir);
+    remove(path);
+    rmdir(dir);
 }
 
 Test(kernel_source, unknown_file_is_an_error)

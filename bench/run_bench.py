@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""run_bench.py: time nanobragg-cl (double and single precision) against the reference
+nanoBragg on the cases of bench/cases.tsv, and check each engine image against the
+reference image with nbcl-compare.  Python 3 standard library only.
+
+Usage:  NB_REF_BIN=/path/to/nanoBragg bench/run_bench.py [CASE_ID ...]
+
+Environment:
+  NB_REF_BIN      reference nanoBragg binary (without it the engine runs alone)
+  NBCL_BIN        engine binary (default build/nanobragg-cl, relative to the repo root)
+  NBCL_COMPARE    comparison tool (default: nbcl-compare next to NBCL_BIN)
+  NB_REPEAT       timed repeats per run, best is reported (default 1)
+  NB_REF_THREADS  OMP_NUM_THREADS for the reference (default: nproc)
+  NB_WARMUP       roi (default): untimed engine warm-up per case and precision with the
+                  case's arguments plus -roi 0 7 0 7, so the OpenCL program (specialised
+                  per case by -D options; the ROI is a runtime buffer) is built and cached
+                  cheaply; full: warm up with the full run; none: no warm-up
+  NB_MIN_CORR     correlation below this marks the image LOW and fails the run (default 0.999)
+  NB_TIMEOUT      seconds one run may take (default 3600)
+  NB_CASES        comma-separated case ids (same as giving them as arguments)
+  NB_KEEP=1       keep the scratch directories (they are kept anyway for failing cases)
+
+Every run gets -floatfile, -intfile (scratch names) -nonoise -nopgm -noprogress, in a
+scratch directory holding a copy of golden/inputs/* except Fdump.bin.  Times are wall
+seconds of the whole process (start-up, host setup, kernels, file output).  The exit
+status is nonzero if any run or comparison fails or a correlation is LOW.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES_TSV = os.path.join(ROOT, "bench", "cases.tsv")
+INPUTS = os.path.join(ROOT, "golden", "inputs")
+COMMON = ["-nonoise", "-nopgm", "-noprogress"]
+
+
+def env_int(name, default):
+    v = os.environ.get(name, "").strip()
+    if not v:
+        return default
+    try:
+        return int(v)
+    except ValueError:
+        sys.exit("run_bench: %s must be an integer, got %r" % (name, v))
+
+
+def read_cases(path):
+    cases = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) < 3:
+                sys.exit("run_bench: bad line in %s: %r" % (path, line))
+            cases.append((cols[0].strip(), cols[1].strip(), shlex.split(cols[2])))
+    return cases
+
+
+def nproc():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def loadavg():
+    try:
+        return " ".join("%.2f" % x for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+class RunFailed(Exception):
+    pass
+
+
+def run_once(cmd, cwd, env, log, timeout):
+    """Run cmd; return (wall seconds, cpu seconds).  Raises RunFailed."""
+    ru0 = os.times()
+    t0 = time.perf_counter()
+    try:
+        with open(log, "w") as out:
+            p = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RunFailed("timed out after %d s (log %s)" % (timeout, log))
+    except OSError as e:
+        raise RunFailed("cannot run %s: %s" % (cmd[0], e))
+    wall = time.perf_counter() - t0
+    ru1 = os.times()
+    cpu = (ru1.children_user - ru0.children_user) + (ru1.children_system - ru0.children_system)
+    if p.returncode != 0:
+        raise RunFailed("exit status %d (log %s)" % (p.returncode, log))
+    return wall, cpu
+
+
+def timed(cmd, cwd, env, log, repeat, timeout):
+    best = None
+    for _ in range(repeat):
+        fdump = os.path.join(cwd, "Fdump.bin")   # never let one run feed the next
+        if os.path.exists(fdump):
+            os.remove(fdump)
+        r = run_once(cmd, cwd, env, log, timeout)
+        if best is None or r[0] < best[0]:
+            best = r
+    return best
+
+
+def parse_geometry(log):
+    """Sub-path factors from a nanoBragg-style stdout."""
+    with open(log, errors="replace") as f:
+        text = f.read()
+
+    def grab(pattern, conv=int):
+        m = re.search(pattern, text, re.M)
+        return conv(m.group(1)) if m else None
+    g = {
+        "sources": grab(r"^\s*(\d+) sources\s*$"),
+        "mosaic": grab(r"^\s*(\d+) mosaic domains over"),
+        "phi": grab(r"^\s*(\d+) phi steps from"),
+        "oversample": grab(r"^\s*(\d+)x\d+ pixel oversample steps"),
+        "layers": grab(r"sensor is .* in (\d+) layers"),
+    }
+    m = re.search(r"\((\d+)x(\d+) pixels\)", text)
+    g["fpixels"], g["spixels"] = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    if any(v is None for v in g.values()):
+        return g, None
+    sub = (g["fpixels"] * g["spixels"] * g["sources"] * g["mosaic"] * g["phi"]
+           * g["oversample"] ** 2 * g["layers"])
+    return g, sub
+
+
+def compare(tool, ref, test, width):
+    try:
+        p = subprocess.run([tool, ref, test, "-width", str(width)], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+    except OSError as e:
+        return None, "cannot run %s: %s" % (tool, e)
+    m = re.search(r"^correlation:\s*(\S+)", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        return None, "nbcl-compare exit %d: %s" % (p.returncode, p.stdout.strip()[-300:])
+    return float(m.group(1)), None
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def main():
+    ref_bin = os.environ.get("NB_REF_BIN", "").strip()
+    eng_bin = os.environ.get("NBCL_BIN", "").strip() or "build/nanobragg-cl"
+    eng_bin = os.path.abspath(os.path.join(ROOT, eng_bin))
+    cmp_bin = os.environ.get("NBCL_COMPARE", "").strip() or os.path.join(
+        os.path.dirname(eng_bin), "nbcl-compare")
+    cmp_bin = os.path.abspath(os.path.join(ROOT, cmp_bin))
+    repeat = max(1, env_int("NB_REPEAT", 1))
+    ref_threads = env_int("NB_REF_THREADS", nproc())
+    warmup = os.environ.get("NB_WARMUP", "roi").strip() or "roi"
+    if warmup not in ("roi", "full", "none"):
+        sys.exit("run_bench: NB_WARMUP must be roi, full or none")
+    min_corr = float(os.environ.get("NB_MIN_CORR", "") or 0.999)
+    timeout = env_int("NB_TIMEOUT", 3600)
+    keep = os.environ.get("NB_KEEP", "") not in ("", "0")
+
+    if not os.access(eng_bin, os.X_OK):
+        sys.exit("run_bench: engine binary %s not found (build it, or set NBCL_BIN)" % eng_bin)
+    if ref_bin:
+        ref_bin = os.path.abspath(ref_bin)
+        if not os.access(ref_bin, os.X_OK):
+            sys.exit("run_bench: NB_REF_BIN=%s is not an executable" % ref_bin)
+        if not os.access(cmp_bin, os.X_OK):
+            sys.exit("run_bench: comparison tool %s not found (set NBCL_COMPARE)" % cmp_bin)
+    else:
+        print("run_bench: NB_REF_BIN is not set: running the engine alone, with no reference "
+              "timings or image comparison.  Set NB_REF_BIN to the reference nanoBragg binary.")
+
+    cases = read_cases(CASES_TSV)
+    wanted = sys.argv[1:] or [c for c in os.environ.get("NB_CASES", "").split(",") if c]
+    if wanted:
+        unknown = set(wanted) - {c[0] for c in cases}
+        if unknown:
+            sys.exit("run_bench: unknown case(s): %s" % ", ".join(sorted(unknown)))
+        cases = [c for c in cases if c[0] in wanted]
+
+    ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
+    eng_env = dict(os.environ)
+    print("engine:    %s" % eng_bin)
+    print("reference: %s (OMP_NUM_THREADS=%d)" % (ref_bin or "none", ref_threads))
+    print("repeats: %d (best wall time reported); warm-up: %s -- %s" % (
+        repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"
+        if warmup != "none" else "engine timings INCLUDE any OpenCL kernel compile"))
+    print("load average at start: %s" % loadavg())
+    sys.stdout.flush()
+
+    rows, failures = [], []
+    t_start = time.perf_counter()
+    for cid, what, args in cases:
+        scratch = tempfile.mkdtemp(prefix="nbbench-%s-" % cid)
+        for name in os.listdir(INPUTS):
+            if name != "Fdump.bin":
+                shutil.copy(os.path.join(INPUTS, name), scratch)
+        row = {"id": cid}
+        case_failed = False
+        print("\n== %s: %s" % (cid, what))
+        print("   args: %s" % " ".join(shlex.quote(a) for a in args))
+        try:
+            if ref_bin:
+                cmd = [ref_bin] + args + ["-floatfile", "ref.bin", "-intfile", "ref.img"] + COMMON
+                row["ref"], cpu = timed(cmd, scratch, ref_env, os.path.join(scratch, "ref.log"),
+                                        repeat, timeout)
+                print("   ref     %9.3f s  (cpu %.1f s)" % (row["ref"], cpu))
+                sys.stdout.flush()
+            for prec in ("double", "single"):
+                out = prec[0] + ".bin"
+                base = [eng_bin] + args + ["-floatfile", out, "-intfile", prec[0] + ".img"] \
+                    + COMMON + ["-precision", prec]
+                if warmup != "none":
+                    wcmd = base + (["-roi", "0", "7", "0", "7"] if warmup == "roi" else [])
+                    ww, _ = run_once(wcmd, scratch, eng_env,
+                                     os.path.join(scratch, prec + "-warmup.log"), timeout)
+                    print("   %-7s warm-up %.3f s (untimed)" % (prec, ww))
+                log = os.path.join(scratch, prec + ".log")
+                row[prec], cpu = timed(base, scratch, eng_env, log, repeat, timeout)
+                geo, sub = parse_geometry(log)
+                row["sub"] = sub
+                if sub is None:
+                    print("   warning: could not parse the sub-path count from %s: %s" % (log, geo))
+                width = geo["fpixels"]
+                msg = ""
+                if ref_bin:
+                    if width is None:
+                        width = parse_geometry(os.path.join(scratch, "ref.log"))[0]["fpixels"]
+                    corr, err = compare(cmp_bin, os.path.join(scratch, "ref.bin"),
+                                        os.path.join(scratch, out), width or 0)
+                    row["corr_" + prec] = corr
+                    if err:
+                        case_failed = True
+                        failures.append("%s %s: %s" % (cid, prec, err))
+                        msg = "  compare FAILED"
+                    elif corr != corr or corr < min_corr:
+                        case_failed = True
+                        row["low_" + prec] = True
+                        failures.append("%s %s: correlation %.6f below %g" % (cid, prec, corr, min_corr))
+                        msg = "  corr %.7f LOW" % corr
+                    else:
+                        msg = "  corr %.7f" % corr
+                print("   %-7s %9.3f s  (cpu %.1f s)%s" % (prec, row[prec], cpu, msg))
+                sys.stdout.flush()
+        except RunFailed as e:
+            case_failed = True
+            failures.append("%s: %s" % (cid, e))
+            print("   FAILED: %s" % e)
+        rows.append(row)
+        if case_failed or keep:
+            print("   scratch kept: %s" % scratch)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def ratio(a, b):
+        return None if a is None or b is None or b <= 0 else a / b
+
+    def rate(row, prec):
+        t, s = row.get(prec), row.get("sub")
+        return None if t is None or s is None or t <= 0 else s / t / 1e6
+
+    def corr(row, prec):
+        c = row.get("corr_" + prec)
+        return fmt(c, ".7f") + (" LOW" if row.get("low_" + prec) else "")
+
+    hdr = ["case", "ref s", "double s", "ref/dbl", "single s", "ref/sgl", "Msub-paths",
+           "dbl Msub/s", "sgl Msub/s", "corr dbl", "corr sgl"]
+    lines = []
+    for r in rows:
+        lines.append([r["id"], fmt(r.get("ref"), ".2f"), fmt(r.get("double"), ".2f"),
+                      fmt(ratio(r.get("ref"), r.get("double")), ".2f"),
+                      fmt(r.get("single"), ".2f"),
+                      fmt(ratio(r.get("ref"), r.get("single")), ".2f"),
+                      fmt(None if r.get("sub") is None else r["sub"] / 1e6, ".1f"),
+                      fmt(rate(r, "double"), ".1f"), fmt(rate(r, "single"), ".1f"),
+                      corr(r, "double"), corr(r, "single")])
+    print("\nResults (wall seconds, best of %d; ratio > 1 means the engine is faster; "
+          "Msub/s = million sub-paths per second;\n"
+          "sub-paths = pixels x sources x mosaic domains x phi steps x oversample^2 x thicksteps; "
+          "corr = Pearson correlation with the reference image)\n" % repeat)
+    print("| " + " | ".join(hdr) + " |")
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(hdr))) + "|")
+    for l in lines:
+        print("| " + " | ".join(l) + " |")
+    print("\ntotal benchmark time: %.0f s; load average at end: %s"
+          % (time.perf_counter() - t_start, loadavg()))
+    if failures:
+        print("\nFAILURES:")
+        for f in failures:
+            print("  " + f)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
