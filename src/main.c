@@ -30,6 +30,8 @@ int main(int argc, char **argv)
     }
     if (action == NBCL_CLI_LIST_DEVICES) return nbcl_runtime_list_devices(stdout, &err) ? fail(&err) : 0;
 
+    for (int i = 0; i < cfg.n_no_effect; ++i)
+        printf("note: %s is accepted for compatibility and has no effect on the image\n", cfg.no_effect[i]);
     nbcl_inputs in;
     if (nbcl_inputs_load(&cfg, &in, stdout, &err)) return fail(&err);
 

@@ -76,6 +76,10 @@ typedef struct nbcl_config {
     int printout, printout_fpixel, printout_spixel;
     int progress;                  /* 1 on, 0 -noprogress */
 
+    /* flags the reference reads but never uses: reported as having no effect */
+    const char *no_effect[8];
+    int n_no_effect;
+
     /* engine */
     const char *device_spec;       /* -device, else NBCL_DEVICE, else NULL */
     int list_devices;

@@ -379,6 +379,14 @@ static void apply_precision(nbcl_config *c, vals *x)
     }
 }
 
+static void note_no_effect(nbcl_config *c, const char *flag)
+{
+    for (int i = 0; i < c->n_no_effect; ++i)
+        if (strcmp(c->no_effect[i], flag) == 0) return;
+    if (c->n_no_effect < (int)(sizeof c->no_effect / sizeof c->no_effect[0]))
+        c->no_effect[c->n_no_effect++] = flag;
+}
+
 static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
 {
     double v;
@@ -398,7 +406,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_SAMPLE_X: case R_XTAL_X: c->sample_x = positive(x, 0) / 1000; break;
     case R_SAMPLE_Y: case R_XTAL_Y: c->sample_y = positive(x, 0) / 1000; break;
     case R_SAMPLE_Z: case R_XTAL_Z: c->sample_z = positive(x, 0) / 1000; break;
-    case R_DENSITY: case R_MW: (void)num(x, 0); break;
+    case R_DENSITY: case R_MW: (void)num(x, 0); note_no_effect(c, x->flag); break;
     case R_XBEAM: c->Xbeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_YBEAM: c->Ybeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_XCLOSE: c->Xclose = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_SAMPLE; break;
@@ -493,7 +501,10 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_DUMP: c->dumpfile = word(x, 0); break;
     case R_IMG: c->imgfile = word(x, 0); break;
     case R_MASK: c->maskfile = word(x, 0); break;
-    case R_STOLOUT: case R_STOL: case R_4STOL: case R_Q: (void)word(x, 0); break;
+    case R_STOLOUT: case R_STOL: case R_4STOL: case R_Q:
+        (void)word(x, 0);
+        note_no_effect(c, x->flag);
+        break;
     case R_SOURCEFILE: c->sourcefile = word(x, 0); break;
     case R_FLOATFILE: c->floatfile = word(x, 0); break;
     case R_INTFILE: c->intfile = word(x, 0); break;
@@ -503,7 +514,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_NOPGM: c->write_pgm = 0; break;
     case R_SCALE: c->intfile_scale = num(x, 0); break;
     case R_PGMSCALE: c->pgm_scale = num(x, 0); c->write_pgm = 1; break;
-    case R_COHERENT: break;
+    case R_COHERENT: note_no_effect(c, x->flag); break;
     case R_PRINTOUT: c->printout = 1; break;
     case R_NOPROGRESS: c->progress = 0; break;
     case R_PROGRESS: c->progress = 1; break;
