@@ -103,15 +103,20 @@ def run_once(cmd, cwd, env, log, timeout):
 
 
 def timed(cmd, cwd, env, log, repeat, timeout):
-    best = None
+    best, walls = None, []
     for _ in range(repeat):
         fdump = os.path.join(cwd, "Fdump.bin")   # never let one run feed the next
         if os.path.exists(fdump):
             os.remove(fdump)
         r = run_once(cmd, cwd, env, log, timeout)
+        walls.append(r[0])
         if best is None or r[0] < best[0]:
             best = r
-    return best
+    return best[0], best[1], walls
+
+
+def all_runs(walls):
+    return "" if len(walls) < 2 else "  [runs: %s]" % " ".join("%.2f" % w for w in walls)
 
 
 def parse_geometry(log):
@@ -214,9 +219,9 @@ def main():
         try:
             if ref_bin:
                 cmd = [ref_bin] + args + ["-floatfile", "ref.bin", "-intfile", "ref.img"] + COMMON
-                row["ref"], cpu = timed(cmd, scratch, ref_env, os.path.join(scratch, "ref.log"),
+                row["ref"], cpu, walls = timed(cmd, scratch, ref_env, os.path.join(scratch, "ref.log"),
                                         repeat, timeout)
-                print("   ref     %9.3f s  (cpu %.1f s)" % (row["ref"], cpu))
+                print("   ref     %9.3f s  (cpu %.1f s)%s" % (row["ref"], cpu, all_runs(walls)))
                 sys.stdout.flush()
             for prec in ("double", "single"):
                 out = prec[0] + ".bin"
@@ -228,7 +233,7 @@ def main():
                                      os.path.join(scratch, prec + "-warmup.log"), timeout)
                     print("   %-7s warm-up %.3f s (untimed)" % (prec, ww))
                 log = os.path.join(scratch, prec + ".log")
-                row[prec], cpu = timed(base, scratch, eng_env, log, repeat, timeout)
+                row[prec], cpu, walls = timed(base, scratch, eng_env, log, repeat, timeout)
                 geo, sub = parse_geometry(log)
                 row["sub"] = sub
                 if sub is None:
@@ -252,7 +257,7 @@ def main():
                         msg = "  corr %.7f LOW" % corr
                     else:
                         msg = "  corr %.7f" % corr
-                print("   %-7s %9.3f s  (cpu %.1f s)%s" % (prec, row[prec], cpu, msg))
+                print("   %-7s %9.3f s  (cpu %.1f s)%s%s" % (prec, row[prec], cpu, msg, all_runs(walls)))
                 sys.stdout.flush()
         except RunFailed as e:
             case_failed = True

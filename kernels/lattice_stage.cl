@@ -6,9 +6,35 @@
  *
  * Loop counts and options are compile-time constants (-D NBCL_*), so the inner loop over
  * orientations is straight-line code that the compiler can vectorize across pixels.
- * Output: 5 planes of w*h reals: I, polar, omega, capture, omega summed over sub-pixels. */
+ * Output: 5 planes of w*h reals: I, polar, omega, capture, omega summed over sub-pixels;
+ * with -printout (NBCL_PRINTOUT) 9 more: the last stol, sub-pixel position, h k l, F_cell
+ * and F_latt evaluated, which the reference prints for each pixel. */
 
+#ifdef NBCL_PRINTOUT
+#define STAGE1_PLANES 14
+#else
 #define STAGE1_PLANES 5
+#endif
+
+#if defined(NBCL_OS_THICK) || defined(NBCL_OS_POLAR) || defined(NBCL_OS_OMEGA)
+#define NBCL_OS_ANY 1
+#endif
+
+/* the factors applied per sub-pixel (-oversample_thick, _polar, _omega) */
+real subpixel_factors(real capture, real polar, real omega)
+{
+    real f = R(1.0);
+#ifdef NBCL_OS_THICK
+    f *= capture;
+#endif
+#ifdef NBCL_OS_POLAR
+    f *= polar;
+#endif
+#ifdef NBCL_OS_OMEGA
+    f *= omega;
+#endif
+    return f;
+}
 
 __kernel void nbcl_lattice(__constant real *P,
                            __global const real4 *sources,    /* incident unit vector, lambda */
@@ -26,7 +52,6 @@ __kernel void nbcl_lattice(__constant real *P,
     int npix = w * h;
 
     hkl_grid g = {G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7], G[8]};
-    int have_grid = G[9];
     int skip = fpixel < G[10] || fpixel > G[11] || spixel < G[12] || spixel > G[13];
 #ifdef NBCL_HAVE_MASK
     skip = skip || mask[gid] == 0;
@@ -60,6 +85,10 @@ __kernel void nbcl_lattice(__constant real *P,
 #endif
     real omega = R(0.0), omega_sum = R(0.0), capture = R(0.0);
     int out_of_range = 0;
+#ifdef NBCL_PRINTOUT
+    real last_stol = R(0.0), last_F_cell = R(0.0), last_F_latt = R(0.0);
+    real3 last_pos = (real3)(R(0.0)), last_hkl = (real3)(R(0.0));
+#endif
 
     for (int layer = 0; layer < NBCL_THICKSTEPS; ++layer) {
         real Odet = layer * thickstep;
@@ -75,6 +104,9 @@ __kernel void nbcl_lattice(__constant real *P,
                 real3 pos = detector_position(Fdet, Sdet, Odet, fdet, sdet, odet, pix0, beam, distance);
                 real airpath = length(pos);
                 real3 diffracted = pos / airpath;
+#ifdef NBCL_PRINTOUT
+                last_pos = pos;
+#endif
 #ifndef NBCL_OS_OMEGA
                 if (omega == R(0.0))
 #endif
@@ -90,6 +122,9 @@ __kernel void nbcl_lattice(__constant real *P,
                     real4 s = sources[src];
                     real3 incident = s.xyz;
                     real3 S = (diffracted - incident) / s.w;
+#ifdef NBCL_PRINTOUT
+                    last_stol = R(0.5) * length(S);
+#endif
 #ifdef NBCL_HAVE_DMIN
                     real stol = R(0.5) * length(S);
                     if (stol > R(0.0) && dmin > R(0.5) / stol) continue;
@@ -106,19 +141,25 @@ __kernel void nbcl_lattice(__constant real *P,
                                             abc[3] * S.x + abc[4] * S.y + abc[5] * S.z,
                                             abc[6] * S.x + abc[7] * S.y + abc[8] * S.z);
                         real F_latt = lattice_factor(hkl, N, a_star, b_star, c_star, fudge);
-#ifndef NBCL_HAVE_WATER
-                        if (F_latt == R(0.0)) continue;
+                        real F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
+                        real term = F_cell * F_cell * F_latt * F_latt;
+#ifdef NBCL_PRINTOUT
+                        last_hkl = hkl;
+                        last_F_cell = F_cell;
+                        last_F_latt = F_latt;
 #endif
-                        real F_cell = structure_factor(Fgrid, &g, have_grid, hkl, default_F, &out_of_range);
-                        I += F_cell * F_cell * F_latt * F_latt;
-#ifdef NBCL_OS_THICK
-                        I *= capture;
+#ifdef NBCL_OS_ANY
+                        /* the reference multiplies the running sum by the per-sub-pixel
+                         * factors after every term, and skips a zero lattice factor
+                         * (unless there is water) without multiplying */
+                        real I_next = (I + term) * subpixel_factors(capture, polar, omega);
+#ifdef NBCL_HAVE_WATER
+                        I = I_next;
+#else
+                        I = (F_latt == R(0.0)) ? I : I_next;
 #endif
-#ifdef NBCL_OS_POLAR
-                        I *= polar;
-#endif
-#ifdef NBCL_OS_OMEGA
-                        I *= omega;
+#else
+                        I += term;
 #endif
                     }
                 }
@@ -130,5 +171,10 @@ __kernel void nbcl_lattice(__constant real *P,
     out[2 * npix + gid] = omega;
     out[3 * npix + gid] = capture;
     out[4 * npix + gid] = omega_sum;
+#ifdef NBCL_PRINTOUT
+    real diag[9] = {last_stol, last_pos.x, last_pos.y, last_pos.z, last_hkl.x, last_hkl.y,
+                    last_hkl.z, last_F_cell, last_F_latt};
+    for (int p = 0; p < 9; ++p) out[(5 + p) * npix + gid] = diag[p];
+#endif
     if (out_of_range) flags[0] = 1;
 }

@@ -2,12 +2,25 @@
  * Each follows nanoBragg.c's expression so that double precision agrees with it to float
  * round-off; the single-precision-sensitive ones work on fractional Miller indices. */
 
-/* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|, from the
- * fractional part of h so that float stays exact near the Bragg peaks; the sign that the
- * integer part would give is dropped because only F_latt^2 is ever used. */
+/* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|.
+ * Only F_latt^2 is ever used, so the sign is free and h can be replaced by its fractional
+ * part f (|f| <= 1/2): that keeps single precision exact near the Bragg peaks.
+ * For the usual small crystals (N up to NBCL_SINCG_RECURRENCE_MAX cells) the ratio is the
+ * Chebyshev polynomial U_{N-1}(cos pi f), evaluated by its three-term recurrence: one
+ * cosine instead of two sines and a division, and no special case at f = 0 (U = N). */
 real sincg(real h, real N)
 {
     real f = h - rint(h);
+    if (N <= NBCL_SINCG_RECURRENCE_MAX) {
+        real two_c = R(2.0) * cospi(f);
+        real u_prev = R(0.0), u = R(1.0);
+        for (int n = 1; n < (int)N; ++n) {
+            real u_next = two_c * u - u_prev;
+            u_prev = u;
+            u = u_next;
+        }
+        return u;
+    }
     return (f == R(0.0)) ? N : sinpi(N * f) / sinpi(f);
 }
 

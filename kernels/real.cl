@@ -7,11 +7,13 @@ typedef double real;
 typedef double3 real3;
 typedef double4 real4;
 #define R(x) x
+#define NBCL_SINCG_RECURRENCE_MAX 64
 #else
 typedef float real;
 typedef float3 real3;
 typedef float4 real4;
 #define R(x) x##f
+#define NBCL_SINCG_RECURRENCE_MAX 16
 #endif
 
 #define NBCL_PI R(3.14159265358979323846)

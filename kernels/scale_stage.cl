@@ -29,4 +29,15 @@ __kernel void nbcl_scale(__constant real *P, __global const real *stage1, int np
                                      P[KP_STEPS]);
     out[i] = (float)photons;
     out[npix + i] = (float)stage1[4 * npix + i];
+#ifdef NBCL_PRINTOUT
+    /* the -printout values, each as a pair of floats (value, remainder) so that double
+     * precision survives the float output planes */
+    const int planes[13] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+    for (int j = 0; j < 13; ++j) {
+        real v = stage1[planes[j] * npix + i];
+        float hi = (float)v;
+        out[(2 + 2 * j) * npix + i] = hi;
+        out[(3 + 2 * j) * npix + i] = (float)(v - (real)hi);
+    }
+#endif
 }

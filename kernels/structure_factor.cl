@@ -62,11 +62,12 @@ real interpolated_structure_factor(__global const real *F, const hkl_grid *g, re
     return polint4((real)h1, along_h, hkl.x);
 }
 
-real structure_factor(__global const real *F, const hkl_grid *g, int have_grid, real3 hkl,
-                      real default_F, int *out_of_range)
+real structure_factor(__global const real *F, const hkl_grid *g, real3 hkl, real default_F,
+                      int *out_of_range)
 {
-    if (!have_grid) return default_F;
-#ifdef NBCL_INTERPOLATE
+#ifndef NBCL_HAVE_GRID
+    return default_F;
+#elif defined(NBCL_INTERPOLATE)
     if (!interpolation_in_range(g, hkl)) {
         *out_of_range = 1;
         return default_F;

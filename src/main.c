@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < cfg.n_no_effect; ++i)
         printf("note: %s is accepted for compatibility and has no effect on the image\n", cfg.no_effect[i]);
+    if (nbcl_outputs_check(&cfg, &err)) return fail(&err);
     nbcl_inputs in;
     if (nbcl_inputs_load(&cfg, &in, stdout, &err)) return fail(&err);
 
@@ -61,7 +62,8 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     nbcl_engine_opts eo = {.use_double = use_double, .tile = cfg.tile,
-                           .progress = cfg.progress, .mask = in.mask};
+                           .progress = cfg.progress && !cfg.printout, .mask = in.mask,
+                           .printout = cfg.printout};
     nbcl_engine_result res;
     int rc = nbcl_engine_run(&sim, chosen, npicked, &eo, &res, &err);
     free(chosen);
@@ -70,8 +72,10 @@ int main(int argc, char **argv)
     if (rc == 0) {
         if (res.interpolation_fallback)
             printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
+        nbcl_print_pixels(&cfg, &sim, &in, &res, stdout);
         rc = nbcl_write_outputs(&cfg, &sim, &in, &res, &rng, stdout, &err);
         free(res.image);
+        free(res.printout);
     }
     nbcl_sim_free(&sim);
     nbcl_inputs_free(&in);

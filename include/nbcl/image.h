@@ -34,6 +34,14 @@ typedef struct nbcl_stats {
 void nbcl_image_stats(const nbcl_sim *sim, const float *image, const unsigned short *mask,
                       nbcl_stats *st);
 
+/* the reference's per-pixel diagnostic lines (-printout, -printout_pixel F S) */
+void nbcl_print_pixels(const nbcl_config *cfg, const nbcl_sim *sim, const nbcl_inputs *in,
+                       const nbcl_engine_result *res, FILE *log);
+
+/* Before any work: every output file's directory exists and is writable, so that a run
+ * never stops half way through writing its files. */
+int nbcl_outputs_check(const nbcl_config *cfg, nbcl_err *err);
+
 int nbcl_write_outputs(const nbcl_config *cfg, const nbcl_sim *sim, const nbcl_inputs *in,
                        const nbcl_engine_result *res, nbcl_rng *rng, FILE *log, nbcl_err *err);
 

@@ -591,20 +591,24 @@ int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *
             if (i > value_until) return nbcl_err_set(err, "unexpected argument '%s' (flags start with '-')", arg);
             continue;
         }
-        int fired = 0;
+        int fired = 0, exact_any = 0, exact, flag_position = i > value_until;
+        for (int r = 0; r < NRULES; ++r)
+            if (rule_matches(&RULES[r], arg, &exact) && exact) exact_any = 1;
         for (int r = 0; r < NRULES; ++r) {
             const rule *ru = &RULES[r];
-            int exact;
             if (!rule_matches(ru, arg, &exact)) continue;
-            /* a value of the previous flag that happens to contain a rule's name is
-             * still seen by the reference; only exact flags are checked strictly */
-            int strict = exact && i > value_until;
+            /* Values are checked strictly for the flag the user meant: the rule spelled
+             * exactly, or, for an alias spelled some other way (-mosaic_spread,
+             * -wavelength), every rule it fires. Rules fired as a side effect of another
+             * flag's name (-misset by -misset_seed) read their values as the reference
+             * does, and a value of the previous flag is never checked as a flag. */
+            int strict = (exact || !exact_any) && flag_position;
             if (ru->id >= R_DEVICE && !exact) continue;
             if (ru->id == R_MISSET_RAND) {
                 if (argc > i + 1 && strstr(argv[i + 1], "rand")) {
                     c->misset_mode = -1;
                     fired = 1;
-                    if (strict) value_until = i + 1;
+                    if (strict && value_until < i + 1) value_until = i + 1;
                     break;
                 }
                 continue;
@@ -620,7 +624,7 @@ int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *
             }
             if (ends_argument(ru->id)) break;
         }
-        if (!fired && i > value_until && !is_value_like(arg)) {
+        if (!fired && flag_position && !is_value_like(arg)) {
             const char *s = nbcl_cli_suggest(arg);
             if (s) return nbcl_err_set(err, "unknown flag '%s' (did you mean %s?)", arg, s);
             return nbcl_err_set(err, "unknown flag '%s' (see -help)", arg);

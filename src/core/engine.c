@@ -15,8 +15,9 @@
 #include "kparams.h"
 #include "vec3.h"
 
-#define STAGE1_PLANES 5
+#define STAGE1_PLANES_MAX 14
 #define OUT_PLANES 2
+#define PRINTOUT_PLANES (2 * NBCL_PRINTOUT_VALUES)
 #define GRID_INTS 14
 #define LOCAL_SIZE 64
 
@@ -157,7 +158,7 @@ static void build_options(const engine *e, int use_double, char *buf, size_t n)
         {s->water_size != 0.0, "NBCL_HAVE_WATER"}, {s->dmin > 0.0, "NBCL_HAVE_DMIN"},
         {s->thick != 0.0, "NBCL_HAVE_THICK"}, {e->opts->mask != NULL, "NBCL_HAVE_MASK"},
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
-        {s->interpolate, "NBCL_INTERPOLATE"},
+        {e->opts->printout, "NBCL_PRINTOUT"}, {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on) len += snprintf(buf + len, n - (size_t)len, " -D%s", flags[i].def);
@@ -230,7 +231,8 @@ static int ensure_scratch(engine *e, devstate *d, cl_context ctx, size_t npix, n
     if (d->stage1) clReleaseMemObject(d->stage1);
     if (d->mask) clReleaseMemObject(d->mask);
     d->mask = NULL;
-    d->stage1 = clCreateBuffer(ctx, CL_MEM_READ_WRITE, d->real_size * STAGE1_PLANES * npix, NULL, &rc);
+    size_t planes = e->opts->printout ? STAGE1_PLANES_MAX : 5;
+    d->stage1 = clCreateBuffer(ctx, CL_MEM_READ_WRITE, d->real_size * planes * npix, NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(stage1)", err)) return -1;
     d->mask = clCreateBuffer(ctx, CL_MEM_READ_ONLY, e->opts->mask ? npix : 1, NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(mask)", err)) return -1;
@@ -328,14 +330,17 @@ int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int nd
     memset(out, 0, sizeof *out);
     e.orientations = nbcl_crystal_orientations(sim, &e.norient);
     size_t npix = (size_t)sim->fpixels * sim->spixels;
-    float *planes[OUT_PLANES] = {malloc(sizeof(float) * npix), malloc(sizeof(float) * npix)};
+    int nplanes = OUT_PLANES + (opts->printout ? PRINTOUT_PLANES : 0);
+    float *planes[OUT_PLANES + PRINTOUT_PLANES] = {NULL};
+    float *block = malloc(sizeof(float) * npix * (size_t)nplanes);
     int rc = -1;
-    if (!e.orientations || !planes[0] || !planes[1]) {
+    if (!e.orientations || !block) {
         nbcl_err_set(err, "out of host memory for a %dx%d detector", sim->fpixels, sim->spixels);
         goto done;
     }
+    for (int p = 0; p < nplanes; ++p) planes[p] = block + (size_t)p * npix;
     nbcl_stream_ops ops = {device_init, enqueue_tile, device_release};
-    nbcl_stream_opts so = {.tile = opts->tile, .nplanes = OUT_PLANES,
+    nbcl_stream_opts so = {.tile = opts->tile, .nplanes = nplanes,
                            .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
                            .use_double = opts->use_double};
     rc = nbcl_stream_run(devices, ndevices, &ops, &e, &so, planes, sim->fpixels, sim->spixels, err);
@@ -343,13 +348,27 @@ int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int nd
         double sum = 0.0;
         for (size_t i = 0; i < npix; ++i) sum += planes[1][i];
         out->omega_sum = sum;
-        out->image = planes[0];
-        planes[0] = NULL;
+        out->image = malloc(sizeof(float) * npix);
+        if (!out->image) {
+            rc = nbcl_err_set(err, "out of host memory for the image");
+            goto done;
+        }
+        memcpy(out->image, planes[0], sizeof(float) * npix);
+        if (opts->printout) {
+            out->printout = malloc(sizeof(double) * npix * NBCL_PRINTOUT_VALUES);
+            if (!out->printout) {
+                rc = nbcl_err_set(err, "out of host memory for -printout");
+                goto done;
+            }
+            for (int j = 0; j < NBCL_PRINTOUT_VALUES; ++j)
+                for (size_t i = 0; i < npix; ++i)
+                    out->printout[(size_t)j * npix + i] =
+                        (double)planes[OUT_PLANES + 2 * j][i] + (double)planes[OUT_PLANES + 2 * j + 1][i];
+        }
         out->interpolation_fallback = e.fallback;
     }
 done:
-    free(planes[0]);
-    free(planes[1]);
+    free(block);
     free(e.orientations);
     pthread_mutex_destroy(&e.lock);
     return rc;

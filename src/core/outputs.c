@@ -3,9 +3,11 @@
  * reference line for line so that its users' scripts and byte comparisons keep working;
  * the PNG preview is nanoBragg-CL's own. Every file is written to a temporary name and
  * renamed, so a failure never leaves half a file. */
+#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "nbcl/image.h"
 #include "nbcl/noise.h"
 #include "nbcl/outfile.h"
@@ -16,6 +18,30 @@
 static int in_roi(const nbcl_sim *s, int f, int sl)
 {
     return !(f < s->roi_xmin || f > s->roi_xmax || sl < s->roi_ymin || sl > s->roi_ymax);
+}
+
+/* the directory `path` would be written into must exist and be writable */
+static int check_writable(const char *flag, const char *path, nbcl_err *err)
+{
+    char *copy = strdup(path);
+    if (!copy) return nbcl_err_set(err, "out of host memory");
+    const char *dir = dirname(copy);
+    int ok = access(dir, W_OK) == 0;
+    int rc = ok ? 0 : nbcl_err_set(err, "%s %s: directory %s does not exist or is not writable", flag, path, dir);
+    free(copy);
+    return rc;
+}
+
+int nbcl_outputs_check(const nbcl_config *c, nbcl_err *err)
+{
+    struct { int on; const char *flag, *path; } outs[] = {
+        {1, "-floatfile", c->floatfile}, {1, "-intfile", c->intfile},
+        {c->write_pgm, "-pgmfile", c->pgmfile}, {c->pngfile != NULL, "-pngfile", c->pngfile},
+        {c->calculate_noise, "-noisefile", c->noisefile},
+    };
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i)
+        if (outs[i].on && check_writable(outs[i].flag, outs[i].path, err)) return -1;
+    return 0;
 }
 
 void nbcl_image_stats(const nbcl_sim *s, const float *img, const unsigned short *mask, nbcl_stats *st)
@@ -135,4 +161,43 @@ int nbcl_write_outputs(const nbcl_config *c, const nbcl_sim *s, const nbcl_input
     }
     free(ints);
     return rc;
+}
+
+/* -printout / -printout_pixel: the reference's diagnostic lines for one or every pixel */
+void nbcl_print_pixels(const nbcl_config *c, const nbcl_sim *s, const nbcl_inputs *in,
+                       const nbcl_engine_result *res, FILE *log)
+{
+    if (!c->printout || !res->printout) return;
+    int norient = 0;
+    double *orient = nbcl_crystal_orientations(s, &norient);
+    if (!orient) return;
+    const double *abc = orient + 9 * (size_t)(norient - 1);
+    size_t npix = (size_t)s->fpixels * s->spixels;
+    for (int sl = 0; sl < s->spixels; ++sl)
+        for (int f = 0; f < s->fpixels; ++f) {
+            size_t i = (size_t)sl * s->fpixels + f;
+            if (!in_roi(s, f, sl) || (in->mask && in->mask[i] == 0)) continue;
+            if (c->printout_fpixel >= 0 && !(f == c->printout_fpixel && sl == c->printout_spixel)) continue;
+            const double *v = res->printout;
+#define PO(k) v[(size_t)(k) * npix + i]
+            double x = PO(NBCL_PO_POS_X), y = PO(NBCL_PO_POS_Y), z = PO(NBCL_PO_POS_Z);
+            double tth = atan2(sqrt(y * y + z * z), x);
+            double h = PO(NBCL_PO_H), k = PO(NBCL_PO_K), l = PO(NBCL_PO_L);
+            fprintf(log, "%4d %4d : stol = %g or %g\n", f, sl, PO(NBCL_PO_STOL), sin(tth / 2.0) / (s->lambda0 * 1e10));
+            fprintf(log, "at %g %g %g\n", x, y, z);
+            fprintf(log, "hkl= %f %f %f  hkl0= %d %d %d\n", h, k, l, (int)ceil(h - 0.5),
+                    (int)ceil(k - 0.5), (int)ceil(l - 0.5));
+            fprintf(log, " F_cell=%g  F_latt=%g   I = %g\n", PO(NBCL_PO_F_CELL), PO(NBCL_PO_F_LATT), PO(NBCL_PO_I));
+            fprintf(log, "I/steps %15.10g\n", PO(NBCL_PO_I) / s->steps);
+            fprintf(log, "polar   %15.10g\n", PO(NBCL_PO_POLAR));
+            fprintf(log, "omega   %15.10g\n", PO(NBCL_PO_OMEGA));
+            fprintf(log, "capfrac %15.10g\n", PO(NBCL_PO_CAPTURE));
+            fprintf(log, "pixel   %15.10g\n", (double)res->image[i]);
+#undef PO
+            fprintf(log, "real-space cell vectors (Angstrom):\n");
+            fprintf(log, "     %-10s  %-10s  %-10s\n", "a", "b", "c");
+            for (int r = 0; r < 3; ++r)
+                fprintf(log, "%c: %11.8f %11.8f %11.8f\n", "XYZ"[r], abc[r] * 1e10, abc[3 + r] * 1e10, abc[6 + r] * 1e10);
+        }
+    free(orient);
 }
