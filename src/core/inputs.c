@@ -55,7 +55,7 @@ int nbcl_inputs_load(const nbcl_config *c, nbcl_inputs *in, FILE *log, nbcl_err 
     in->mask_h = img.height;
     img.data = NULL;
     nbcl_smv_free(&img);
-    if (log) fprintf(log, "  skipping zero-flagged pixels in %s\n", c->maskfile);
+    if (log) fprintf(log, "reading %s\n", c->maskfile);
     return 0;
 }
 

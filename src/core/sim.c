@@ -87,7 +87,6 @@ static int structure_factors(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_
 static void print_summary(const nbcl_sim *s, FILE *log)
 {
     static const char *shapes[] = {"parallelpiped", "ellipsoidal", "gaussian", "tophat-spot"};
-    fprintf(log, "  created a total of %d mosaic domains\n", s->mosaic_domains);
     fprintf(log, "  %ld initialized hkls (all others =%g)\n", s->hkl.hkls, s->default_F);
     fprintf(log, "  %s xtal: %.0fx%.0fx%.0f cells\n", shapes[s->shape], s->Na, s->Nb, s->Nc);
     fprintf(log, "  wave=%g meters +/- %g%% in %d steps\n", s->lambda0, s->dispersion * 100, s->dispsteps);
@@ -126,6 +125,15 @@ static void print_summary(const nbcl_sim *s, FILE *log)
     fprintf(log, "\n");
 }
 
+static void print_noise_settings(const nbcl_config *c, FILE *log)
+{
+    if (c->maskfile) fprintf(log, "  skipping zero-flagged pixels in %s\n", c->maskfile);
+    if (!c->calculate_noise) return;
+    fprintf(log, "\n  noise image paramters:\n");
+    fprintf(log, "  seed: %ld\n", c->seed);
+    fprintf(log, "  water droplet size: %g m\n", c->water_size);
+}
+
 int nbcl_sim_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_rng *rng, FILE *log, nbcl_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -157,7 +165,10 @@ int nbcl_sim_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_rng *rng, FILE *log
     double F_bg = 2.57, water_MW = 18.0;
     s->I_bg = F_bg * F_bg * s->r_e_sqr * s->fluence * s->water_size * s->water_size *
               s->water_size * 1e6 * AVOGADRO / water_MW;
-    if (log) print_summary(s, log);
+    if (log) {
+        print_summary(s, log);
+        print_noise_settings(c, log);
+    }
     return 0;
 }
 
