@@ -19,6 +19,9 @@ Environment:
   NB_TIMEOUT      seconds one run may take (default 3600)
   NB_CASES        comma-separated case ids (same as giving them as arguments)
   NB_KEEP=1       keep the scratch directories (they are kept anyway for failing cases)
+  NBCL_KERNELS_EMBEDDED_ONLY  defaults to 1 here, so the engine runs the kernels embedded
+                  at build time (matching its library) rather than kernels/*.cl of the
+                  tree; rebuild (ninja) after editing kernels, or set it to 0
 
 Every run gets -floatfile, -intfile (scratch names) -nonoise -nopgm -noprogress, in a
 scratch directory holding a copy of golden/inputs/* except Fdump.bin.  Times are wall
@@ -71,6 +74,16 @@ def nproc():
         return os.cpu_count() or 1
 
 
+def git_head():
+    try:
+        p = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           universal_newlines=True)
+        return p.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
 def loadavg():
     try:
         return " ".join("%.2f" % x for x in os.getloadavg())
@@ -100,19 +113,6 @@ def run_once(cmd, cwd, env, log, timeout):
     if p.returncode != 0:
         raise RunFailed("exit status %d (log %s)" % (p.returncode, log))
     return wall, cpu
-
-
-def timed(cmd, cwd, env, log, repeat, timeout):
-    best, walls = None, []
-    for _ in range(repeat):
-        fdump = os.path.join(cwd, "Fdump.bin")   # never let one run feed the next
-        if os.path.exists(fdump):
-            os.remove(fdump)
-        r = run_once(cmd, cwd, env, log, timeout)
-        walls.append(r[0])
-        if best is None or r[0] < best[0]:
-            best = r
-    return best[0], best[1], walls
 
 
 def all_runs(walls):
@@ -197,7 +197,11 @@ def main():
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
-    print("engine:    %s" % eng_bin)
+    # Time the kernels built into the binary, not whatever kernels/*.cl holds right now
+    # (the library reads the source tree first; a tree newer than the build skews them).
+    eng_env.setdefault("NBCL_KERNELS_EMBEDDED_ONLY", "1")
+    print("engine:    %s (commit %s; NBCL_KERNELS_EMBEDDED_ONLY=%s)"
+          % (eng_bin, git_head(), eng_env["NBCL_KERNELS_EMBEDDED_ONLY"]))
     print("reference: %s (OMP_NUM_THREADS=%d)" % (ref_bin or "none", ref_threads))
     print("repeats: %d (best wall time reported); warm-up: %s -- %s" % (
         repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"
@@ -217,48 +221,64 @@ def main():
         print("\n== %s: %s" % (cid, what))
         print("   args: %s" % " ".join(shlex.quote(a) for a in args))
         try:
+            runs = []   # (label, command, env, log, floatfile)
             if ref_bin:
-                cmd = [ref_bin] + args + ["-floatfile", "ref.bin", "-intfile", "ref.img"] + COMMON
-                row["ref"], cpu, walls = timed(cmd, scratch, ref_env, os.path.join(scratch, "ref.log"),
-                                        repeat, timeout)
-                print("   ref     %9.3f s  (cpu %.1f s)%s" % (row["ref"], cpu, all_runs(walls)))
-                sys.stdout.flush()
+                runs.append(("ref", [ref_bin] + args + ["-floatfile", "ref.bin", "-intfile",
+                                                        "ref.img"] + COMMON, ref_env, "ref.bin"))
             for prec in ("double", "single"):
                 out = prec[0] + ".bin"
                 base = [eng_bin] + args + ["-floatfile", out, "-intfile", prec[0] + ".img"] \
                     + COMMON + ["-precision", prec]
+                runs.append((prec, base, eng_env, out))
                 if warmup != "none":
                     wcmd = base + (["-roi", "0", "7", "0", "7"] if warmup == "roi" else [])
                     ww, _ = run_once(wcmd, scratch, eng_env,
                                      os.path.join(scratch, prec + "-warmup.log"), timeout)
                     print("   %-7s warm-up %.3f s (untimed)" % (prec, ww))
-                log = os.path.join(scratch, prec + ".log")
-                row[prec], cpu, walls = timed(base, scratch, eng_env, log, repeat, timeout)
-                geo, sub = parse_geometry(log)
-                row["sub"] = sub
-                if sub is None:
-                    print("   warning: could not parse the sub-path count from %s: %s" % (log, geo))
-                width = geo["fpixels"]
+            # Interleave the repeats (ref, double, single, ref, ...) so that load from
+            # elsewhere on the machine falls on all three alike.
+            best, walls = {}, {}
+            for _ in range(repeat):
+                for label, cmd, env, _out in runs:
+                    fdump = os.path.join(scratch, "Fdump.bin")   # never let one run feed the next
+                    if os.path.exists(fdump):
+                        os.remove(fdump)
+                    r = run_once(cmd, scratch, env, os.path.join(scratch, label + ".log"), timeout)
+                    walls.setdefault(label, []).append(r[0])
+                    if label not in best or r[0] < best[label][0]:
+                        best[label] = r
+            for label, cmd, env, out in runs:
+                row[label], cpu = best[label]
                 msg = ""
-                if ref_bin:
-                    if width is None:
-                        width = parse_geometry(os.path.join(scratch, "ref.log"))[0]["fpixels"]
-                    corr, err = compare(cmp_bin, os.path.join(scratch, "ref.bin"),
-                                        os.path.join(scratch, out), width or 0)
-                    row["corr_" + prec] = corr
-                    if err:
-                        case_failed = True
-                        failures.append("%s %s: %s" % (cid, prec, err))
-                        msg = "  compare FAILED"
-                    elif corr != corr or corr < min_corr:
-                        case_failed = True
-                        row["low_" + prec] = True
-                        failures.append("%s %s: correlation %.6f below %g" % (cid, prec, corr, min_corr))
-                        msg = "  corr %.7f LOW" % corr
-                    else:
-                        msg = "  corr %.7f" % corr
-                print("   %-7s %9.3f s  (cpu %.1f s)%s%s" % (prec, row[prec], cpu, msg, all_runs(walls)))
-                sys.stdout.flush()
+                if label != "ref":
+                    log = os.path.join(scratch, label + ".log")
+                    geo, sub = parse_geometry(log)
+                    row["sub"] = sub
+                    if sub is None:
+                        print("   warning: could not parse the sub-path count from %s: %s"
+                              % (log, geo))
+                    width = geo["fpixels"]
+                    if ref_bin:
+                        if width is None:
+                            width = parse_geometry(os.path.join(scratch, "ref.log"))[0]["fpixels"]
+                        corr, err = compare(cmp_bin, os.path.join(scratch, "ref.bin"),
+                                            os.path.join(scratch, out), width or 0)
+                        row["corr_" + label] = corr
+                        if err:
+                            case_failed = True
+                            failures.append("%s %s: %s" % (cid, label, err))
+                            msg = "  compare FAILED"
+                        elif corr != corr or corr < min_corr:
+                            case_failed = True
+                            row["low_" + label] = True
+                            failures.append("%s %s: correlation %.6f below %g"
+                                            % (cid, label, corr, min_corr))
+                            msg = "  corr %.7f LOW" % corr
+                        else:
+                            msg = "  corr %.7f" % corr
+                print("   %-7s %9.3f s  (cpu %.1f s)%s%s"
+                      % (label, row[label], cpu, msg, all_runs(walls[label])))
+            sys.stdout.flush()
         except RunFailed as e:
             case_failed = True
             failures.append("%s: %s" % (cid, e))
