@@ -1,29 +1,24 @@
 /* lattice_stage.cl: the per-pixel sum of F_cell^2 F_latt^2 over sensor layers, sub-pixels,
  * sources and crystal orientations (phi steps x mosaic domains, rotated once on the host).
  * It also keeps the per-pixel factors the scaling stage applies: polarization, solid angle
- * and capture fraction, cached exactly when the reference caches them (first sub-pixel,
- * first source) unless the matching -oversample_* flag asks for them per sub-pixel.
+ * and capture fraction, taken where the reference takes them (first sub-pixel, first
+ * source) unless the matching -oversample_* flag asks for them per sub-pixel.
  *
- * Loop counts and options are compile-time constants (-D NBCL_*), so the inner loop over
- * orientations is straight-line code that the compiler can vectorize across pixels.
- * Output: 5 planes of w*h reals: I, polar, omega, capture, omega summed over sub-pixels;
+ * One work-item computes NBCL_VW neighbouring pixels of the tile at once, one per vector
+ * lane; loop counts and options are compile-time constants (-D NBCL_*), so the inner loop
+ * over orientations is straight-line vector code.
+ * Output, planes of `stride` reals: I, polar, omega, capture, omega summed over sub-pixels;
  * with -printout (NBCL_PRINTOUT) 9 more: the last stol, sub-pixel position, h k l, F_cell
  * and F_latt evaluated, which the reference prints for each pixel. */
-
-#ifdef NBCL_PRINTOUT
-#define STAGE1_PLANES 14
-#else
-#define STAGE1_PLANES 5
-#endif
 
 #if defined(NBCL_OS_THICK) || defined(NBCL_OS_POLAR) || defined(NBCL_OS_OMEGA)
 #define NBCL_OS_ANY 1
 #endif
 
 /* the factors applied per sub-pixel (-oversample_thick, _polar, _omega) */
-real subpixel_factors(real capture, real polar, real omega)
+NBCL_INLINE realv subpixel_factors(realv capture, realv polar, realv omega)
 {
-    real f = R(1.0);
+    realv f = (realv)(R(1.0));
 #ifdef NBCL_OS_THICK
     f *= capture;
 #endif
@@ -36,145 +31,182 @@ real subpixel_factors(real capture, real polar, real omega)
     return f;
 }
 
+/* h, k, l of every lane for one crystal orientation (a, b, c as 9 reals) */
+NBCL_INLINE vec3v miller_indices(__global const real *abc, vec3v S)
+{
+    vec3v hkl = {abc[0] * S.x + abc[1] * S.y + abc[2] * S.z,
+                 abc[3] * S.x + abc[4] * S.y + abc[5] * S.z,
+                 abc[6] * S.x + abc[7] * S.y + abc[8] * S.z};
+    return hkl;
+}
+
 __kernel void nbcl_lattice(__constant real *P,
                            __global const real4 *sources,    /* incident unit vector, lambda */
                            __global const real *crystal,     /* a,b,c (9 reals) per orientation */
                            __global const real *Fgrid,
                            __constant int *G,                /* hkl grid, roi */
                            __global const uchar *mask,       /* tile mask, 0 = skip */
-                           int x0, int y0, int w, int h,
+                           int x0, int y0, int w, int h, int stride,
                            __global real *out,
                            __global int *flags)
 {
-    int gid = get_global_id(0);
-    if (gid >= w * h) return;
-    int fpixel = x0 + gid % w, spixel = y0 + gid / w;
-    int npix = w * h;
+    int base = get_global_id(0) * NBCL_VW;
+    if (base >= w * h) return;
+    intv idx = base + LANE_IOTA;
+    intv fpixel_i = x0 + idx % w, spixel_i = y0 + idx / w;
+    realv fpixel = convert_realv(fpixel_i), spixel = convert_realv(spixel_i);
 
     hkl_grid g = {G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7], G[8]};
-    int skip = fpixel < G[10] || fpixel > G[11] || spixel < G[12] || spixel > G[13];
+    maskv skip = convert_maskv(fpixel_i < G[10] || fpixel_i > G[11] || spixel_i < G[12] ||
+                               spixel_i > G[13] || idx >= w * h);
 #ifdef NBCL_HAVE_MASK
-    skip = skip || mask[gid] == 0;
+    uchar mk[NBCL_VW];
+    int lanes[NBCL_VW];
+    for (int j = 0; j < NBCL_VW; ++j) mk[j] = (base + j < w * h) ? mask[base + j] : 1;
+    for (int j = 0; j < NBCL_VW; ++j) lanes[j] = mk[j] == 0 ? -1 : 0;
+#if NBCL_VW == 1
+    skip = skip || lanes[0];
+#else
+    skip = skip | convert_maskv(NBCL_CAT(vload, NBCL_VW)(0, lanes));
 #endif
-    if (skip) {
-        for (int p = 0; p < STAGE1_PLANES; ++p) out[p * npix + gid] = R(0.0);
-        return;
-    }
+#endif
 
-    const real3 fdet = (real3)(P[KP_FDET_X], P[KP_FDET_Y], P[KP_FDET_Z]);
-    const real3 sdet = (real3)(P[KP_SDET_X], P[KP_SDET_Y], P[KP_SDET_Z]);
-    const real3 odet = (real3)(P[KP_ODET_X], P[KP_ODET_Y], P[KP_ODET_Z]);
-    const real3 pix0 = (real3)(P[KP_PIX0_X], P[KP_PIX0_Y], P[KP_PIX0_Z]);
-    const real3 beam = (real3)(P[KP_BEAM_X], P[KP_BEAM_Y], P[KP_BEAM_Z]);
-    const real3 polar_axis = (real3)(P[KP_POLAR_X], P[KP_POLAR_Y], P[KP_POLAR_Z]);
-    const real3 a_star = (real3)(P[KP_ASTAR_X], P[KP_ASTAR_Y], P[KP_ASTAR_Z]);
-    const real3 b_star = (real3)(P[KP_BSTAR_X], P[KP_BSTAR_Y], P[KP_BSTAR_Z]);
-    const real3 c_star = (real3)(P[KP_CSTAR_X], P[KP_CSTAR_Y], P[KP_CSTAR_Z]);
-    const real3 N = (real3)(P[KP_NA], P[KP_NB], P[KP_NC]);
+    const vec3 fdet = vec3_load(P + KP_FDET_X), sdet = vec3_load(P + KP_SDET_X);
+    const vec3 odet = vec3_load(P + KP_ODET_X), pix0 = vec3_load(P + KP_PIX0_X);
+    const vec3 beam = vec3_load(P + KP_BEAM_X), polar_axis = vec3_load(P + KP_POLAR_X);
+    const vec3 a_star = vec3_load(P + KP_ASTAR_X), b_star = vec3_load(P + KP_BSTAR_X);
+    const vec3 c_star = vec3_load(P + KP_CSTAR_X), N = vec3_load(P + KP_NA);
     const real subpixel = P[KP_SUBPIXEL], pixel = P[KP_PIXEL];
     const real distance = P[KP_DISTANCE], close_distance = P[KP_CLOSE_DISTANCE];
     const real thickstep = P[KP_THICKSTEP], mu = P[KP_MU];
     const real kahn = P[KP_KAHN], default_F = P[KP_DEFAULT_F], fudge = P[KP_FUDGE];
     const real dmin = P[KP_DMIN];
 
-    real I = P[KP_I_BG];
+    realv I = (realv)(P[KP_I_BG]);
 #ifdef NBCL_NOPOLAR
-    real polar = R(1.0);
+    realv polar = (realv)(R(1.0));
 #else
-    real polar = R(0.0);
+    realv polar = (realv)(R(0.0));
 #endif
-    real omega = R(0.0), omega_sum = R(0.0), capture = R(0.0);
+    realv omega = (realv)(R(0.0)), omega_sum = (realv)(R(0.0)), capture = (realv)(R(0.0));
     int out_of_range = 0;
 #ifdef NBCL_PRINTOUT
-    real last_stol = R(0.0), last_F_cell = R(0.0), last_F_latt = R(0.0);
-    real3 last_pos = (real3)(R(0.0)), last_hkl = (real3)(R(0.0));
+    realv last_stol = (realv)(R(0.0)), last_F_cell = (realv)(R(0.0)), last_F_latt = (realv)(R(0.0));
+    vec3v last_pos = vec3v_splat(pix0), last_hkl = vec3v_splat(pix0);
+    last_hkl.x = last_hkl.y = last_hkl.z = (realv)(R(0.0));
 #endif
 
     for (int layer = 0; layer < NBCL_THICKSTEPS; ++layer) {
         real Odet = layer * thickstep;
 #ifdef NBCL_HAVE_THICK
-        capture = R(0.0);
+        capture = (realv)(R(0.0));
 #else
-        capture = R(1.0);
+        capture = (realv)(R(1.0));
 #endif
         for (int subS = 0; subS < NBCL_OVERSAMPLE; ++subS) {
             for (int subF = 0; subF < NBCL_OVERSAMPLE; ++subF) {
-                real Fdet = subpixel * (fpixel * NBCL_OVERSAMPLE + subF) + subpixel / R(2.0);
-                real Sdet = subpixel * (spixel * NBCL_OVERSAMPLE + subS) + subpixel / R(2.0);
-                real3 pos = detector_position(Fdet, Sdet, Odet, fdet, sdet, odet, pix0, beam, distance);
-                real airpath = length(pos);
-                real3 diffracted = pos / airpath;
+                realv Fdet = subpixel * (fpixel * NBCL_OVERSAMPLE + subF) + subpixel / R(2.0);
+                realv Sdet = subpixel * (spixel * NBCL_OVERSAMPLE + subS) + subpixel / R(2.0);
+                vec3v pos = detector_position(Fdet, Sdet, Odet, fdet, sdet, odet, pix0, beam, distance);
+                realv airpath = sqrt(dot_v(pos, pos));
+                vec3v diffracted = {pos.x / airpath, pos.y / airpath, pos.z / airpath};
 #ifdef NBCL_PRINTOUT
                 last_pos = pos;
 #endif
+                /* the reference computes omega at the first sub-pixel of the pixel and the
+                 * capture fraction at the first sub-pixel of each layer */
+                int first_subpixel = subS == 0 && subF == 0;
 #ifndef NBCL_OS_OMEGA
-                if (omega == R(0.0))
+                if (layer == 0 && first_subpixel)
 #endif
                     omega = solid_angle(pixel, airpath, close_distance);
                 omega_sum += omega;
 #ifdef NBCL_HAVE_THICK
 #ifndef NBCL_OS_THICK
-                if (capture == R(0.0))
+                if (first_subpixel)
 #endif
-                    capture = capture_fraction(layer, thickstep, mu, diffracted, odet);
+                    capture = capture_fraction(layer, thickstep, mu, dot_uv(odet, diffracted));
 #endif
                 for (int src = 0; src < NBCL_NSOURCES; ++src) {
                     real4 s = sources[src];
-                    real3 incident = s.xyz;
-                    real3 S = (diffracted - incident) / s.w;
+                    vec3 incident = {s.x, s.y, s.z};
+                    vec3v S = {(diffracted.x - incident.x) / s.w, (diffracted.y - incident.y) / s.w,
+                               (diffracted.z - incident.z) / s.w};
+#if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT)
+                    realv stol = R(0.5) * sqrt(dot_v(S, S));
+#endif
 #ifdef NBCL_PRINTOUT
-                    last_stol = R(0.5) * length(S);
+                    last_stol = stol;
 #endif
 #ifdef NBCL_HAVE_DMIN
-                    real stol = R(0.5) * length(S);
-                    if (stol > R(0.0) && dmin > R(0.5) / stol) continue;
+                    /* lanes beyond -dmin skip this source entirely */
+                    maskv take = !(stol > R(0.0) && dmin > R(0.5) / stol);
+                    if (!any_lane(take)) continue;
 #endif
 #ifndef NBCL_NOPOLAR
-#ifndef NBCL_OS_POLAR
-                    if (polar == R(0.0))
+#ifdef NBCL_OS_POLAR
+                    polar = polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted);
+#else
+                    /* first source (not skipped by -dmin) of the first sub-pixel */
+                    maskv need = polar == R(0.0);
+#ifdef NBCL_HAVE_DMIN
+                    need = need & take;
 #endif
-                        polar = polarization_factor(kahn, incident, diffracted, polar_axis);
+                    if (any_lane(need))
+                        polar = select(polar, polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted), need);
 #endif
+#endif
+                    realv factors = subpixel_factors(capture, polar, omega);
                     for (int o = 0; o < NBCL_NCRYSTAL; ++o) {
-                        __global const real *abc = crystal + 9 * o;
-                        real3 hkl = (real3)(abc[0] * S.x + abc[1] * S.y + abc[2] * S.z,
-                                            abc[3] * S.x + abc[4] * S.y + abc[5] * S.z,
-                                            abc[6] * S.x + abc[7] * S.y + abc[8] * S.z);
-                        real F_latt = lattice_factor(hkl, N, a_star, b_star, c_star, fudge);
-                        real F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
-                        real term = F_cell * F_cell * F_latt * F_latt;
-#ifdef NBCL_PRINTOUT
-                        last_hkl = hkl;
-                        last_F_cell = F_cell;
-                        last_F_latt = F_latt;
-#endif
+                        vec3v hkl = miller_indices(crystal + 9 * o, S);
+                        realv F_latt = lattice_factor(hkl, N, a_star, b_star, c_star, fudge);
+                        realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
+                        realv term = F_cell * F_cell * F_latt * F_latt;
 #ifdef NBCL_OS_ANY
                         /* the reference multiplies the running sum by the per-sub-pixel
                          * factors after every term, and skips a zero lattice factor
                          * (unless there is water) without multiplying */
-                        real I_next = (I + term) * subpixel_factors(capture, polar, omega);
-#ifdef NBCL_HAVE_WATER
-                        I = I_next;
-#else
-                        I = (F_latt == R(0.0)) ? I : I_next;
+                        realv I_next = (I + term) * factors;
+#ifndef NBCL_HAVE_WATER
+                        I_next = select(I_next, I, F_latt == R(0.0));
 #endif
 #else
-                        I += term;
+                        realv I_next = I + term;
+#endif
+#ifdef NBCL_HAVE_DMIN
+                        I = select(I, I_next, take);
+#else
+                        I = I_next;
+#endif
+#ifdef NBCL_PRINTOUT
+#ifdef NBCL_HAVE_DMIN
+                        last_hkl.x = select(last_hkl.x, hkl.x, take);
+                        last_hkl.y = select(last_hkl.y, hkl.y, take);
+                        last_hkl.z = select(last_hkl.z, hkl.z, take);
+                        last_F_cell = select(last_F_cell, F_cell, take);
+                        last_F_latt = select(last_F_latt, F_latt, take);
+#else
+                        last_hkl = hkl;
+                        last_F_cell = F_cell;
+                        last_F_latt = F_latt;
+#endif
 #endif
                     }
                 }
             }
         }
     }
-    out[0 * npix + gid] = I;
-    out[1 * npix + gid] = polar;
-    out[2 * npix + gid] = omega;
-    out[3 * npix + gid] = capture;
-    out[4 * npix + gid] = omega_sum;
+    int slot = get_global_id(0);
+    realv zero = (realv)(R(0.0));
+    vstore_realv(select(I, zero, skip), slot, out);
+    vstore_realv(select(polar, zero, skip), slot, out + stride);
+    vstore_realv(select(omega, zero, skip), slot, out + 2 * stride);
+    vstore_realv(select(capture, zero, skip), slot, out + 3 * stride);
+    vstore_realv(select(omega_sum, zero, skip), slot, out + 4 * stride);
 #ifdef NBCL_PRINTOUT
-    real diag[9] = {last_stol, last_pos.x, last_pos.y, last_pos.z, last_hkl.x, last_hkl.y,
-                    last_hkl.z, last_F_cell, last_F_latt};
-    for (int p = 0; p < 9; ++p) out[(5 + p) * npix + gid] = diag[p];
+    realv diag[9] = {last_stol, last_pos.x, last_pos.y, last_pos.z, last_hkl.x, last_hkl.y,
+                     last_hkl.z, last_F_cell, last_F_latt};
+    for (int p = 0; p < 9; ++p) vstore_realv(select(diag[p], zero, skip), slot, out + (5 + p) * stride);
 #endif
     if (out_of_range) flags[0] = 1;
 }

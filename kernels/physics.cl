@@ -1,6 +1,56 @@
 /* physics.cl: one small function per formula of the diffraction model.
  * Each follows nanoBragg.c's expression so that double precision agrees with it to float
- * round-off; the single-precision-sensitive ones work on fractional Miller indices. */
+ * round-off. Functions take one value per pixel lane (realv, vec3v) and quantities shared
+ * by every lane (real, vec3); branches that could differ between lanes are select()s. */
+
+#define NBCL_INLINE static inline __attribute__((always_inline))
+
+/* ---- 3-vectors ---- */
+
+NBCL_INLINE vec3 vec3_load(__constant real *p)
+{
+    vec3 v = {p[0], p[1], p[2]};
+    return v;
+}
+
+NBCL_INLINE vec3v vec3v_splat(vec3 a)
+{
+    vec3v v = {(realv)(a.x), (realv)(a.y), (realv)(a.z)};
+    return v;
+}
+
+NBCL_INLINE realv dot_v(vec3v a, vec3v b)
+{
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+
+/* a lane-independent vector dotted with a per-lane one */
+NBCL_INLINE realv dot_uv(vec3 a, vec3v b)
+{
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+
+NBCL_INLINE real dot_u(vec3 a, vec3 b)
+{
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+
+NBCL_INLINE vec3 cross_u(vec3 a, vec3 b)
+{
+    vec3 c = {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+    return c;
+}
+
+/* unit vector along a (the zero vector stays zero, as in the reference) */
+NBCL_INLINE vec3 unit_u(vec3 a)
+{
+    real m = sqrt(dot_u(a, a));
+    real s = (m != R(0.0)) ? R(1.0) / m : R(0.0);
+    vec3 u = {a.x * s, a.y * s, a.z * s};
+    return u;
+}
+
+/* ---- lattice factors ---- */
 
 /* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|.
  * Only F_latt^2 is ever used, so the sign is free and h can be replaced by its fractional
@@ -8,85 +58,102 @@
  * For the usual small crystals (N up to NBCL_SINCG_RECURRENCE_MAX cells) the ratio is the
  * Chebyshev polynomial U_{N-1}(cos pi f), evaluated by its three-term recurrence: one
  * cosine instead of two sines and a division, and no special case at f = 0 (U = N). */
-real sincg(real h, real N)
+NBCL_INLINE realv sincg(realv h, real N)
 {
-    real f = h - rint(h);
+    realv f = h - rint(h);
     if (N <= NBCL_SINCG_RECURRENCE_MAX) {
-        real two_c = R(2.0) * cospi(f);
-        real u_prev = R(0.0), u = R(1.0);
+        realv two_c = R(2.0) * cospi(f);
+        realv u_prev = (realv)(R(0.0)), u = (realv)(R(1.0));
         for (int n = 1; n < (int)N; ++n) {
-            real u_next = two_c * u - u_prev;
+            realv u_next = two_c * u - u_prev;
             u_prev = u;
             u = u_next;
         }
         return u;
     }
-    return (f == R(0.0)) ? N : sinpi(N * f) / sinpi(f);
+    return select(sinpi(N * f) / sinpi(f), (realv)(N), f == R(0.0));
 }
 
 /* Fourier transform of a sphere */
-real sinc3(real x)
+NBCL_INLINE realv sinc3(realv x)
 {
-    return (x == R(0.0)) ? R(1.0) : R(3.0) * (sin(x) / x - cos(x)) / (x * x);
+    return select(R(3.0) * (sin(x) / x - cos(x)) / (x * x), (realv)(R(1.0)), x == R(0.0));
 }
 
 /* nearest whole index, as the reference rounds: ceil(h - 0.5) */
-real nearest_index(real h)
+NBCL_INLINE realv nearest_index(realv h)
 {
     return ceil(h - R(0.5));
 }
 
 /* squared distance from the nearest reciprocal-lattice point, in 1/Angstrom scaled by the
- * crystal size (the spot-shape argument of the round, Gaussian and top-hat crystals) */
-real rad_star_sqr(real3 dhkl, real3 a_star, real3 b_star, real3 c_star, real NaNbNc)
+ * crystal size (the spot-shape argument of the Gaussian and top-hat crystals) */
+NBCL_INLINE realv rad_star_sqr(vec3v dhkl, vec3 a_star, vec3 b_star, vec3 c_star, real NNN)
 {
-    real3 d = dhkl.x * a_star + dhkl.y * b_star + dhkl.z * c_star;
-    return dot(d, d) * NaNbNc * NaNbNc;
+    realv dx = dhkl.x * a_star.x + dhkl.y * b_star.x + dhkl.z * c_star.x;
+    realv dy = dhkl.x * a_star.y + dhkl.y * b_star.y + dhkl.z * c_star.y;
+    realv dz = dhkl.x * a_star.z + dhkl.y * b_star.z + dhkl.z * c_star.z;
+    return (dx * dx + dy * dy + dz * dz) * NNN * NNN;
 }
 
-/* lattice factor F_latt of the crystal shape chosen at build time (NBCL_SHAPE) */
-real lattice_factor(real3 hkl, real3 N, real3 a_star, real3 b_star, real3 c_star, real fudge)
+/* lattice factor F_latt of the crystal shape chosen at build time (NBCL_SHAPE:
+ * 0 parallelepiped, 1 ellipsoid, 2 Gaussian spots, 3 top-hat spots) */
+NBCL_INLINE realv lattice_factor(vec3v hkl, vec3 N, vec3 a_star, vec3 b_star, vec3 c_star,
+                                 real fudge)
 {
 #if NBCL_SHAPE == 0
-    real F = R(1.0);
+    realv F = (realv)(R(1.0));
     if (N.x > R(1.0)) F *= sincg(hkl.x, N.x);
     if (N.y > R(1.0)) F *= sincg(hkl.y, N.y);
     if (N.z > R(1.0)) F *= sincg(hkl.z, N.z);
     return F;
 #else
-    real3 h0 = (real3)(nearest_index(hkl.x), nearest_index(hkl.y), nearest_index(hkl.z));
-    real3 dh = hkl - h0;
+    vec3v dh = {hkl.x - nearest_index(hkl.x), hkl.y - nearest_index(hkl.y),
+                hkl.z - nearest_index(hkl.z)};
     real NNN = N.x * N.y * N.z;
 #if NBCL_SHAPE == 1
-    real hrad_sqr = dh.x * dh.x * N.x * N.x + dh.y * dh.y * N.y * N.y + dh.z * dh.z * N.z * N.z;
+    realv hrad_sqr = dh.x * dh.x * N.x * N.x + dh.y * dh.y * N.y * N.y + dh.z * dh.z * N.z * N.z;
     return NNN * R(0.723601254558268) * sinc3(NBCL_PI * sqrt(hrad_sqr * fudge));
 #elif NBCL_SHAPE == 2
     return NNN * exp(-(rad_star_sqr(dh, a_star, b_star, c_star, NNN) / R(0.63) * fudge));
 #else
-    return (rad_star_sqr(dh, a_star, b_star, c_star, NNN) * fudge < R(0.3969)) ? NNN : R(0.0);
+    return select((realv)(R(0.0)), (realv)(NNN),
+                  rad_star_sqr(dh, a_star, b_star, c_star, NNN) * fudge < R(0.3969));
 #endif
 #endif
 }
 
-/* Kahn polarization factor for one incident and one diffracted unit vector; the E-vector
- * is taken closest to `axis` */
-real polarization_factor(real kahn, real3 incident, real3 diffracted, real3 axis)
+/* ---- per-pixel factors ---- */
+
+/* The polarization frame of one source: B_in = unit(axis x incident) and
+ * E_in = unit(incident x B_in), the E-vector taken closest to `axis`. */
+typedef struct polar_frame {
+    vec3 incident, B_in, E_in;
+} polar_frame;
+
+NBCL_INLINE polar_frame polarization_frame(vec3 incident, vec3 axis)
 {
-    real cos2theta = dot(incident, diffracted);
-    real cos2theta_sqr = cos2theta * cos2theta;
-    real sin2theta_sqr = R(1.0) - cos2theta_sqr;
-    real psi = R(0.0);
-    if (kahn != R(0.0)) {
-        real3 B_in = normalize(cross(axis, incident));
-        real3 E_in = normalize(cross(incident, B_in));
-        psi = -atan2(dot(diffracted, B_in), dot(diffracted, E_in));
-    }
+    polar_frame p;
+    p.incident = incident;
+    p.B_in = unit_u(cross_u(axis, incident));
+    p.E_in = unit_u(cross_u(incident, p.B_in));
+    return p;
+}
+
+/* Kahn polarization factor of the diffracted unit vectors */
+NBCL_INLINE realv polarization_factor(real kahn, polar_frame p, vec3v diffracted)
+{
+    realv cos2theta = dot_uv(p.incident, diffracted);
+    realv cos2theta_sqr = cos2theta * cos2theta;
+    realv sin2theta_sqr = R(1.0) - cos2theta_sqr;
+    realv psi = (realv)(R(0.0));
+    if (kahn != R(0.0)) psi = -atan2(dot_uv(p.B_in, diffracted), dot_uv(p.E_in, diffracted));
     return R(0.5) * (R(1.0) + cos2theta_sqr - kahn * cos(R(2.0) * psi) * sin2theta_sqr);
 }
 
 /* solid angle of a pixel seen from the sample: (pixel/airpath)^2 * cos(obliquity), or the
  * inverse-square law alone for a point pixel */
-real solid_angle(real pixel_size, real airpath, real close_distance)
+NBCL_INLINE realv solid_angle(real pixel_size, realv airpath, real close_distance)
 {
 #ifdef NBCL_POINT_PIXEL
     return R(1.0) / airpath / airpath;
@@ -95,29 +162,38 @@ real solid_angle(real pixel_size, real airpath, real close_distance)
 #endif
 }
 
-/* fraction of the photons reaching layer `layer` of the sensor that it absorbs */
-real capture_fraction(int layer, real thickstep, real mu, real3 diffracted, real3 odet)
+/* fraction of the photons reaching sensor layer `layer` that it absorbs, for rays whose
+ * cosine to the detector normal is `parallax` */
+NBCL_INLINE realv capture_fraction(int layer, real thickstep, real mu, realv parallax)
 {
-    real parallax = dot(diffracted, odet);
     return exp(-layer * thickstep * mu / parallax) - exp(-(layer + 1) * thickstep * mu / parallax);
 }
 
-/* rotation of v by phi about the unit vector axis */
-real3 rotate_axis(real3 v, real3 axis, real phi)
+/* ---- detector ---- */
+
+/* rotation of v by the per-lane angle phi about the unit vector axis */
+NBCL_INLINE vec3v rotate_axis(vec3v v, vec3 axis, realv phi)
 {
-    real s = sin(phi), c = cos(phi);
-    real d = dot(axis, v) * (R(1.0) - c);
-    return axis * d + v * c + cross(axis, v) * s;
+    realv s = sin(phi), c = cos(phi);
+    realv d = dot_uv(axis, v) * (R(1.0) - c);
+    vec3v r = {axis.x * d + v.x * c + (-axis.z * v.y + axis.y * v.z) * s,
+               axis.y * d + v.y * c + (axis.z * v.x - axis.x * v.z) * s,
+               axis.z * d + v.z * c + (-axis.y * v.x + axis.x * v.y) * s};
+    return r;
 }
 
 /* position of a sub-pixel (detector coordinates Fdet, Sdet, depth Odet) in the lab */
-real3 detector_position(real Fdet, real Sdet, real Odet, real3 fdet, real3 sdet, real3 odet,
-                        real3 pix0, real3 beam, real distance)
+NBCL_INLINE vec3v detector_position(realv Fdet, realv Sdet, real Odet, vec3 fdet, vec3 sdet,
+                                    vec3 odet, vec3 pix0, vec3 beam, real distance)
 {
-    real3 pos = Fdet * fdet + Sdet * sdet + Odet * odet + pix0;
+    vec3v pos = {Fdet * fdet.x + Sdet * sdet.x + Odet * odet.x + pix0.x,
+                 Fdet * fdet.y + Sdet * sdet.y + Odet * odet.y + pix0.y,
+                 Fdet * fdet.z + Sdet * sdet.z + Odet * odet.z + pix0.z};
 #ifdef NBCL_CURVED
     /* every pixel at the same distance: detector coordinates taken as angles */
-    real3 v = rotate_axis(distance * beam, sdet, pos.y / distance);
+    vec3v toward = vec3v_splat(beam);
+    toward.x *= distance; toward.y *= distance; toward.z *= distance;
+    vec3v v = rotate_axis(toward, sdet, pos.y / distance);
     pos = rotate_axis(v, fdet, pos.z / distance);
 #endif
     return pos;

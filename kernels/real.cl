@@ -1,19 +1,73 @@
-/* real.cl: the arithmetic precision of a run.
- * The host passes -DNBCL_DOUBLE=1 when the device has fp64 and double was chosen; every
- * other kernel file writes `real` and `real3` and so serves both precisions. */
+/* real.cl: the arithmetic of a run: its precision and its vector width.
+ * The host passes -DNBCL_DOUBLE=1 when the device has fp64 and double was chosen, and
+ * -DNBCL_VW=n, the number of neighbouring pixels one work-item computes side by side
+ * (the device's preferred vector width: 1 on GPUs, 4 to 16 on CPUs). Every other kernel
+ * file writes `real` for a single value and `realv` for one value per pixel lane, so one
+ * source serves both precisions and every width; branches between lanes become select(). */
 #ifdef NBCL_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
-typedef double3 real3;
 typedef double4 real4;
 #define R(x) x
 #define NBCL_SINCG_RECURRENCE_MAX 64
+#define REAL_NAME double
+#define MASK_NAME long
 #else
 typedef float real;
-typedef float3 real3;
 typedef float4 real4;
 #define R(x) x##f
 #define NBCL_SINCG_RECURRENCE_MAX 16
+#define REAL_NAME float
+#define MASK_NAME int
 #endif
+
+#ifndef NBCL_VW
+#define NBCL_VW 1
+#endif
+
+#define NBCL_CAT_(a, b) a##b
+#define NBCL_CAT(a, b) NBCL_CAT_(a, b)
+
+#if NBCL_VW == 1
+typedef real realv;
+typedef int maskv;                /* what comparing two realv gives */
+typedef int intv;
+#define convert_realv(x) ((real)(x))
+#define convert_maskv(x) ((int)(x))
+#define vload_realv(i, p) ((p)[i])
+#define vstore_realv(v, i, p) ((p)[i] = (v))
+#define any_lane(m) ((m) != 0)
+#define LANE_IOTA 0
+#else
+typedef NBCL_CAT(REAL_NAME, NBCL_VW) realv;
+typedef NBCL_CAT(MASK_NAME, NBCL_VW) maskv;
+typedef NBCL_CAT(int, NBCL_VW) intv;
+#define convert_realv(x) NBCL_CAT(convert_, NBCL_CAT(REAL_NAME, NBCL_VW))(x)
+#define convert_maskv(x) NBCL_CAT(convert_, NBCL_CAT(MASK_NAME, NBCL_VW))(x)
+#define vload_realv(i, p) NBCL_CAT(vload, NBCL_VW)(i, p)
+#define vstore_realv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
+#define any_lane(m) any(m)
+#if NBCL_VW == 2
+#define LANE_IOTA (intv)(0, 1)
+#elif NBCL_VW == 4
+#define LANE_IOTA (intv)(0, 1, 2, 3)
+#elif NBCL_VW == 8
+#define LANE_IOTA (intv)(0, 1, 2, 3, 4, 5, 6, 7)
+#elif NBCL_VW == 16
+#define LANE_IOTA (intv)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#else
+#error "NBCL_VW must be 1, 2, 4, 8 or 16"
+#endif
+#endif
+
+/* a 3-vector with one realv per component: x, y, z of every pixel lane */
+typedef struct vec3v {
+    realv x, y, z;
+} vec3v;
+
+/* a 3-vector that is the same for every lane (detector axes, cell vectors) */
+typedef struct vec3 {
+    real x, y, z;
+} vec3;
 
 #define NBCL_PI R(3.14159265358979323846)

@@ -11,15 +11,16 @@ typedef struct hkl_grid {
     int h_range, k_range, l_range;   /* max - min + 1; storage is (range+1) per axis */
 } hkl_grid;
 
-real grid_value(__global const real *F, const hkl_grid *g, int h, int k, int l)
+NBCL_INLINE real grid_value(__global const real *F, const hkl_grid *g, int h, int k, int l)
 {
     return F[((h - g->h_min) * (g->k_range + 1) + (k - g->k_min)) * (g->l_range + 1) + (l - g->l_min)];
 }
 
 /* F of the nearest reflection, default_F where the grid has none */
-real nearest_structure_factor(__global const real *F, const hkl_grid *g, real3 hkl, real default_F)
+NBCL_INLINE real nearest_structure_factor(__global const real *F, const hkl_grid *g, real h,
+                                          real k, real l, real default_F)
 {
-    int h0 = (int)nearest_index(hkl.x), k0 = (int)nearest_index(hkl.y), l0 = (int)nearest_index(hkl.z);
+    int h0 = (int)ceil(h - R(0.5)), k0 = (int)ceil(k - R(0.5)), l0 = (int)ceil(l - R(0.5));
     int inside = h0 >= g->h_min && h0 <= g->h_max && k0 >= g->k_min && k0 <= g->k_max &&
                  l0 >= g->l_min && l0 <= g->l_max;
     return inside ? grid_value(F, g, h0, k0, l0) : default_F;
@@ -27,7 +28,7 @@ real nearest_structure_factor(__global const real *F, const hkl_grid *g, real3 h
 
 /* four-point Lagrange polynomial through (x0+i, y[i]) evaluated at x, written as the
  * reference's polint so that double precision agrees with it */
-real polint4(real x0, const real y[4], real x)
+NBCL_INLINE real polint4(real x0, const real y[4], real x)
 {
     real xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
     real t0 = (x - xa1) * (x - xa2) * (x - xa3) * y[0] / ((xa0 - xa1) * (xa0 - xa2) * (xa0 - xa3));
@@ -37,44 +38,62 @@ real polint4(real x0, const real y[4], real x)
     return t0 + t1 + t2 + t3;
 }
 
-/* 1 when the 4x4x4 neighbourhood of hkl lies inside the grid (the reference's test) */
-int interpolation_in_range(const hkl_grid *g, real3 hkl)
+/* 1 when the 4x4x4 neighbourhood of (h,k,l) lies inside the grid (the reference's test) */
+NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l)
 {
-    return !((hkl.x - g->h_min + 3) > g->h_range || (hkl.x - 2) < g->h_min ||
-             (hkl.y - g->k_min + 3) > g->k_range || (hkl.y - 2) < g->k_min ||
-             (hkl.z - g->l_min + 3) > g->l_range || (hkl.z - 2) < g->l_min);
+    return !((h - g->h_min + 3) > g->h_range || (h - 2) < g->h_min ||
+             (k - g->k_min + 3) > g->k_range || (k - 2) < g->k_min ||
+             (l - g->l_min + 3) > g->l_range || (l - 2) < g->l_min);
 }
 
-/* tricubic interpolation of F over the 4x4x4 reflections around hkl */
-real interpolated_structure_factor(__global const real *F, const hkl_grid *g, real3 hkl)
+/* tricubic interpolation of F over the 4x4x4 reflections around (h,k,l) */
+NBCL_INLINE real interpolated_structure_factor(__global const real *F, const hkl_grid *g,
+                                               real h, real k, real l)
 {
-    int h1 = (int)floor(hkl.x) - 1, k1 = (int)floor(hkl.y) - 1, l1 = (int)floor(hkl.z) - 1;
+    int h1 = (int)floor(h) - 1, k1 = (int)floor(k) - 1, l1 = (int)floor(l) - 1;
     real along_h[4];
     for (int i = 0; i < 4; ++i) {
         real along_k[4];
         for (int j = 0; j < 4; ++j) {
             real along_l[4];
             for (int m = 0; m < 4; ++m) along_l[m] = grid_value(F, g, h1 + i, k1 + j, l1 + m);
-            along_k[j] = polint4((real)l1, along_l, hkl.z);
+            along_k[j] = polint4((real)l1, along_l, l);
         }
-        along_h[i] = polint4((real)k1, along_k, hkl.y);
+        along_h[i] = polint4((real)k1, along_k, k);
     }
-    return polint4((real)h1, along_h, hkl.x);
+    return polint4((real)h1, along_h, h);
 }
 
-real structure_factor(__global const real *F, const hkl_grid *g, real3 hkl, real default_F,
-                      int *out_of_range)
+/* F_cell at one fractional (h,k,l) */
+NBCL_INLINE real structure_factor_1(__global const real *F, const hkl_grid *g, real h, real k,
+                                    real l, real default_F, int *out_of_range)
 {
-#ifndef NBCL_HAVE_GRID
-    return default_F;
-#elif defined(NBCL_INTERPOLATE)
-    if (!interpolation_in_range(g, hkl)) {
+#ifdef NBCL_INTERPOLATE
+    if (!interpolation_in_range(g, h, k, l)) {
         *out_of_range = 1;
         return default_F;
     }
-    return interpolated_structure_factor(F, g, hkl);
+    return interpolated_structure_factor(F, g, h, k, l);
 #else
-    (void)out_of_range;
-    return nearest_structure_factor(F, g, hkl, default_F);
+    return nearest_structure_factor(F, g, h, k, l, default_F);
+#endif
+}
+
+/* F_cell for every pixel lane */
+NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, vec3v hkl,
+                                   real default_F, int *out_of_range)
+{
+#ifndef NBCL_HAVE_GRID
+    return (realv)(default_F);
+#elif NBCL_VW == 1
+    return structure_factor_1(F, g, hkl.x, hkl.y, hkl.z, default_F, out_of_range);
+#else
+    real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW], out[NBCL_VW];
+    vstore_realv(hkl.x, 0, h);
+    vstore_realv(hkl.y, 0, k);
+    vstore_realv(hkl.z, 0, l);
+    for (int j = 0; j < NBCL_VW; ++j)
+        out[j] = structure_factor_1(F, g, h[j], k[j], l[j], default_F, out_of_range);
+    return vload_realv(0, out);
 #endif
 }

@@ -49,6 +49,19 @@ int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err)
 {
     memset(of, 0, sizeof *of);
     if (!path || !*path) return nbcl_err_set(err, "output file name is empty");
+    /* a device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a
+     * temporary file over it would replace the device itself */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        of->path = strdup(path);
+        of->fp = of->path ? fopen(path, "wb") : NULL;
+        if (!of->fp) {
+            int code = errno;
+            outfile_release(of);
+            return open_error(path, code, err);
+        }
+        return 0;
+    }
     size_t len = strlen(path);
     of->path = strdup(path);
     of->tmp = malloc(len + sizeof ".tmp.XXXXXX");
@@ -87,13 +100,13 @@ int nbcl_outfile_commit(nbcl_outfile *of, nbcl_err *err)
         code = errno;
     }
     of->fp = NULL;
-    if (!bad && rename(of->tmp, of->path) != 0) {
+    if (!bad && of->tmp && rename(of->tmp, of->path) != 0) {
         bad = 1;
         code = errno;
     }
     int rc = 0;
     if (bad) {
-        unlink(of->tmp);
+        if (of->tmp) unlink(of->tmp);
         rc = nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(code));
     }
     outfile_release(of);
@@ -104,7 +117,7 @@ void nbcl_outfile_abort(nbcl_outfile *of)
 {
     if (of->fp) {
         fclose(of->fp);
-        unlink(of->tmp);
+        if (of->tmp) unlink(of->tmp);
     }
     outfile_release(of);
 }

@@ -117,3 +117,14 @@ Test(outfile, floatfile_is_raw_little_endian)
     cr_assert_eq(memcmp(back, f, sizeof f), 0);
     free(back);
 }
+
+/* Writing to a device must not replace it: /dev/null stays a character device. */
+Test(outfile, device_is_written_in_place)
+{
+    nbcl_err err;
+    float v[4] = {1, 2, 3, 4};
+    cr_assert_eq(nbcl_floatfile_write("/dev/null", v, 4, &err), 0, "%s", err.msg);
+    struct stat st;
+    cr_assert_eq(stat("/dev/null", &st), 0);
+    cr_assert(S_ISCHR(st.st_mode), "/dev/null is no longer a character device");
+}
