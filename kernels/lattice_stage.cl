@@ -31,18 +31,38 @@ NBCL_INLINE realv subpixel_factors(realv capture, realv polar, realv omega)
     return f;
 }
 
-/* h, k, l of every lane for one crystal orientation (a, b, c as 9 reals) */
-NBCL_INLINE vec3v miller_indices(__global const real *abc, vec3v S)
+/* h, k, l of every lane for one crystal orientation (a, b, c: 9 wide values) */
+NBCL_INLINE vec3w miller_indices(__global const real *abc, vec3w S)
 {
-    vec3v hkl = {abc[0] * S.x + abc[1] * S.y + abc[2] * S.z,
-                 abc[3] * S.x + abc[4] * S.y + abc[5] * S.z,
-                 abc[6] * S.x + abc[7] * S.y + abc[8] * S.z};
+    widev m[3];
+    for (int r = 0; r < 3; ++r) {
+        vec3w axis = {wv_splat(wide_at(abc, 3 * r, 9)), wv_splat(wide_at(abc, 3 * r + 1, 9)),
+                      wv_splat(wide_at(abc, 3 * r + 2, 9))};
+        m[r] = wv_dot(axis, S);
+    }
+    vec3w hkl = {m[0], m[1], m[2]};
     return hkl;
 }
 
-__kernel void nbcl_lattice(__constant real *P,
+/* the scattering vector (diffracted - incident) / lambda of one source, for every lane */
+NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sources, int src)
+{
+    real4 hi = sources[src];
+#ifdef NBCL_DOUBLE
+    vec3w S = {(diffracted.x - hi.x) / hi.w, (diffracted.y - hi.y) / hi.w, (diffracted.z - hi.z) / hi.w};
+#else
+    real4 lo = sources[NBCL_NSOURCES + src];
+    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, lambda = {hi.w, lo.w};
+    vec3w S = {wv_div_u(wv_sub(diffracted.x, wv_splat(ix)), lambda),
+               wv_div_u(wv_sub(diffracted.y, wv_splat(iy)), lambda),
+               wv_div_u(wv_sub(diffracted.z, wv_splat(iz)), lambda)};
+#endif
+    return S;
+}
+
+__kernel void nbcl_lattice(__constant real *P,               /* parameters (wide: hi, then lo) */
                            __global const real4 *sources,    /* incident unit vector, lambda */
-                           __global const real *crystal,     /* a,b,c (9 reals) per orientation */
+                           __global const real *crystal,     /* a,b,c (9 wide) per orientation */
                            __global const real *Fgrid,
                            __constant int *G,                /* hkl grid, roi */
                            __global const uchar *mask,       /* tile mask, 0 = skip */
@@ -71,12 +91,11 @@ __kernel void nbcl_lattice(__constant real *P,
 #endif
 #endif
 
-    const vec3 fdet = vec3_load(P + KP_FDET_X), sdet = vec3_load(P + KP_SDET_X);
-    const vec3 odet = vec3_load(P + KP_ODET_X), pix0 = vec3_load(P + KP_PIX0_X);
-    const vec3 beam = vec3_load(P + KP_BEAM_X), polar_axis = vec3_load(P + KP_POLAR_X);
+    const vec3 odet = vec3_load(P + KP_ODET_X), polar_axis = vec3_load(P + KP_POLAR_X);
     const vec3 a_star = vec3_load(P + KP_ASTAR_X), b_star = vec3_load(P + KP_BSTAR_X);
     const vec3 c_star = vec3_load(P + KP_CSTAR_X), N = vec3_load(P + KP_NA);
-    const real subpixel = P[KP_SUBPIXEL], pixel = P[KP_PIXEL];
+    const wide subpixel = wide_param(P, KP_SUBPIXEL), thickstep_w = wide_param(P, KP_THICKSTEP);
+    const real pixel = P[KP_PIXEL];
     const real distance = P[KP_DISTANCE], close_distance = P[KP_CLOSE_DISTANCE];
     const real thickstep = P[KP_THICKSTEP], mu = P[KP_MU];
     const real kahn = P[KP_KAHN], default_F = P[KP_DEFAULT_F], fudge = P[KP_FUDGE];
@@ -92,12 +111,18 @@ __kernel void nbcl_lattice(__constant real *P,
     int out_of_range = 0;
 #ifdef NBCL_PRINTOUT
     realv last_stol = (realv)(R(0.0)), last_F_cell = (realv)(R(0.0)), last_F_latt = (realv)(R(0.0));
-    vec3v last_pos = vec3v_splat(pix0), last_hkl = vec3v_splat(pix0);
-    last_hkl.x = last_hkl.y = last_hkl.z = (realv)(R(0.0));
+    vec3v last_pos, last_hkl;
+    last_pos.x = last_pos.y = last_pos.z = last_hkl.x = last_hkl.y = last_hkl.z = (realv)(R(0.0));
 #endif
 
     for (int layer = 0; layer < NBCL_THICKSTEPS; ++layer) {
-        real Odet = layer * thickstep;
+        wide Odet = thickstep_w;
+#ifdef NBCL_DOUBLE
+        Odet = layer * thickstep;
+#else
+        Odet.hi = layer * thickstep_w.hi;   /* layer * thickstep, exact as a pair */
+        Odet.lo = fma((real)layer, thickstep_w.hi, -Odet.hi) + layer * thickstep_w.lo;
+#endif
 #ifdef NBCL_HAVE_THICK
         capture = (realv)(R(0.0));
 #else
@@ -105,13 +130,16 @@ __kernel void nbcl_lattice(__constant real *P,
 #endif
         for (int subS = 0; subS < NBCL_OVERSAMPLE; ++subS) {
             for (int subF = 0; subF < NBCL_OVERSAMPLE; ++subF) {
-                realv Fdet = subpixel * (fpixel * NBCL_OVERSAMPLE + subF) + subpixel / R(2.0);
-                realv Sdet = subpixel * (spixel * NBCL_OVERSAMPLE + subS) + subpixel / R(2.0);
-                vec3v pos = detector_position(Fdet, Sdet, Odet, fdet, sdet, odet, pix0, beam, distance);
-                realv airpath = sqrt(dot_v(pos, pos));
-                vec3v diffracted = {pos.x / airpath, pos.y / airpath, pos.z / airpath};
+                vec3w pos_w = subpixel_position(fpixel * NBCL_OVERSAMPLE + subF,
+                                                spixel * NBCL_OVERSAMPLE + subS, subpixel, Odet,
+                                                P, distance);
+                widev airpath_w = wv_sqrt(wv_dot(pos_w, pos_w));
+                vec3w diffracted_w = {wv_div(pos_w.x, airpath_w), wv_div(pos_w.y, airpath_w),
+                                      wv_div(pos_w.z, airpath_w)};
+                realv airpath = wv_value(airpath_w);
+                vec3v diffracted = vec3w_value(diffracted_w);
 #ifdef NBCL_PRINTOUT
-                last_pos = pos;
+                last_pos = vec3w_value(pos_w);
 #endif
                 /* the reference computes omega at the first sub-pixel of the pixel and the
                  * capture fraction at the first sub-pixel of each layer */
@@ -130,8 +158,8 @@ __kernel void nbcl_lattice(__constant real *P,
                 for (int src = 0; src < NBCL_NSOURCES; ++src) {
                     real4 s = sources[src];
                     vec3 incident = {s.x, s.y, s.z};
-                    vec3v S = {(diffracted.x - incident.x) / s.w, (diffracted.y - incident.y) / s.w,
-                               (diffracted.z - incident.z) / s.w};
+                    vec3w S_w = scattering_vector(diffracted_w, sources, src);
+                    vec3v S = vec3w_value(S_w);
 #if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT)
                     realv stol = R(0.5) * sqrt(dot_v(S, S));
 #endif
@@ -158,8 +186,11 @@ __kernel void nbcl_lattice(__constant real *P,
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
                     for (int o = 0; o < NBCL_NCRYSTAL; ++o) {
-                        vec3v hkl = miller_indices(crystal + 9 * o, S);
-                        realv F_latt = lattice_factor(hkl, N, a_star, b_star, c_star, fudge);
+                        vec3w hkl_w = miller_indices(crystal + 9 * NBCL_WIDE_PARTS * o, S_w);
+                        vec3v dh = {wv_offset_from_nearest(hkl_w.x), wv_offset_from_nearest(hkl_w.y),
+                                    wv_offset_from_nearest(hkl_w.z)};
+                        vec3v hkl = vec3w_value(hkl_w);
+                        realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
                         realv term = F_cell * F_cell * F_latt * F_latt;
 #ifdef NBCL_OS_ANY

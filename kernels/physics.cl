@@ -3,8 +3,6 @@
  * round-off. Functions take one value per pixel lane (realv, vec3v) and quantities shared
  * by every lane (real, vec3); branches that could differ between lanes are select()s. */
 
-#define NBCL_INLINE static inline __attribute__((always_inline))
-
 /* ---- 3-vectors ---- */
 
 NBCL_INLINE vec3 vec3_load(__constant real *p)
@@ -52,15 +50,15 @@ NBCL_INLINE vec3 unit_u(vec3 a)
 
 /* ---- lattice factors ---- */
 
-/* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|.
- * Only F_latt^2 is ever used, so the sign is free and h can be replaced by its fractional
- * part f (|f| <= 1/2): that keeps single precision exact near the Bragg peaks.
+/* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|, from f, the
+ * offset of h from its nearest whole index (|f| <= 1/2, computed in wide arithmetic):
+ * only F_latt^2 is ever used, so the sign the integer part would give is dropped, and
+ * single precision stays exact near the Bragg peaks.
  * For the usual small crystals (N up to NBCL_SINCG_RECURRENCE_MAX cells) the ratio is the
  * Chebyshev polynomial U_{N-1}(cos pi f), evaluated by its three-term recurrence: one
  * cosine instead of two sines and a division, and no special case at f = 0 (U = N). */
-NBCL_INLINE realv sincg(realv h, real N)
+NBCL_INLINE realv sincg(realv f, real N)
 {
-    realv f = h - rint(h);
     if (N <= NBCL_SINCG_RECURRENCE_MAX) {
         realv two_c = R(2.0) * cospi(f);
         realv u_prev = (realv)(R(0.0)), u = (realv)(R(1.0));
@@ -80,12 +78,6 @@ NBCL_INLINE realv sinc3(realv x)
     return select(R(3.0) * (sin(x) / x - cos(x)) / (x * x), (realv)(R(1.0)), x == R(0.0));
 }
 
-/* nearest whole index, as the reference rounds: ceil(h - 0.5) */
-NBCL_INLINE realv nearest_index(realv h)
-{
-    return ceil(h - R(0.5));
-}
-
 /* squared distance from the nearest reciprocal-lattice point, in 1/Angstrom scaled by the
  * crystal size (the spot-shape argument of the Gaussian and top-hat crystals) */
 NBCL_INLINE realv rad_star_sqr(vec3v dhkl, vec3 a_star, vec3 b_star, vec3 c_star, real NNN)
@@ -97,19 +89,18 @@ NBCL_INLINE realv rad_star_sqr(vec3v dhkl, vec3 a_star, vec3 b_star, vec3 c_star
 }
 
 /* lattice factor F_latt of the crystal shape chosen at build time (NBCL_SHAPE:
- * 0 parallelepiped, 1 ellipsoid, 2 Gaussian spots, 3 top-hat spots) */
-NBCL_INLINE realv lattice_factor(vec3v hkl, vec3 N, vec3 a_star, vec3 b_star, vec3 c_star,
+ * 0 parallelepiped, 1 ellipsoid, 2 Gaussian spots, 3 top-hat spots), from dh, the offsets
+ * of h, k, l from the nearest reciprocal-lattice point */
+NBCL_INLINE realv lattice_factor(vec3v dh, vec3 N, vec3 a_star, vec3 b_star, vec3 c_star,
                                  real fudge)
 {
 #if NBCL_SHAPE == 0
     realv F = (realv)(R(1.0));
-    if (N.x > R(1.0)) F *= sincg(hkl.x, N.x);
-    if (N.y > R(1.0)) F *= sincg(hkl.y, N.y);
-    if (N.z > R(1.0)) F *= sincg(hkl.z, N.z);
+    if (N.x > R(1.0)) F *= sincg(dh.x, N.x);
+    if (N.y > R(1.0)) F *= sincg(dh.y, N.y);
+    if (N.z > R(1.0)) F *= sincg(dh.z, N.z);
     return F;
 #else
-    vec3v dh = {hkl.x - nearest_index(hkl.x), hkl.y - nearest_index(hkl.y),
-                hkl.z - nearest_index(hkl.z)};
     real NNN = N.x * N.y * N.z;
 #if NBCL_SHAPE == 1
     realv hrad_sqr = dh.x * dh.x * N.x * N.x + dh.y * dh.y * N.y * N.y + dh.z * dh.z * N.z * N.z;
@@ -182,19 +173,35 @@ NBCL_INLINE vec3v rotate_axis(vec3v v, vec3 axis, realv phi)
     return r;
 }
 
-/* position of a sub-pixel (detector coordinates Fdet, Sdet, depth Odet) in the lab */
-NBCL_INLINE vec3v detector_position(realv Fdet, realv Sdet, real Odet, vec3 fdet, vec3 sdet,
-                                    vec3 odet, vec3 pix0, vec3 beam, real distance)
+/* position of a sub-pixel in the lab, in wide arithmetic: nF, nS count sub-pixels from the
+ * detector origin (the reference's Fdet = subpixel * (nF + 1/2)), Odet is the depth of the
+ * sensor layer */
+NBCL_INLINE vec3w subpixel_position(realv nF, realv nS, wide subpixel, wide Odet,
+                                    __constant real *P, real distance)
 {
-    vec3v pos = {Fdet * fdet.x + Sdet * sdet.x + Odet * odet.x + pix0.x,
-                 Fdet * fdet.y + Sdet * sdet.y + Odet * odet.y + pix0.y,
-                 Fdet * fdet.z + Sdet * sdet.z + Odet * odet.z + pix0.z};
+    widev Fdet = wv_mul_u(wv_from(nF + R(0.5)), subpixel);
+    widev Sdet = wv_mul_u(wv_from(nS + R(0.5)), subpixel);
+    widev O = wv_splat(Odet);
+    widev c[3];
+    for (int k = 0; k < 3; ++k)
+        c[k] = wv_add(wv_add(wv_mul_u(Fdet, wide_param(P, KP_FDET_X + k)),
+                             wv_mul_u(Sdet, wide_param(P, KP_SDET_X + k))),
+                      wv_add(wv_mul_u(O, wide_param(P, KP_ODET_X + k)),
+                             wv_splat(wide_param(P, KP_PIX0_X + k))));
+    vec3w pos = {c[0], c[1], c[2]};
 #ifdef NBCL_CURVED
-    /* every pixel at the same distance: detector coordinates taken as angles */
-    vec3v toward = vec3v_splat(beam);
-    toward.x *= distance; toward.y *= distance; toward.z *= distance;
-    vec3v v = rotate_axis(toward, sdet, pos.y / distance);
-    pos = rotate_axis(v, fdet, pos.z / distance);
+    /* every pixel at the same distance: detector coordinates taken as angles (the
+     * rotation is done in `real`, so a single-precision run keeps float accuracy here) */
+    vec3v p = vec3w_value(pos);
+    vec3 beam = vec3_load(P + KP_BEAM_X), fdet = vec3_load(P + KP_FDET_X), sdet = vec3_load(P + KP_SDET_X);
+    vec3v toward = {(realv)(distance * beam.x), (realv)(distance * beam.y), (realv)(distance * beam.z)};
+    vec3v v = rotate_axis(toward, sdet, p.y / distance);
+    p = rotate_axis(v, fdet, p.z / distance);
+    pos.x = wv_from(p.x);
+    pos.y = wv_from(p.y);
+    pos.z = wv_from(p.z);
+#else
+    (void)distance;
 #endif
     return pos;
 }

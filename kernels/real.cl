@@ -71,3 +71,6 @@ typedef struct vec3 {
 } vec3;
 
 #define NBCL_PI R(3.14159265358979323846)
+
+/* every helper is inlined, so that vector code is not cut at call boundaries */
+#define NBCL_INLINE static inline __attribute__((always_inline))

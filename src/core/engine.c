@@ -21,8 +21,9 @@
 #define GRID_INTS 14
 #define LOCAL_SIZE 64
 
-static const char *const KERNEL_FILES[] = {"real.cl", "physics.cl", "structure_factor.cl",
-                                           "lattice_stage.cl", "scale_stage.cl"};
+static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
+                                           "structure_factor.cl", "lattice_stage.cl",
+                                           "scale_stage.cl"};
 
 typedef struct engine {
     const nbcl_sim *sim;
@@ -77,29 +78,43 @@ double *nbcl_crystal_orientations(const nbcl_sim *s, int *count)
     return t;
 }
 
-/* host doubles to the device's real type */
-static void *to_real(const double *v, size_t n, int use_double)
+/* Host doubles to the device's real type. In single precision every value the kernels
+ * read as "wide" (see kernels/wide.cl) travels as a float pair: each block of `block`
+ * values becomes `block` high parts followed by `block` low parts; block 0: plain floats. */
+static void *to_device(const double *v, size_t n, int use_double, size_t block, size_t *bytes)
 {
+    size_t count = (use_double || block == 0) ? n : 2 * n;
+    void *out = malloc((use_double ? sizeof(double) : sizeof(float)) * (count ? count : 1));
+    if (!out) return NULL;
+    *bytes = (use_double ? sizeof(double) : sizeof(float)) * (count ? count : 1);
     if (use_double) {
-        double *d = malloc(sizeof(double) * (n ? n : 1));
-        if (d && n) memcpy(d, v, sizeof(double) * n);
-        return d;
+        if (n) memcpy(out, v, sizeof(double) * n);
+        return out;
     }
-    float *f = malloc(sizeof(float) * (n ? n : 1));
-    if (f) for (size_t i = 0; i < n; ++i) f[i] = (float)v[i];
-    return f;
+    float *f = out;
+    if (block == 0) {
+        for (size_t i = 0; i < n; ++i) f[i] = (float)v[i];
+        return out;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        size_t b = i / block, k = i % block;
+        float hi = (float)v[i];
+        f[2 * block * b + k] = hi;
+        f[2 * block * b + block + k] = (float)(v[i] - (double)hi);
+    }
+    return out;
 }
 
-static cl_mem upload(cl_context ctx, const double *v, size_t n, int use_double, const char *what,
-                     nbcl_err *err)
+static cl_mem upload(cl_context ctx, const double *v, size_t n, size_t block, int use_double,
+                     const char *what, nbcl_err *err)
 {
-    void *host = to_real(v, n, use_double);
+    size_t bytes = 0;
+    void *host = to_device(v, n, use_double, block, &bytes);
     if (!host) {
         nbcl_err_set(err, "out of host memory for the %s table", what);
         return NULL;
     }
     cl_int rc;
-    size_t bytes = (use_double ? sizeof(double) : sizeof(float)) * (n ? n : 1);
     cl_mem m = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host, &rc);
     free(host);
     if (nbcl_cl_check(rc, "clCreateBuffer", err)) return NULL;
@@ -142,6 +157,7 @@ static char *params_prelude(void)
     p[0] = '\0';
     for (int i = 0; i < KP_COUNT; ++i)
         len += (size_t)snprintf(p + len, cap - len, "#define KP_%s %d\n", names[i], i);
+    snprintf(p + len, cap - len, "#define KP_COUNT %d\n", KP_COUNT);
     return p;
 }
 
@@ -189,7 +205,7 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
     const nbcl_sim *s = e->sim;
     double P[KP_COUNT];
     fill_params(s, P);
-    if (!(d->P = upload(ctx, P, KP_COUNT, use_double, "parameter", err))) return -1;
+    if (!(d->P = upload(ctx, P, KP_COUNT, KP_COUNT, use_double, "parameter", err))) return -1;
 
     double *src = malloc(sizeof(double) * 4 * (size_t)s->nsources);
     if (!src) return nbcl_err_set(err, "out of host memory for the source table");
@@ -197,16 +213,17 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
         for (int k = 0; k < 3; ++k) src[4 * i + k] = -s->source_dir[3 * i + k];
         src[4 * i + 3] = s->source_lambda[i];
     }
-    d->sources = upload(ctx, src, 4 * (size_t)s->nsources, use_double, "source", err);
+    d->sources = upload(ctx, src, 4 * (size_t)s->nsources, 4 * (size_t)s->nsources, use_double,
+                        "source", err);
     free(src);
     if (!d->sources) return -1;
-    if (!(d->crystal = upload(ctx, e->orientations, 9 * (size_t)e->norient, use_double, "crystal", err)))
+    if (!(d->crystal = upload(ctx, e->orientations, 9 * (size_t)e->norient, 9, use_double, "crystal", err)))
         return -1;
 
     const nbcl_hkl *g = &s->hkl;
     size_t ngrid = g->hkls ? (size_t)(g->h_range + 1) * (g->k_range + 1) * (g->l_range + 1) : 1;
     double zero = 0.0;
-    if (!(d->grid = upload(ctx, g->hkls ? g->F : &zero, ngrid, use_double, "HKL", err))) return -1;
+    if (!(d->grid = upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, use_double, "HKL", err))) return -1;
 
     cl_int G[GRID_INTS] = {g->h_min, g->k_min, g->l_min, g->h_max, g->k_max, g->l_max,
                            g->h_range, g->k_range, g->l_range, g->hkls > 0,

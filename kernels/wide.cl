@@ -1,0 +1,167 @@
+/* wide.cl: the arithmetic that decides h, k, l.
+ * The lattice factor depends on the fractional part of h = a.S; h itself can be a few
+ * hundred, so in plain single precision its fractional part would keep only ~4 digits.
+ * The geometry from pixel to Miller index is therefore computed in "wide" arithmetic:
+ * double in a double-precision run, and in a single-precision run a pair of floats
+ * (hi + lo, ~48 bits, after Dekker and Knuth) so that the fractional part is exact to
+ * float precision. Everything else (sincg, polarization, solid angle) stays in `real`.
+ * In a double run these functions reduce to plain arithmetic and cost nothing extra.
+ * Host tables for a single run carry each wide value as hi and lo floats. */
+
+#ifdef NBCL_DOUBLE
+
+typedef real wide;      /* a value shared by every lane */
+typedef realv widev;    /* one value per lane */
+#define NBCL_WIDE_PARTS 1
+
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { (void)n; return t[i]; }
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return P[k]; }
+NBCL_INLINE widev wv_splat(wide a) { return (widev)(a); }
+NBCL_INLINE widev wv_from(realv a) { return a; }
+NBCL_INLINE realv wv_value(widev a) { return a; }
+NBCL_INLINE widev wv_add(widev a, widev b) { return a + b; }
+NBCL_INLINE widev wv_sub(widev a, widev b) { return a - b; }
+NBCL_INLINE widev wv_mul(widev a, widev b) { return a * b; }
+NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
+NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
+NBCL_INLINE widev wv_div_u(widev a, wide b) { return a / b; }
+NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
+/* h minus its nearest whole index, the nearest taken as the reference rounds */
+NBCL_INLINE realv wv_offset_from_nearest(widev h) { return h - ceil(h - R(0.5)); }
+
+#else
+
+typedef struct wide {
+    real hi, lo;
+} wide;
+typedef struct widev {
+    realv hi, lo;
+} widev;
+#define NBCL_WIDE_PARTS 2
+
+/* table t holds n hi values then n lo values */
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n)
+{
+    wide w = {t[i], t[n + i]};
+    return w;
+}
+
+/* the P table of a single run holds KP_COUNT hi values then KP_COUNT lo values */
+NBCL_INLINE wide wide_param(__constant real *P, int k)
+{
+    wide w = {P[k], P[KP_COUNT + k]};
+    return w;
+}
+
+NBCL_INLINE widev wv_splat(wide a)
+{
+    widev w = {(realv)(a.hi), (realv)(a.lo)};
+    return w;
+}
+
+NBCL_INLINE widev wv_from(realv a)
+{
+    widev w = {a, (realv)(R(0.0))};
+    return w;
+}
+
+NBCL_INLINE realv wv_value(widev a)
+{
+    return a.hi + a.lo;
+}
+
+/* s + e = a + b exactly, for any a and b */
+NBCL_INLINE widev two_sum(realv a, realv b)
+{
+    realv s = a + b;
+    realv v = s - a;
+    widev r = {s, (a - (s - v)) + (b - v)};
+    return r;
+}
+
+/* s + e = a + b exactly, when |a| >= |b| */
+NBCL_INLINE widev fast_two_sum(realv a, realv b)
+{
+    realv s = a + b;
+    widev r = {s, b - (s - a)};
+    return r;
+}
+
+/* p + e = a * b exactly */
+NBCL_INLINE widev two_prod(realv a, realv b)
+{
+    realv p = a * b;
+    widev r = {p, fma(a, b, -p)};
+    return r;
+}
+
+NBCL_INLINE widev wv_add(widev a, widev b)
+{
+    widev s = two_sum(a.hi, b.hi);
+    return fast_two_sum(s.hi, s.lo + (a.lo + b.lo));
+}
+
+NBCL_INLINE widev wv_sub(widev a, widev b)
+{
+    widev nb = {-b.hi, -b.lo};
+    return wv_add(a, nb);
+}
+
+NBCL_INLINE widev wv_mul(widev a, widev b)
+{
+    widev p = two_prod(a.hi, b.hi);
+    return fast_two_sum(p.hi, fma(a.hi, b.lo, fma(a.lo, b.hi, p.lo)));
+}
+
+NBCL_INLINE widev wv_mul_u(widev a, wide b)
+{
+    return wv_mul(a, wv_splat(b));
+}
+
+NBCL_INLINE widev wv_div(widev a, widev b)
+{
+    realv q1 = a.hi / b.hi;
+    widev r = wv_sub(a, wv_mul(b, wv_from(q1)));
+    realv q2 = r.hi / b.hi;
+    r = wv_sub(r, wv_mul(b, wv_from(q2)));
+    return fast_two_sum(q1, q2 + r.hi / b.hi);
+}
+
+NBCL_INLINE widev wv_div_u(widev a, wide b)
+{
+    return wv_div(a, wv_splat(b));
+}
+
+NBCL_INLINE widev wv_sqrt(widev a)
+{
+    realv s = sqrt(a.hi);
+    widev r = wv_sub(a, two_prod(s, s));
+    realv corr = select(r.hi / (R(2.0) * s), (realv)(R(0.0)), s == R(0.0));
+    return fast_two_sum(s, corr);
+}
+
+/* h minus its nearest whole index (ceil(h - 0.5), as the reference rounds): the integer
+ * part is peeled from the high word, which is exact, before the low word is added */
+NBCL_INLINE realv wv_offset_from_nearest(widev h)
+{
+    realv n = ceil(h.hi - R(0.5));
+    return (h.hi - n) + h.lo;
+}
+
+#endif
+
+/* a 3-vector per lane in wide arithmetic */
+typedef struct vec3w {
+    widev x, y, z;
+} vec3w;
+
+NBCL_INLINE widev wv_dot(vec3w a, vec3w b)
+{
+    return wv_add(wv_add(wv_mul(a.x, b.x), wv_mul(a.y, b.y)), wv_mul(a.z, b.z));
+}
+
+NBCL_INLINE vec3v vec3w_value(vec3w a)
+{
+    vec3v v = {wv_value(a.x), wv_value(a.y), wv_value(a.z)};
+    return v;
+}
