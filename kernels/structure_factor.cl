@@ -79,6 +79,62 @@ NBCL_INLINE real structure_factor_1(__global const real *F, const hkl_grid *g, r
 #endif
 }
 
+/* four-point Lagrange polynomials of every lane at once (nodes x0+i of each lane) */
+NBCL_INLINE realv polint4_v(realv x0, const realv y[4], realv x)
+{
+    realv xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
+    realv t0 = (x - xa1) * (x - xa2) * (x - xa3) * y[0] / ((xa0 - xa1) * (xa0 - xa2) * (xa0 - xa3));
+    realv t1 = (x - xa0) * (x - xa2) * (x - xa3) * y[1] / ((xa1 - xa0) * (xa1 - xa2) * (xa1 - xa3));
+    realv t2 = (x - xa0) * (x - xa1) * (x - xa3) * y[2] / ((xa2 - xa0) * (xa2 - xa1) * (xa2 - xa3));
+    realv t3 = (x - xa0) * (x - xa1) * (x - xa2) * y[3] / ((xa3 - xa0) * (xa3 - xa1) * (xa3 - xa2));
+    return t0 + t1 + t2 + t3;
+}
+
+#if NBCL_VW > 1 && defined(NBCL_HAVE_GRID) && defined(NBCL_INTERPOLATE)
+/* Tricubic interpolation for every lane: the 64 reflections of each lane are gathered one
+ * lane at a time, the polynomial arithmetic runs on all lanes together. Lanes whose
+ * neighbourhood leaves the grid get default_F. */
+NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const hkl_grid *g,
+                                                  vec3v hkl, real default_F, int *out_of_range)
+{
+    real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW];
+    int base[NBCL_VW], inside[NBCL_VW];
+    vstore_realv(hkl.x, 0, h);
+    vstore_realv(hkl.y, 0, k);
+    vstore_realv(hkl.z, 0, l);
+    int kstride = g->l_range + 1, hstride = (g->k_range + 1) * kstride;
+    for (int j = 0; j < NBCL_VW; ++j) {
+        inside[j] = interpolation_in_range(g, h[j], k[j], l[j]);
+        *out_of_range |= !inside[j];
+        int h1 = inside[j] ? (int)floor(h[j]) - 1 : g->h_min;
+        int k1 = inside[j] ? (int)floor(k[j]) - 1 : g->k_min;
+        int l1 = inside[j] ? (int)floor(l[j]) - 1 : g->l_min;
+        base[j] = (h1 - g->h_min) * hstride + (k1 - g->k_min) * kstride + (l1 - g->l_min);
+    }
+    realv h1 = floor(hkl.x) - R(1.0), k1 = floor(hkl.y) - R(1.0), l1 = floor(hkl.z) - R(1.0);
+    realv along_h[4];
+    for (int a = 0; a < 4; ++a) {
+        realv along_k[4];
+        for (int b = 0; b < 4; ++b) {
+            realv along_l[4];
+            for (int c = 0; c < 4; ++c) {
+                real v[NBCL_VW];
+                int offset = a * hstride + b * kstride + c;
+                for (int j = 0; j < NBCL_VW; ++j) v[j] = F[base[j] + offset];
+                along_l[c] = vload_realv(0, v);
+            }
+            along_k[b] = polint4_v(l1, along_l, hkl.z);
+        }
+        along_h[a] = polint4_v(k1, along_k, hkl.y);
+    }
+    realv value = polint4_v(h1, along_h, hkl.x);
+    real fallback[NBCL_VW], result[NBCL_VW];
+    vstore_realv(value, 0, result);
+    for (int j = 0; j < NBCL_VW; ++j) fallback[j] = inside[j] ? result[j] : default_F;
+    return vload_realv(0, fallback);
+}
+#endif
+
 /* F_cell for every pixel lane */
 NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, vec3v hkl,
                                    real default_F, int *out_of_range)
@@ -87,6 +143,8 @@ NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, ve
     return (realv)(default_F);
 #elif NBCL_VW == 1
     return structure_factor_1(F, g, hkl.x, hkl.y, hkl.z, default_F, out_of_range);
+#elif defined(NBCL_INTERPOLATE)
+    return interpolated_structure_factor_v(F, g, hkl, default_F, out_of_range);
 #else
     real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW], out[NBCL_VW];
     vstore_realv(hkl.x, 0, h);

@@ -381,13 +381,16 @@ int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int nd
     size_t npix = (size_t)sim->fpixels * sim->spixels;
     int nplanes = OUT_PLANES + (opts->printout ? PRINTOUT_PLANES : 0);
     float *planes[OUT_PLANES + PRINTOUT_PLANES] = {NULL};
-    float *block = malloc(sizeof(float) * npix * (size_t)nplanes);
+    /* plane 0 is the image handed to the caller; the others share one block */
+    float *image = malloc(sizeof(float) * npix);
+    float *block = malloc(sizeof(float) * npix * (size_t)(nplanes - 1));
     int rc = -1;
-    if (!e.orientations || !block) {
+    if (!e.orientations || !image || !block) {
         nbcl_err_set(err, "out of host memory for a %dx%d detector", sim->fpixels, sim->spixels);
         goto done;
     }
-    for (int p = 0; p < nplanes; ++p) planes[p] = block + (size_t)p * npix;
+    planes[0] = image;
+    for (int p = 1; p < nplanes; ++p) planes[p] = block + (size_t)(p - 1) * npix;
     nbcl_stream_ops ops = {device_init, enqueue_tile, device_release};
     nbcl_stream_opts so = {.tile = opts->tile, .nplanes = nplanes,
                            .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
@@ -397,12 +400,8 @@ int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int nd
         double sum = 0.0;
         for (size_t i = 0; i < npix; ++i) sum += planes[1][i];
         out->omega_sum = sum;
-        out->image = malloc(sizeof(float) * npix);
-        if (!out->image) {
-            rc = nbcl_err_set(err, "out of host memory for the image");
-            goto done;
-        }
-        memcpy(out->image, planes[0], sizeof(float) * npix);
+        out->image = image;
+        image = NULL;
         if (opts->printout) {
             out->printout = malloc(sizeof(double) * npix * NBCL_PRINTOUT_VALUES);
             if (!out->printout) {
@@ -417,6 +416,7 @@ int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int nd
         out->interpolation_fallback = e.fallback;
     }
 done:
+    free(image);
     free(block);
     free(e.orientations);
     pthread_mutex_destroy(&e.lock);
