@@ -15,6 +15,12 @@
 #define NBCL_OS_ANY 1
 #endif
 
+#ifdef NBCL_PRINTOUT
+#define STAGE1_PLANES 14
+#else
+#define STAGE1_PLANES 5
+#endif
+
 /* the factors applied per sub-pixel (-oversample_thick, _polar, _omega) */
 NBCL_INLINE realv subpixel_factors(realv capture, realv polar, realv omega)
 {
@@ -90,6 +96,13 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     skip = skip | convert_maskv(NBCL_CAT(vload, NBCL_VW)(0, lanes));
 #endif
 #endif
+
+    int slot = get_global_id(0);
+    realv zero = (realv)(R(0.0));
+    if (!any_lane(~skip)) {   /* every lane outside the ROI or masked: nothing to compute */
+        for (int p = 0; p < STAGE1_PLANES; ++p) vstore_realv(zero, slot, out + p * stride);
+        return;
+    }
 
     const vec3 odet = vec3_load(P + KP_ODET_X), polar_axis = vec3_load(P + KP_POLAR_X);
     const vec3 a_star = vec3_load(P + KP_ASTAR_X), b_star = vec3_load(P + KP_BSTAR_X);
@@ -227,8 +240,6 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
             }
         }
     }
-    int slot = get_global_id(0);
-    realv zero = (realv)(R(0.0));
     vstore_realv(select(I, zero, skip), slot, out);
     vstore_realv(select(polar, zero, skip), slot, out + stride);
     vstore_realv(select(omega, zero, skip), slot, out + 2 * stride);
