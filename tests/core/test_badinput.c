@@ -254,3 +254,39 @@ Test(good, help_exits_zero_and_writes_nothing)
     expect_only_inputs(NULL, "-help");
     free(r.err);
 }
+
+/* ---- files of every file-taking flag: missing or malformed ---- */
+
+Test(bad, missing_img)
+{
+    expect_refused(BASE "-img nothere.img", "nothere.img", NULL);
+}
+
+Test(bad, img_without_header)
+{
+    write_text("plain.img", "this is not an SMV image, it has no header at all\n");
+    static const char *const in[] = {"plain.img", NULL};
+    expect_refused(BASE "-img plain.img", "plain.img", in);
+}
+
+Test(bad, hkl_with_a_word)
+{
+    write_text("word.hkl", "0 0 1 100\n0 1 x 50\n");
+    static const char *const in[] = {"word.hkl", NULL};
+    expect_refused("-hkl word.hkl -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "word.hkl", in);
+}
+
+Test(bad, empty_hkl)
+{
+    write_text("empty.hkl", "");
+    static const char *const in[] = {"empty.hkl", NULL};
+    expect_refused("-hkl empty.hkl -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "empty.hkl", in);
+}
+
+Test(bad, truncated_fdump)
+{
+    /* read because no -hkl is given and the dump file exists */
+    write_text("short.bin", "-1 1 -1 1 -1 1\n\f0123456789");
+    static const char *const in[] = {"short.bin", NULL};
+    expect_refused("-dump short.bin -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "short.bin", in);
+}
