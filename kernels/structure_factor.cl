@@ -135,6 +135,25 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
 }
 #endif
 
+#if NBCL_VW > 1 && defined(NBCL_HAVE_GRID)
+/* nearest reflections of every lane: indices and the in-grid test computed on all lanes
+ * together, then one load per lane (lanes outside the grid read cell 0 and get default_F) */
+NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_grid *g, vec3v hkl,
+                                             real default_F)
+{
+    realv h0 = ceil(hkl.x - R(0.5)), k0 = ceil(hkl.y - R(0.5)), l0 = ceil(hkl.z - R(0.5));
+    maskv inside = h0 >= (real)g->h_min && h0 <= (real)g->h_max && k0 >= (real)g->k_min &&
+                   k0 <= (real)g->k_max && l0 >= (real)g->l_min && l0 <= (real)g->l_max;
+    realv index = ((h0 - (real)g->h_min) * (real)(g->k_range + 1) + (k0 - (real)g->k_min)) *
+                      (real)(g->l_range + 1) + (l0 - (real)g->l_min);
+    index = select((realv)(R(0.0)), index, inside);
+    real idx[NBCL_VW], v[NBCL_VW];
+    vstore_realv(index, 0, idx);
+    for (int j = 0; j < NBCL_VW; ++j) v[j] = F[(int)idx[j]];
+    return select((realv)(default_F), vload_realv(0, v), inside);
+}
+#endif
+
 /* F_cell for every pixel lane */
 NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, vec3v hkl,
                                    real default_F, int *out_of_range)
@@ -145,7 +164,8 @@ NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, ve
     return structure_factor_1(F, g, hkl.x, hkl.y, hkl.z, default_F, out_of_range);
 #elif defined(NBCL_INTERPOLATE)
     return interpolated_structure_factor_v(F, g, hkl, default_F, out_of_range);
-#else
+#elif defined(NBCL_BIG_GRID)
+    /* a grid too large for whole-number indices in `real`: one lane at a time */
     real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW], out[NBCL_VW];
     vstore_realv(hkl.x, 0, h);
     vstore_realv(hkl.y, 0, k);
@@ -153,5 +173,7 @@ NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, ve
     for (int j = 0; j < NBCL_VW; ++j)
         out[j] = structure_factor_1(F, g, h[j], k[j], l[j], default_F, out_of_range);
     return vload_realv(0, out);
+#else
+    return nearest_structure_factor_v(F, g, hkl, default_F);
 #endif
 }

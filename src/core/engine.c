@@ -180,6 +180,14 @@ static int vector_width(cl_device_id dev, int use_double)
     return 1;
 }
 
+/* a grid whose cell indices a float cannot count exactly */
+static int big_grid(const nbcl_sim *s, int use_double)
+{
+    const nbcl_hkl *g = &s->hkl;
+    double cells = g->hkls ? (double)(g->h_range + 1) * (g->k_range + 1) * (g->l_range + 1) : 0.0;
+    return !use_double && cells >= 16777216.0;
+}
+
 static void build_options(const engine *e, int use_double, int vw, char *buf, size_t n)
 {
     const nbcl_sim *s = e->sim;
@@ -194,7 +202,7 @@ static void build_options(const engine *e, int use_double, int vw, char *buf, si
         {s->water_size != 0.0, "NBCL_HAVE_WATER"}, {s->dmin > 0.0, "NBCL_HAVE_DMIN"},
         {s->thick != 0.0, "NBCL_HAVE_THICK"}, {e->opts->mask != NULL, "NBCL_HAVE_MASK"},
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
-        {e->opts->printout, "NBCL_PRINTOUT"}, {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
+        {e->opts->printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"}, {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on) len += snprintf(buf + len, n - (size_t)len, " -D%s", flags[i].def);
