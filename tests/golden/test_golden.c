@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "nbcl/compare.h"
+#include "../io/io_util.h"
 
 typedef struct golden_case {
     char id[64];
@@ -186,20 +187,6 @@ static int copy_inputs(const char *golden, const char *work, const char *id, rep
     }
     closedir(d);
     return r->failed ? -1 : 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        if (!join_path(p, sizeof p, dir, e->d_name)) unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 /* ---- running the binary ---- */
@@ -442,7 +429,7 @@ static void run_case(const golden_case *c, const char *golden, const char *bin, 
     free(fp.ref);
     free(fp.test);
     if (r->failed || getenv("NBCL_GOLDEN_KEEP")) fail(r, "scratch directory kept: %s", work);
-    else remove_tree(work);
+    else io_rmdir(work);
 }
 
 static void free_cases(struct criterion_test_params *p)
