@@ -50,6 +50,19 @@ NBCL_INLINE vec3w miller_indices(__global const real *abc, vec3w S)
     return hkl;
 }
 
+/* pos / |pos| for every lane: divisions in a double run, as the reference does them; one
+ * reciprocal and three products for float pairs */
+NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
+{
+#ifdef NBCL_DOUBLE
+    vec3w d = {pos.x / length, pos.y / length, pos.z / length};
+#else
+    widev inv = wv_div(wv_from((realv)(R(1.0))), length);
+    vec3w d = {wv_mul(pos.x, inv), wv_mul(pos.y, inv), wv_mul(pos.z, inv)};
+#endif
+    return d;
+}
+
 /* the scattering vector (diffracted - incident) / lambda of one source, for every lane */
 NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sources, int src)
 {
@@ -57,11 +70,12 @@ NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sour
 #ifdef NBCL_DOUBLE
     vec3w S = {(diffracted.x - hi.x) / hi.w, (diffracted.y - hi.y) / hi.w, (diffracted.z - hi.z) / hi.w};
 #else
+    /* a single-precision run's table holds 1/lambda (as a pair) instead of lambda */
     real4 lo = sources[NBCL_NSOURCES + src];
-    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, lambda = {hi.w, lo.w};
-    vec3w S = {wv_div_u(wv_sub(diffracted.x, wv_splat(ix)), lambda),
-               wv_div_u(wv_sub(diffracted.y, wv_splat(iy)), lambda),
-               wv_div_u(wv_sub(diffracted.z, wv_splat(iz)), lambda)};
+    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, inv_lambda = {hi.w, lo.w};
+    vec3w S = {wv_mul_u(wv_sub(diffracted.x, wv_splat(ix)), inv_lambda),
+               wv_mul_u(wv_sub(diffracted.y, wv_splat(iy)), inv_lambda),
+               wv_mul_u(wv_sub(diffracted.z, wv_splat(iz)), inv_lambda)};
 #endif
     return S;
 }
@@ -147,8 +161,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                                                 spixel * NBCL_OVERSAMPLE + subS, subpixel, Odet,
                                                 P, distance);
                 widev airpath_w = wv_sqrt(wv_dot(pos_w, pos_w));
-                vec3w diffracted_w = {wv_div(pos_w.x, airpath_w), wv_div(pos_w.y, airpath_w),
-                                      wv_div(pos_w.z, airpath_w)};
+                vec3w diffracted_w = unit_direction(pos_w, airpath_w);
                 realv airpath = wv_value(airpath_w);
                 vec3v diffracted = vec3w_value(diffracted_w);
 #ifdef NBCL_PRINTOUT

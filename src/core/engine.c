@@ -219,7 +219,8 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
     if (!src) return nbcl_err_set(err, "out of host memory for the source table");
     for (int i = 0; i < s->nsources; ++i) {
         for (int k = 0; k < 3; ++k) src[4 * i + k] = -s->source_dir[3 * i + k];
-        src[4 * i + 3] = s->source_lambda[i];
+        /* float pairs carry 1/lambda, so that the kernel multiplies (kernels/lattice_stage.cl) */
+        src[4 * i + 3] = use_double ? s->source_lambda[i] : 1.0 / s->source_lambda[i];
     }
     d->sources = upload(ctx, src, 4 * (size_t)s->nsources, 4 * (size_t)s->nsources, use_double,
                         "source", err);
