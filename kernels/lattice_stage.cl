@@ -113,7 +113,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 
     int slot = get_global_id(0);
     realv zero = (realv)(R(0.0));
-    if (!any_lane(~skip)) {   /* every lane outside the ROI or masked: nothing to compute */
+    if (!any_lane(!skip)) {   /* every lane outside the ROI or masked: nothing to compute */
         for (int p = 0; p < STAGE1_PLANES; ++p) vstore_realv(zero, slot, out + p * stride);
         return;
     }
@@ -207,7 +207,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                     need = need & take;
 #endif
                     if (any_lane(need))
-                        polar = select(polar, polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted), need);
+                        polar = lane_select(polar, polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted), need);
 #endif
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
@@ -225,23 +225,23 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                          * (unless there is water) without multiplying */
                         realv I_next = (I + term) * factors;
 #ifndef NBCL_HAVE_WATER
-                        I_next = select(I_next, I, F_latt == R(0.0));
+                        I_next = lane_select(I_next, I, F_latt == R(0.0));
 #endif
 #else
                         realv I_next = I + term;
 #endif
 #ifdef NBCL_HAVE_DMIN
-                        I = select(I, I_next, take);
+                        I = lane_select(I, I_next, take);
 #else
                         I = I_next;
 #endif
 #ifdef NBCL_PRINTOUT
 #ifdef NBCL_HAVE_DMIN
-                        last_hkl.x = select(last_hkl.x, hkl.x, take);
-                        last_hkl.y = select(last_hkl.y, hkl.y, take);
-                        last_hkl.z = select(last_hkl.z, hkl.z, take);
-                        last_F_cell = select(last_F_cell, F_cell, take);
-                        last_F_latt = select(last_F_latt, F_latt, take);
+                        last_hkl.x = lane_select(last_hkl.x, hkl.x, take);
+                        last_hkl.y = lane_select(last_hkl.y, hkl.y, take);
+                        last_hkl.z = lane_select(last_hkl.z, hkl.z, take);
+                        last_F_cell = lane_select(last_F_cell, F_cell, take);
+                        last_F_latt = lane_select(last_F_latt, F_latt, take);
 #else
                         last_hkl = hkl;
                         last_F_cell = F_cell;
@@ -253,15 +253,15 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
             }
         }
     }
-    vstore_realv(select(I, zero, skip), slot, out);
-    vstore_realv(select(polar, zero, skip), slot, out + stride);
-    vstore_realv(select(omega, zero, skip), slot, out + 2 * stride);
-    vstore_realv(select(capture, zero, skip), slot, out + 3 * stride);
-    vstore_realv(select(omega_sum, zero, skip), slot, out + 4 * stride);
+    vstore_realv(lane_select(I, zero, skip), slot, out);
+    vstore_realv(lane_select(polar, zero, skip), slot, out + stride);
+    vstore_realv(lane_select(omega, zero, skip), slot, out + 2 * stride);
+    vstore_realv(lane_select(capture, zero, skip), slot, out + 3 * stride);
+    vstore_realv(lane_select(omega_sum, zero, skip), slot, out + 4 * stride);
 #ifdef NBCL_PRINTOUT
     realv diag[9] = {last_stol, last_pos.x, last_pos.y, last_pos.z, last_hkl.x, last_hkl.y,
                      last_hkl.z, last_F_cell, last_F_latt};
-    for (int p = 0; p < 9; ++p) vstore_realv(select(diag[p], zero, skip), slot, out + (5 + p) * stride);
+    for (int p = 0; p < 9; ++p) vstore_realv(lane_select(diag[p], zero, skip), slot, out + (5 + p) * stride);
 #endif
     if (out_of_range) flags[0] = 1;
 }

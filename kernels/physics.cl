@@ -1,7 +1,7 @@
 /* physics.cl: one small function per formula of the diffraction model.
  * Each follows nanoBragg.c's expression so that double precision agrees with it to float
  * round-off. Functions take one value per pixel lane (realv, vec3v) and quantities shared
- * by every lane (real, vec3); branches that could differ between lanes are select()s. */
+ * by every lane (real, vec3); branches that could differ between lanes are lane_select()s. */
 
 /* ---- 3-vectors ---- */
 
@@ -69,13 +69,13 @@ NBCL_INLINE realv sincg(realv f, real N)
         }
         return u;
     }
-    return select(sinpi(N * f) / sinpi(f), (realv)(N), f == R(0.0));
+    return lane_select(sinpi(N * f) / sinpi(f), (realv)(N), f == R(0.0));
 }
 
 /* Fourier transform of a sphere */
 NBCL_INLINE realv sinc3(realv x)
 {
-    return select(R(3.0) * (sin(x) / x - cos(x)) / (x * x), (realv)(R(1.0)), x == R(0.0));
+    return lane_select(R(3.0) * (sin(x) / x - cos(x)) / (x * x), (realv)(R(1.0)), x == R(0.0));
 }
 
 /* squared distance from the nearest reciprocal-lattice point, in 1/Angstrom scaled by the
@@ -108,7 +108,7 @@ NBCL_INLINE realv lattice_factor(vec3v dh, vec3 N, vec3 a_star, vec3 b_star, vec
 #elif NBCL_SHAPE == 2
     return NNN * exp(-(rad_star_sqr(dh, a_star, b_star, c_star, NNN) / R(0.63) * fudge));
 #else
-    return select((realv)(R(0.0)), (realv)(NNN),
+    return lane_select((realv)(R(0.0)), (realv)(NNN),
                   rad_star_sqr(dh, a_star, b_star, c_star, NNN) * fudge < R(0.3969));
 #endif
 #endif

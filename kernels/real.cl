@@ -3,7 +3,8 @@
  * -DNBCL_VW=n, the number of neighbouring pixels one work-item computes side by side
  * (the device's preferred vector width: 1 on GPUs, 4 to 16 on CPUs). Every other kernel
  * file writes `real` for a single value and `realv` for one value per pixel lane, so one
- * source serves both precisions and every width; branches between lanes become select(). */
+ * source serves both precisions and every width; branches between lanes become lane_select(a, b, c): b in the lanes where c
+ * holds, a elsewhere (select() on vectors, ?: on a single lane). */
 #ifdef NBCL_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
@@ -37,6 +38,7 @@ typedef int intv;
 #define vload_realv(i, p) ((p)[i])
 #define vstore_realv(v, i, p) ((p)[i] = (v))
 #define any_lane(m) ((m) != 0)
+#define lane_select(a, b, c) ((c) ? (b) : (a))
 #define LANE_IOTA 0
 #else
 typedef NBCL_CAT(REAL_NAME, NBCL_VW) realv;
@@ -47,6 +49,7 @@ typedef NBCL_CAT(int, NBCL_VW) intv;
 #define vload_realv(i, p) NBCL_CAT(vload, NBCL_VW)(i, p)
 #define vstore_realv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
 #define any_lane(m) any(m)
+#define lane_select(a, b, c) select(a, b, c)
 #if NBCL_VW == 2
 #define LANE_IOTA (intv)(0, 1)
 #elif NBCL_VW == 4

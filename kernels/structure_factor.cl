@@ -146,11 +146,11 @@ NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_g
                    k0 <= (real)g->k_max && l0 >= (real)g->l_min && l0 <= (real)g->l_max;
     realv index = ((h0 - (real)g->h_min) * (real)(g->k_range + 1) + (k0 - (real)g->k_min)) *
                       (real)(g->l_range + 1) + (l0 - (real)g->l_min);
-    index = select((realv)(R(0.0)), index, inside);
+    index = lane_select((realv)(R(0.0)), index, inside);
     real idx[NBCL_VW], v[NBCL_VW];
     vstore_realv(index, 0, idx);
     for (int j = 0; j < NBCL_VW; ++j) v[j] = F[(int)idx[j]];
-    return select((realv)(default_F), vload_realv(0, v), inside);
+    return lane_select((realv)(default_F), vload_realv(0, v), inside);
 }
 #endif
 

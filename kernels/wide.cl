@@ -136,7 +136,7 @@ NBCL_INLINE widev wv_sqrt(widev a)
 {
     realv s = sqrt(a.hi);
     widev r = wv_sub(a, two_prod(s, s));
-    realv corr = select(r.hi / (R(2.0) * s), (realv)(R(0.0)), s == R(0.0));
+    realv corr = lane_select(r.hi / (R(2.0) * s), (realv)(R(0.0)), s == R(0.0));
     return fast_two_sum(s, corr);
 }
 

@@ -4,6 +4,7 @@
  * leaves the HKL grid (the reference switched interpolation off for the rest of its run
  * there, so its result depended on pixel order; this engine falls back per evaluation). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,66 @@ Test(invariance, interpolation_fallback_is_order_independent)
                     variants, 4, 48 * 48);
     cr_expect(log_contains("img0.bin", "left the HKL grid"),
               "the fallback to default_F was not reported");
+}
+
+/* every vector width the kernels support gives the same image (a GPU uses width 1):
+ * bit for bit when rel_tol is 0; otherwise within rel_tol of each pixel, for single
+ * precision, where the device's scalar and vector exp() may differ in the last bit */
+static void check_widths(const char *args, size_t npix, double rel_tol)
+{
+    static const char *const widths[] = {"1", "4", "16"};
+    float *ref = NULL;
+    char name[32];
+    for (int i = 0; i < 3; ++i) {
+        setenv("NBCL_VECTOR_WIDTH", widths[i], 1);
+        snprintf(name, sizeof name, "vw%s.bin", widths[i]);
+        cr_assert_eq(run(args, name), 0, "run failed with NBCL_VECTOR_WIDTH=%s: %s", widths[i], args);
+        float *img = load(name, npix);
+        if (!ref) {
+            ref = img;
+            continue;
+        }
+        if (rel_tol == 0.0) {
+            cr_expect_eq(memcmp(ref, img, npix * sizeof *img), 0,
+                         "vector width %s gives another image than width 1", widths[i]);
+        } else {
+            size_t off = 0;
+            for (size_t p = 0; p < npix; ++p)
+                off += fabs((double)img[p] - ref[p]) > rel_tol * fabs((double)ref[p]);
+            cr_expect_eq(off, 0u, "vector width %s: %zu pixels differ from width 1 by more than %g",
+                         widths[i], off, rel_tol);
+        }
+        free(img);
+    }
+    unsetenv("NBCL_VECTOR_WIDTH");
+    free(ref);
+}
+
+static void write_small_hkl(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/small.hkl", workdir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int h = -3; h <= 3; ++h)
+        for (int k = -3; k <= 3; ++k)
+            for (int l = -3; l <= 3; ++l) fprintf(f, "%d %d %d %g\n", h, k, l, 20.0 + h - k + 2 * l);
+    fclose(f);
+}
+
+Test(invariance, vector_widths_double)
+{
+    write_small_hkl();
+    check_widths("-hkl small.hkl -default_F 7 -cell 70 80 90 75 85 95 -lambda 1.5 -N 4 -distance 100 "
+                 "-detpixels_x 37 -detpixels_y 29 -mosaic 0.4 -mosaic_dom 3 -round_xtal -polar 0.6 "
+                 "-dmin 8 -oversample 2 -oversample_polar -roi 2 30 3 25 -precision double",
+                 37 * 29, 0.0);
+}
+
+Test(invariance, vector_widths_single)
+{
+    check_widths("-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 6 -distance 80 -detpixels 45 "
+                 "-divergence 0.2 -divsteps 2 -detector_abs 300 -detector_thick 100 -thicksteps 2 "
+                 "-precision single",
+                 45 * 45, 1e-6);
 }
