@@ -5,8 +5,9 @@
  * source) unless the matching -oversample_* flag asks for them per sub-pixel.
  *
  * One work-item computes NBCL_VW neighbouring pixels of the tile at once, one per vector
- * lane; loop counts and options are compile-time constants (-D NBCL_*), so the inner loop
- * over orientations is straight-line vector code.
+ * lane, so the inner loop over orientations is straight-line vector code. Options are
+ * compile-time constants (-D NBCL_*); loop counts are run-time values (in G), so one built
+ * program serves every run with the same options.
  * Output, planes of `stride` reals: I, polar, omega, capture, omega summed over sub-pixels;
  * with -printout (NBCL_PRINTOUT) 9 more: the last stol, sub-pixel position, h k l, F_cell
  * and F_latt evaluated, which the reference prints for each pixel. */
@@ -64,14 +65,16 @@ NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
 }
 
 /* the scattering vector (diffracted - incident) / lambda of one source, for every lane */
-NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sources, int src)
+NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sources, int src,
+                                    int nsources)
 {
     real4 hi = sources[src];
 #ifdef NBCL_DOUBLE
+    (void)nsources;
     vec3w S = {(diffracted.x - hi.x) / hi.w, (diffracted.y - hi.y) / hi.w, (diffracted.z - hi.z) / hi.w};
 #else
     /* a single-precision run's table holds 1/lambda (as a pair) instead of lambda */
-    real4 lo = sources[NBCL_NSOURCES + src];
+    real4 lo = sources[nsources + src];
     wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, inv_lambda = {hi.w, lo.w};
     vec3w S = {wv_mul_u(wv_sub(diffracted.x, wv_splat(ix)), inv_lambda),
                wv_mul_u(wv_sub(diffracted.y, wv_splat(iy)), inv_lambda),
@@ -84,7 +87,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                            __global const real4 *sources,    /* incident unit vector, lambda */
                            __global const real *crystal,     /* a,b,c (9 wide) per orientation */
                            __global const real *Fgrid,
-                           __constant int *G,                /* hkl grid, roi */
+                           __constant int *G,                /* hkl grid, roi, loop counts */
                            __global const uchar *mask,       /* tile mask, 0 = skip */
                            int x0, int y0, int w, int h, int stride,
                            __global real *out,
@@ -97,6 +100,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     realv fpixel = convert_realv(fpixel_i), spixel = convert_realv(spixel_i);
 
     hkl_grid g = {G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7], G[8]};
+    /* the loop counts: sensor layers, sub-pixels per side, sources, orientations */
+    const int thicksteps = G[14], oversample = G[15], nsources = G[16], ncrystal = G[17];
     maskv skip = convert_maskv(fpixel_i < G[10] || fpixel_i > G[11] || spixel_i < G[12] ||
                                spixel_i > G[13] || idx >= w * h);
 #ifdef NBCL_HAVE_MASK
@@ -142,7 +147,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     last_pos.x = last_pos.y = last_pos.z = last_hkl.x = last_hkl.y = last_hkl.z = (realv)(R(0.0));
 #endif
 
-    for (int layer = 0; layer < NBCL_THICKSTEPS; ++layer) {
+    for (int layer = 0; layer < thicksteps; ++layer) {
         wide Odet = thickstep_w;
 #ifdef NBCL_DOUBLE
         Odet = layer * thickstep;
@@ -155,10 +160,10 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #else
         capture = (realv)(R(1.0));
 #endif
-        for (int subS = 0; subS < NBCL_OVERSAMPLE; ++subS) {
-            for (int subF = 0; subF < NBCL_OVERSAMPLE; ++subF) {
-                vec3w pos_w = subpixel_position(fpixel * NBCL_OVERSAMPLE + subF,
-                                                spixel * NBCL_OVERSAMPLE + subS, subpixel, Odet,
+        for (int subS = 0; subS < oversample; ++subS) {
+            for (int subF = 0; subF < oversample; ++subF) {
+                vec3w pos_w = subpixel_position(fpixel * oversample + subF,
+                                                spixel * oversample + subS, subpixel, Odet,
                                                 P, distance);
                 widev airpath_w = wv_sqrt(wv_dot(pos_w, pos_w));
                 vec3w diffracted_w = unit_direction(pos_w, airpath_w);
@@ -181,10 +186,10 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
                     capture = capture_fraction(layer, thickstep, mu, dot_uv(odet, diffracted));
 #endif
-                for (int src = 0; src < NBCL_NSOURCES; ++src) {
+                for (int src = 0; src < nsources; ++src) {
                     real4 s = sources[src];
                     vec3 incident = {s.x, s.y, s.z};
-                    vec3w S_w = scattering_vector(diffracted_w, sources, src);
+                    vec3w S_w = scattering_vector(diffracted_w, sources, src, nsources);
                     vec3v S = vec3w_value(S_w);
 #if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT)
                     realv stol = R(0.5) * sqrt(dot_v(S, S));
@@ -211,7 +216,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
-                    for (int o = 0; o < NBCL_NCRYSTAL; ++o) {
+                    for (int o = 0; o < ncrystal; ++o) {
                         vec3w hkl_w = miller_indices(crystal + 9 * NBCL_WIDE_PARTS * o, S_w);
                         vec3v dh = {wv_offset_from_nearest(hkl_w.x), wv_offset_from_nearest(hkl_w.y),
                                     wv_offset_from_nearest(hkl_w.z)};

@@ -18,7 +18,7 @@
 #define STAGE1_PLANES_MAX 14
 #define OUT_PLANES 2
 #define PRINTOUT_PLANES (2 * NBCL_PRINTOUT_VALUES)
-#define GRID_INTS 14
+#define GRID_INTS 18
 #define LOCAL_SIZE 64
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
@@ -192,10 +192,9 @@ static void build_options(const engine *e, int use_double, int vw, char *buf, si
 {
     const nbcl_sim *s = e->sim;
     int len = snprintf(buf, n,
-                       "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d -DNBCL_OVERSAMPLE=%d -DNBCL_THICKSTEPS=%d "
-                       "-DNBCL_NSOURCES=%d -DNBCL_NCRYSTAL=%d",
+                       "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
                        use_double ? "-DNBCL_DOUBLE=1" : "-cl-single-precision-constant", vw,
-                       (int)s->shape, s->oversample, s->thicksteps, s->nsources, e->norient);
+                       (int)s->shape);
     struct { int on; const char *def; } flags[] = {
         {s->oversample_thick, "NBCL_OS_THICK"}, {s->oversample_polar, "NBCL_OS_POLAR"},
         {s->oversample_omega, "NBCL_OS_OMEGA"}, {s->nopolar, "NBCL_NOPOLAR"},
@@ -236,7 +235,8 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
 
     cl_int G[GRID_INTS] = {g->h_min, g->k_min, g->l_min, g->h_max, g->k_max, g->l_max,
                            g->h_range, g->k_range, g->l_range, g->hkls > 0,
-                           s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax};
+                           s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
+                           s->thicksteps, s->oversample, s->nsources, e->norient};
     cl_int rc;
     d->G = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof G, G, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer", err)) return -1;
