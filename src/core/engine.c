@@ -1,6 +1,6 @@
 /* engine.c: the bridge between a resolved simulation and the kernels.
- * Per device: build the kernels with the run's precision and loop counts as constants,
- * upload the tables once (scalar parameters, sources, crystal orientations, HKL grid),
+ * Per device: build the kernels with the run's precision, vector width and options as
+ * constants, upload the tables once (scalar parameters, sources, crystal orientations, HKL grid),
  * then for every tile enqueue the lattice-factor stage and the scaling stage. Nothing per
  * tile grows with the number of sources, phi steps or mosaic domains. */
 #include <math.h>
@@ -15,7 +15,8 @@
 #include "kparams.h"
 #include "vec3.h"
 
-#define STAGE1_PLANES_MAX 14
+#define STAGE1_PLANES 5        /* I, polar, omega, capture, omega summed */
+#define STAGE1_PLANES_MAX 14    /* with the -printout values */
 #define OUT_PLANES 2
 #define PRINTOUT_PLANES (2 * NBCL_PRINTOUT_VALUES)
 #define GRID_INTS 18
@@ -233,6 +234,7 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
     double zero = 0.0;
     if (!(d->grid = upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, use_double, "HKL", err))) return -1;
 
+    /* grid extents (and whether there is a grid), ROI, loop counts: see nbcl_lattice */
     cl_int G[GRID_INTS] = {g->h_min, g->k_min, g->l_min, g->h_max, g->k_max, g->l_max,
                            g->h_range, g->k_range, g->l_range, g->hkls > 0,
                            s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
@@ -284,7 +286,7 @@ static int ensure_scratch(engine *e, devstate *d, cl_context ctx, size_t npix, n
     if (d->stage1) clReleaseMemObject(d->stage1);
     if (d->mask) clReleaseMemObject(d->mask);
     d->mask = NULL;
-    size_t planes = e->opts->printout ? STAGE1_PLANES_MAX : 5;
+    size_t planes = e->opts->printout ? STAGE1_PLANES_MAX : STAGE1_PLANES;
     d->stage1 = clCreateBuffer(ctx, CL_MEM_READ_WRITE, d->real_size * planes * padded(d, npix), NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(stage1)", err)) return -1;
     d->mask = clCreateBuffer(ctx, CL_MEM_READ_ONLY, e->opts->mask ? npix : 1, NULL, &rc);
