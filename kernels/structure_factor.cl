@@ -26,18 +26,6 @@ NBCL_INLINE real nearest_structure_factor(__global const real *F, const hkl_grid
     return inside ? grid_value(F, g, h0, k0, l0) : default_F;
 }
 
-/* four-point Lagrange polynomial through (x0+i, y[i]) evaluated at x, written as the
- * reference's polint so that double precision agrees with it */
-NBCL_INLINE real polint4(real x0, const real y[4], real x)
-{
-    real xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
-    real t0 = (x - xa1) * (x - xa2) * (x - xa3) * y[0] / ((xa0 - xa1) * (xa0 - xa2) * (xa0 - xa3));
-    real t1 = (x - xa0) * (x - xa2) * (x - xa3) * y[1] / ((xa1 - xa0) * (xa1 - xa2) * (xa1 - xa3));
-    real t2 = (x - xa0) * (x - xa1) * (x - xa3) * y[2] / ((xa2 - xa0) * (xa2 - xa1) * (xa2 - xa3));
-    real t3 = (x - xa0) * (x - xa1) * (x - xa2) * y[3] / ((xa3 - xa0) * (xa3 - xa1) * (xa3 - xa2));
-    return t0 + t1 + t2 + t3;
-}
-
 /* 1 when the 4x4x4 neighbourhood of (h,k,l) lies inside the grid (the reference's test) */
 NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l)
 {
@@ -46,40 +34,8 @@ NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l
              (l - g->l_min + 3) > g->l_range || (l - 2) < g->l_min);
 }
 
-/* tricubic interpolation of F over the 4x4x4 reflections around (h,k,l) */
-NBCL_INLINE real interpolated_structure_factor(__global const real *F, const hkl_grid *g,
-                                               real h, real k, real l)
-{
-    int h1 = (int)floor(h) - 1, k1 = (int)floor(k) - 1, l1 = (int)floor(l) - 1;
-    real along_h[4];
-    for (int i = 0; i < 4; ++i) {
-        real along_k[4];
-        for (int j = 0; j < 4; ++j) {
-            real along_l[4];
-            for (int m = 0; m < 4; ++m) along_l[m] = grid_value(F, g, h1 + i, k1 + j, l1 + m);
-            along_k[j] = polint4((real)l1, along_l, l);
-        }
-        along_h[i] = polint4((real)k1, along_k, k);
-    }
-    return polint4((real)h1, along_h, h);
-}
-
-/* F_cell at one fractional (h,k,l) */
-NBCL_INLINE real structure_factor_1(__global const real *F, const hkl_grid *g, real h, real k,
-                                    real l, real default_F, int *out_of_range)
-{
-#ifdef NBCL_INTERPOLATE
-    if (!interpolation_in_range(g, h, k, l)) {
-        *out_of_range = 1;
-        return default_F;
-    }
-    return interpolated_structure_factor(F, g, h, k, l);
-#else
-    return nearest_structure_factor(F, g, h, k, l, default_F);
-#endif
-}
-
-/* four-point Lagrange polynomials of every lane at once (nodes x0+i of each lane) */
+/* four-point Lagrange polynomials through (x0+i, y[i]) at x, for every lane at once, written
+ * as the reference's polint so that double precision agrees with it */
 NBCL_INLINE realv polint4_v(realv x0, const realv y[4], realv x)
 {
     realv xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
@@ -90,7 +46,7 @@ NBCL_INLINE realv polint4_v(realv x0, const realv y[4], realv x)
     return t0 + t1 + t2 + t3;
 }
 
-#if NBCL_VW > 1 && defined(NBCL_HAVE_GRID) && defined(NBCL_INTERPOLATE)
+#if defined(NBCL_HAVE_GRID) && defined(NBCL_INTERPOLATE)
 /* Tricubic interpolation for every lane: the 64 reflections of each lane are gathered one
  * lane at a time, the polynomial arithmetic runs on all lanes together. Lanes whose
  * neighbourhood leaves the grid get default_F. */
@@ -135,7 +91,7 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
 }
 #endif
 
-#if NBCL_VW > 1 && defined(NBCL_HAVE_GRID)
+#if NBCL_VW > 1 && defined(NBCL_HAVE_GRID) && !defined(NBCL_BIG_GRID)
 /* nearest reflections of every lane: indices and the in-grid test computed on all lanes
  * together, then one load per lane (lanes outside the grid read cell 0 and get default_F) */
 NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_grid *g, vec3v hkl,
@@ -160,20 +116,20 @@ NBCL_INLINE realv structure_factor(__global const real *F, const hkl_grid *g, ve
 {
 #ifndef NBCL_HAVE_GRID
     return (realv)(default_F);
-#elif NBCL_VW == 1
-    return structure_factor_1(F, g, hkl.x, hkl.y, hkl.z, default_F, out_of_range);
 #elif defined(NBCL_INTERPOLATE)
     return interpolated_structure_factor_v(F, g, hkl, default_F, out_of_range);
-#elif defined(NBCL_BIG_GRID)
-    /* a grid too large for whole-number indices in `real`: one lane at a time */
+#elif NBCL_VW == 1 || defined(NBCL_BIG_GRID)
+    /* one lane at a time (on a single lane, or for a grid too large for whole-number
+     * indices in `real`) */
+    (void)out_of_range;
     real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW], out[NBCL_VW];
     vstore_realv(hkl.x, 0, h);
     vstore_realv(hkl.y, 0, k);
     vstore_realv(hkl.z, 0, l);
-    for (int j = 0; j < NBCL_VW; ++j)
-        out[j] = structure_factor_1(F, g, h[j], k[j], l[j], default_F, out_of_range);
+    for (int j = 0; j < NBCL_VW; ++j) out[j] = nearest_structure_factor(F, g, h[j], k[j], l[j], default_F);
     return vload_realv(0, out);
 #else
+    (void)out_of_range;
     return nearest_structure_factor_v(F, g, hkl, default_F);
 #endif
 }
