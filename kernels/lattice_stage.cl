@@ -101,9 +101,9 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 
     hkl_grid g = {G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7], G[8]};
     /* the loop counts: sensor layers, sub-pixels per side, sources, orientations */
-    const int thicksteps = G[14], oversample = G[15], nsources = G[16], ncrystal = G[17];
-    maskv skip = convert_maskv(fpixel_i < G[10] || fpixel_i > G[11] || spixel_i < G[12] ||
-                               spixel_i > G[13] || idx >= w * h);
+    const int thicksteps = G[13], oversample = G[14], nsources = G[15], ncrystal = G[16];
+    maskv skip = convert_maskv(fpixel_i < G[9] || fpixel_i > G[10] || spixel_i < G[11] ||
+                               spixel_i > G[12] || idx >= w * h);
 #ifdef NBCL_HAVE_MASK
     uchar mk[NBCL_VW];
     int lanes[NBCL_VW];

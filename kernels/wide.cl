@@ -24,7 +24,6 @@ NBCL_INLINE widev wv_sub(widev a, widev b) { return a - b; }
 NBCL_INLINE widev wv_mul(widev a, widev b) { return a * b; }
 NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
 NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
-NBCL_INLINE widev wv_div_u(widev a, wide b) { return a / b; }
 NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
 /* h minus its nearest whole index, the nearest taken as the reference rounds */
 NBCL_INLINE realv wv_offset_from_nearest(widev h) { return h - ceil(h - R(0.5)); }
@@ -125,11 +124,6 @@ NBCL_INLINE widev wv_div(widev a, widev b)
     realv q2 = r.hi / b.hi;
     r = wv_sub(r, wv_mul(b, wv_from(q2)));
     return fast_two_sum(q1, q2 + r.hi / b.hi);
-}
-
-NBCL_INLINE widev wv_div_u(widev a, wide b)
-{
-    return wv_div(a, wv_splat(b));
 }
 
 NBCL_INLINE widev wv_sqrt(widev a)

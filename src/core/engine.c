@@ -19,7 +19,7 @@
 #define STAGE1_PLANES_MAX 14    /* with the -printout values */
 #define OUT_PLANES 2
 #define PRINTOUT_PLANES (2 * NBCL_PRINTOUT_VALUES)
-#define GRID_INTS 18
+#define GRID_INTS 17
 #define LOCAL_SIZE 64
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
@@ -234,9 +234,9 @@ static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double,
     double zero = 0.0;
     if (!(d->grid = upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, use_double, "HKL", err))) return -1;
 
-    /* grid extents (and whether there is a grid), ROI, loop counts: see nbcl_lattice */
+    /* grid extents, ROI, loop counts: see nbcl_lattice (NBCL_HAVE_GRID says if there is a grid) */
     cl_int G[GRID_INTS] = {g->h_min, g->k_min, g->l_min, g->h_max, g->k_max, g->l_max,
-                           g->h_range, g->k_range, g->l_range, g->hkls > 0,
+                           g->h_range, g->k_range, g->l_range,
                            s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
                            s->thicksteps, s->oversample, s->nsources, e->norient};
     cl_int rc;

@@ -66,18 +66,13 @@ static int structure_factors(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_
     s->default_F = c->default_F;
     if (c->hklfile) {
         if (nbcl_hkl_read(c->hklfile, c->default_F, &s->hkl, log, err)) return -1;
+        /* like the reference, a dump file that cannot be written is only a warning */
         nbcl_err werr;
-        if (nbcl_fdump_write(c->dumpfile, &s->hkl, &werr)) {
-            if (log) fprintf(log, "WARNING: unable to write dump file: %s\n", werr.msg);
-        } else if (log) {
-            fprintf(log, "writing dump file for next time: %s\n", c->dumpfile);
-        }
+        if (nbcl_fdump_save(c->dumpfile, &s->hkl, log, &werr) && log)
+            fprintf(log, "WARNING: unable to write dump file: %s\n", werr.msg);
         return 0;
     }
-    if (access(c->dumpfile, F_OK) == 0) {
-        if (log) fprintf(log, "reading Fs from %s\n", c->dumpfile);
-        return nbcl_fdump_read(c->dumpfile, &s->hkl, err);
-    }
+    if (access(c->dumpfile, F_OK) == 0) return nbcl_fdump_load(c->dumpfile, &s->hkl, log, err);
     if (c->default_F == 0.0)
         return nbcl_err_set(err, "-hkl: no structure factors: give -hkl FILE or -default_F F (no %s to read either)",
                             c->dumpfile);

@@ -171,6 +171,18 @@ static __attribute__((unused)) void resolved_free(resolved *r)
     free(r->cl.buf);
 }
 
+/* args must be refused by parsing or resolving (by resolving alone when must_parse), with
+ * an error message that mentions needle */
+static inline void expect_refused_setup(const char *args, const char *needle, int must_parse)
+{
+    resolved r;
+    int rc = resolve_args(&r, args);
+    if (must_parse) cr_assert_eq(r.parse_rc, 0, "'%s' should parse: %s", args, r.err.msg);
+    cr_assert_neq(rc, 0, "'%s' was accepted", args);
+    cr_expect(strstr(r.err.msg, needle) != NULL, "'%s': '%s' does not mention %s", args, r.err.msg, needle);
+    resolved_free(&r);
+}
+
 /* ---- reading logs ---- */
 
 /* The first line of `text` that, after leading blanks, starts with `prefix`; NULL if none.

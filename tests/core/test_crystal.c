@@ -234,11 +234,7 @@ Test(size, at_least_one_cell)
 
 static void refused(const char *args, const char *needle)
 {
-    resolved r;
-    int rc = resolve_args(&r, args);
-    cr_assert_neq(rc, 0, "'%s' was accepted", args);
-    cr_expect(strstr(r.err.msg, needle) != NULL, "'%s': '%s' does not mention %s", args, r.err.msg, needle);
-    resolved_free(&r);
+    expect_refused_setup(args, needle, 0);
 }
 
 Test(refused, impossible_angles)

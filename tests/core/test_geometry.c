@@ -430,12 +430,7 @@ Test(pivot, orgx_orgy_are_the_near_point)
 
 static void impossible(const char *args, const char *needle)
 {
-    resolved r;
-    int rc = resolve_args(&r, args);
-    cr_assert_eq(r.parse_rc, 0, "'%s' should parse: %s", args, r.err.msg);
-    cr_assert_neq(rc, 0, "'%s' was resolved", args);
-    cr_expect(strstr(r.err.msg, needle) != NULL, "'%s': '%s' does not mention %s", args, r.err.msg, needle);
-    resolved_free(&r);
+    expect_refused_setup(args, needle, 1);
 }
 
 Test(impossible, parallel_axes)
