@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "nbcl/compare.h"
-#include "nbcl/png.h"
+#include "io/compare.h"
+#include "io/png.h"
 
 typedef struct roi_box {
     int x0, x1, y0, y1;   /* inclusive */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "nbcl/hkl.h"
-#include "nbcl/outfile.h"
+#include "io/hkl.h"
+#include "io/outfile.h"
 
 #define NBCL_HKL_INDEX_LIMIT 100000   /* |h|,|k|,|l| beyond this cannot be a real table */
 

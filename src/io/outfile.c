@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "nbcl/outfile.h"
+#include "io/outfile.h"
 
 static void outfile_release(nbcl_outfile *of)
 {

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nbcl/outfile.h"
-#include "nbcl/pgm.h"
+#include "io/outfile.h"
+#include "io/pgm.h"
 
 static unsigned char pgm_pixel(float v, double scale)
 {

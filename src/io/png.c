@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nbcl/outfile.h"
-#include "nbcl/png.h"
+#include "io/outfile.h"
+#include "io/png.h"
 
 void nbcl_png_opts_default(nbcl_png_opts *opts)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nbcl/outfile.h"
-#include "nbcl/smv.h"
+#include "io/outfile.h"
+#include "io/smv.h"
 
 #define SMV_HEADER_BYTES 512
 

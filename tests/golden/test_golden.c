@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "nbcl/compare.h"
+#include "io/compare.h"
 #include "../io/io_util.h"
 
 typedef struct golden_case {

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <zlib.h>
-#include "nbcl/compare.h"
+#include "io/compare.h"
 #include "io_util.h"
 
 Test(compare, identical_images)

@@ -2,8 +2,8 @@
  * dump files that the reference wrote for the golden io cases. */
 #include <criterion/criterion.h>
 #include <math.h>
-#include "nbcl/compare.h"
-#include "nbcl/hkl.h"
+#include "io/compare.h"
+#include "io/hkl.h"
 #include "io_util.h"
 
 static char dir[4096];

@@ -2,8 +2,8 @@
  * behind on failure, one-line errors naming the file. */
 #include <criterion/criterion.h>
 #include <sys/stat.h>
-#include "nbcl/compare.h"
-#include "nbcl/outfile.h"
+#include "io/compare.h"
+#include "io/outfile.h"
 #include "io_util.h"
 
 static char dir[4096];

@@ -2,7 +2,7 @@
  * read back what was written. */
 #include <criterion/criterion.h>
 #include <png.h>
-#include "nbcl/png.h"
+#include "io/png.h"
 #include "io_util.h"
 
 static char dir[4096];

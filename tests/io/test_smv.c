@@ -2,9 +2,9 @@
  * reader round trip and its errors, and the reference's float->int and PGM conversions. */
 #include <criterion/criterion.h>
 #include <math.h>
-#include "nbcl/compare.h"
-#include "nbcl/pgm.h"
-#include "nbcl/smv.h"
+#include "io/compare.h"
+#include "io/pgm.h"
+#include "io/smv.h"
 #include "io_util.h"
 
 static char dir[4096];

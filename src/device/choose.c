@@ -1,0 +1,72 @@
+/* devcli.c: the runtime's face for the command line: listing devices, and turning
+ * -device / NBCL_DEVICE and -precision into the devices and precision of a run. */
+#include <stdlib.h>
+#include "device/choose.h"
+
+int nbcl_runtime_list_devices(FILE *out, nbcl_err *err)
+{
+    nbcl_device_info *list = NULL;
+    int count = 0;
+    if (nbcl_device_enumerate(&list, &count, err))
+        return -1;
+    nbcl_device_print_list(out, list, count);
+    free(list);
+    return 0;
+}
+
+int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int npicked,
+                           int precision, int *use_double, FILE *log, nbcl_err *err)
+{
+    int missing = -1;
+    for (int i = 0; i < npicked && missing < 0; i++)
+        if (!list[picked[i]].has_fp64)
+            missing = picked[i];
+    if (precision == 2 || (precision == 0 && missing >= 0)) {
+        if (precision == 0 && log)
+            fprintf(log, "note: device %d (%s) has no double precision (cl_khr_fp64): "
+                         "computing in single precision\n", list[missing].index,
+                    list[missing].name);
+        *use_double = 0;
+        return 0;
+    }
+    if (precision == 1 && missing >= 0)
+        return nbcl_err_set(err, "-precision double: device %d (%s) has no double precision "
+                            "(cl_khr_fp64); use -precision single or another -device",
+                            list[missing].index, list[missing].name);
+    if (precision < 0 || precision > 2)
+        return nbcl_err_set(err, "unknown precision %d", precision);
+    *use_double = 1;
+    return 0;
+}
+
+static void nbcl_print_using(FILE *log, const nbcl_device_info *list, const int *picked,
+                             int npicked)
+{
+    char line[1024];
+    for (int i = 0; log && i < npicked; i++) {
+        nbcl_device_format(&list[picked[i]], line, sizeof line);
+        fprintf(log, "using device: %s\n", line);
+    }
+}
+
+int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info **list,
+                      int *count, int **picked, int *npicked, int *use_double, FILE *log,
+                      nbcl_err *err)
+{
+    const char *spec = spec_or_null && *spec_or_null ? spec_or_null : getenv("NBCL_DEVICE");
+    *picked = NULL;
+    *npicked = 0;
+    if (nbcl_device_enumerate(list, count, err))
+        return -1;
+    if (nbcl_device_select(*list, *count, spec, picked, npicked, err) ||
+        nbcl_runtime_precision(*list, *picked, *npicked, precision, use_double, log, err)) {
+        free(*list);
+        free(*picked);
+        *list = NULL;
+        *picked = NULL;
+        *count = *npicked = 0;
+        return -1;
+    }
+    nbcl_print_using(log, *list, *picked, *npicked);
+    return 0;
+}

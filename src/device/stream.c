@@ -1,0 +1,453 @@
+/* stream.c: the detector cut into tiles and streamed through every selected device.
+ * One thread per device takes tiles from a shared counter. Each device owns a small ring of
+ * output buffers: the kernel of a new tile is queued while the host waits for and copies an
+ * older one (reads are non-blocking), so device and host overlap. Normally two tiles are in
+ * flight (double buffering); when tiles take only microseconds the ring lets up to 64 be
+ * queued so tiny tiles do not pay a full round trip each. Device memory is a few tiles,
+ * whatever the detector size. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "device/clerr.h"
+#include "device/stream.h"
+
+#define NBCL_RING_BYTES (8u << 20)   /* device memory for a ring, unless 2 tiles need more */
+#define NBCL_RING_MAX 64
+#define NBCL_TILE_MAX 2048
+#define NBCL_QUEUED_SECONDS 0.02     /* work each device may have queued beyond 2 tiles */
+
+/* ------------------------------------------------------------------ progress */
+
+typedef struct nbcl_progress_state {
+    int mode;            /* 0 none, 1 terminal bar, 2 one line per 10% */
+    long long total, done;
+    double t0, last_draw;
+    int last_decile, drawn;
+} nbcl_progress_state;
+
+static double nbcl_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void nbcl_hms(char *buf, size_t n, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void nbcl_progress_init(nbcl_progress_state *p, enum nbcl_progress mode, long long total)
+{
+    memset(p, 0, sizeof *p);
+    p->mode = mode == NBCL_PROGRESS_NONE ? 0 : isatty(fileno(stderr)) ? 1 : 2;
+    p->total = total;
+    p->t0 = nbcl_now();
+}
+
+static void nbcl_progress_bar(nbcl_progress_state *p, double frac, double elapsed, double eta)
+{
+    char bar[41], el[32], et[32];
+    int fill = (int)(frac * 40.0);
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < fill ? '#' : ' ';
+    bar[40] = '\0';
+    nbcl_hms(el, sizeof el, elapsed);
+    nbcl_hms(et, sizeof et, eta);
+    fprintf(stderr, "\r[%s] %3d%%  elapsed %s  ETA %s ", bar, (int)(frac * 100.0), el, et);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+/* Called with the streamer's lock held, after each finished tile. */
+static void nbcl_progress_add(nbcl_progress_state *p, long long pixels)
+{
+    p->done += pixels;
+    if (p->mode == 0 || p->total <= 0)
+        return;
+    double now = nbcl_now(), elapsed = now - p->t0;
+    double frac = (double)p->done / (double)p->total;
+    double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+    if (p->mode == 1) {
+        if (now - p->last_draw >= 0.2 || p->done == p->total) {
+            nbcl_progress_bar(p, frac, elapsed, eta);
+            p->last_draw = now;
+        }
+        return;
+    }
+    int decile = (int)(frac * 10.0 + 1e-9);
+    if (decile > p->last_decile) {
+        p->last_decile = decile;
+        fprintf(stderr, "progress: %3d%%  (%.1f s elapsed, ETA %.1f s)\n", decile * 10,
+                elapsed, eta);
+        fflush(stderr);
+    }
+}
+
+static void nbcl_progress_end(nbcl_progress_state *p)
+{
+    if (p->mode == 1 && p->drawn)
+        fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------ shared state */
+
+typedef struct nbcl_shared {
+    const nbcl_stream_ops *ops;
+    void *user;
+    float **planes;
+    int width, height, nplanes, tile, ntx, multi;
+    long ntiles;
+    atomic_long next;        /* next tile to hand out */
+    atomic_int stop;         /* set on the first error */
+    pthread_mutex_t lock;    /* guards failed, err, progress */
+    int failed;
+    nbcl_err err;
+    nbcl_progress_state progress;
+} nbcl_shared;
+
+typedef struct nbcl_slot {
+    cl_mem out;
+    float *host;
+    cl_event done;           /* the read of out into host; NULL when the slot is free */
+    nbcl_tile tile;
+} nbcl_slot;
+
+typedef struct nbcl_worker {
+    nbcl_shared *sh;
+    nbcl_devctx dev;
+    void *state;
+    int inited;
+    nbcl_slot *slots;
+    int nslots;
+    double tile_seconds;     /* running mean of the time between finished tiles */
+    double last_finish;
+    pthread_t thread;
+    int started;
+} nbcl_worker;
+
+/* First error wins; everyone else stops at their next tile. */
+static void nbcl_shared_fail(nbcl_shared *sh, const nbcl_devctx *dev, const nbcl_err *err)
+{
+    pthread_mutex_lock(&sh->lock);
+    if (!sh->failed) {
+        sh->failed = 1;
+        if (sh->multi)
+            nbcl_err_set(&sh->err, "on device %d (%s): %s", dev->info->index, dev->info->name,
+                         err->msg);
+        else
+            sh->err = *err;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    atomic_store(&sh->stop, 1);
+}
+
+static nbcl_tile nbcl_tile_of(const nbcl_shared *sh, long k)
+{
+    nbcl_tile t;
+    t.x0 = (int)(k % sh->ntx) * sh->tile;
+    t.y0 = (int)(k / sh->ntx) * sh->tile;
+    t.w = sh->width - t.x0 < sh->tile ? sh->width - t.x0 : sh->tile;
+    t.h = sh->height - t.y0 < sh->tile ? sh->height - t.y0 : sh->tile;
+    return t;
+}
+
+static size_t nbcl_tile_floats(const nbcl_tile *t, int nplanes)
+{
+    return (size_t)t->w * (size_t)t->h * (size_t)nplanes;
+}
+
+/* ------------------------------------------------------------------ tile sizes */
+
+int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
+                          int width, int height)
+{
+    double cap = 1e300, occupancy = 1.0;
+    for (int i = 0; i < ndevices; i++) {
+        double mem = (double)devices[i].global_mem / 8.0;
+        double alloc = (double)devices[i].max_alloc;
+        cap = fmin(cap, fmin(mem, alloc));
+        occupancy = fmax(occupancy, sqrt((double)devices[i].compute_units * 2048.0));
+    }
+    double per_pixel = 4.0 * (nplanes > 0 ? nplanes : 1);
+    double by_memory = floor(sqrt(cap / per_pixel));
+    double balanced = floor(sqrt((double)width * height / (16.0 * (ndevices > 0 ? ndevices : 1))));
+    double side = fmin(fmax(ceil(occupancy), balanced), fmin(by_memory, NBCL_TILE_MAX));
+    double longest = width > height ? width : height;
+    side = fmin(side, longest);
+    return side < 1.0 ? 1 : (int)side;
+}
+
+/* Ring depth: enough tiles in flight to hide per-tile latency, within NBCL_RING_BYTES. */
+static int nbcl_ring_depth(size_t slot_bytes)
+{
+    size_t n = NBCL_RING_BYTES / (slot_bytes ? slot_bytes : 1);
+    return n < 2 ? 2 : n > NBCL_RING_MAX ? NBCL_RING_MAX : (int)n;
+}
+
+/* ------------------------------------------------------------------ one device */
+
+static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int use_double,
+                            size_t slot_bytes, nbcl_err *err)
+{
+    cl_int rc = CL_SUCCESS;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)info->platform, 0};
+    w->dev.info = info;
+    w->dev.use_double = use_double;
+    w->dev.context = clCreateContext(props, 1, &info->id, NULL, NULL, &rc);
+    if (nbcl_cl_check(rc, "clCreateContext", err))
+        return -1;
+    w->dev.queue = clCreateCommandQueue(w->dev.context, info->id, 0, &rc);
+    if (nbcl_cl_check(rc, "clCreateCommandQueue", err))
+        return -1;
+    w->nslots = nbcl_ring_depth(slot_bytes);
+    w->slots = calloc((size_t)w->nslots, sizeof *w->slots);
+    if (!w->slots)
+        return nbcl_err_set(err, "out of memory for tile buffers");
+    for (int i = 0; i < w->nslots; i++) {
+        w->slots[i].out = clCreateBuffer(w->dev.context, CL_MEM_WRITE_ONLY, slot_bytes, NULL, &rc);
+        if (nbcl_cl_check(rc, "clCreateBuffer", err))
+            return -1;
+        w->slots[i].host = malloc(slot_bytes);
+        if (!w->slots[i].host)
+            return nbcl_err_set(err, "out of memory for tile staging buffers");
+    }
+    if (w->sh->ops->device_init &&
+        w->sh->ops->device_init(w->sh->user, &w->dev, &w->state, err))
+        return -1;
+    w->inited = 1;
+    return 0;
+}
+
+/* Releases everything; the first failure is reported in err (if not already failing). */
+static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
+{
+    int rc = 0;
+    if (w->dev.queue)
+        rc |= nbcl_cl_check(clFinish(w->dev.queue), "clFinish", rc ? NULL : err);
+    if (w->inited && w->sh->ops->device_release)
+        w->sh->ops->device_release(w->sh->user, w->state);
+    for (int i = 0; w->slots && i < w->nslots; i++) {
+        if (w->slots[i].done)
+            rc |= nbcl_cl_check(clReleaseEvent(w->slots[i].done), "clReleaseEvent", rc ? NULL : err);
+        if (w->slots[i].out)
+            rc |= nbcl_cl_check(clReleaseMemObject(w->slots[i].out), "clReleaseMemObject",
+                                rc ? NULL : err);
+        free(w->slots[i].host);
+    }
+    free(w->slots);
+    if (w->dev.queue)
+        rc |= nbcl_cl_check(clReleaseCommandQueue(w->dev.queue), "clReleaseCommandQueue",
+                            rc ? NULL : err);
+    if (w->dev.context)
+        rc |= nbcl_cl_check(clReleaseContext(w->dev.context), "clReleaseContext", rc ? NULL : err);
+    memset(w, 0, sizeof *w);
+    return rc ? -1 : 0;
+}
+
+/* Queue one tile: the caller's kernels into slot->out, then a non-blocking read. */
+static int nbcl_slot_start(nbcl_worker *w, nbcl_slot *s, long k, nbcl_err *err)
+{
+    nbcl_shared *sh = w->sh;
+    s->tile = nbcl_tile_of(sh, k);
+    if (sh->ops->enqueue_tile(sh->user, w->state, &w->dev, &s->tile, s->out, err))
+        return -1;
+    size_t bytes = nbcl_tile_floats(&s->tile, sh->nplanes) * sizeof(float);
+    if (nbcl_cl_check(clEnqueueReadBuffer(w->dev.queue, s->out, CL_FALSE, 0, bytes, s->host, 0,
+                                          NULL, &s->done), "clEnqueueReadBuffer", err))
+        return -1;
+    return nbcl_cl_check(clFlush(w->dev.queue), "clFlush", err);
+}
+
+static void nbcl_copy_tile(nbcl_shared *sh, const nbcl_tile *t, const float *host)
+{
+    size_t plane = (size_t)t->w * (size_t)t->h;
+    for (int p = 0; p < sh->nplanes; p++) {
+        if (!sh->planes[p])
+            continue;
+        for (int r = 0; r < t->h; r++)
+            memcpy(sh->planes[p] + (size_t)(t->y0 + r) * (size_t)sh->width + (size_t)t->x0,
+                   host + (size_t)p * plane + (size_t)r * (size_t)t->w,
+                   (size_t)t->w * sizeof(float));
+    }
+}
+
+/* Wait for a slot's read, copy the tile into the planes, free the slot. */
+static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *err)
+{
+    int rc = nbcl_cl_check(clWaitForEvents(1, &s->done), "clWaitForEvents", err);
+    rc |= nbcl_cl_check(clReleaseEvent(s->done), "clReleaseEvent", rc ? NULL : err);
+    s->done = NULL;
+    if (rc || !copy)
+        return rc ? -1 : 0;
+    nbcl_copy_tile(w->sh, &s->tile, s->host);
+    pthread_mutex_lock(&w->sh->lock);
+    nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
+    pthread_mutex_unlock(&w->sh->lock);
+    return 0;
+}
+
+/* How many tiles this device may have queued: 2 (double buffering) while tiles are slow,
+ * more when they are so quick that waiting for each would idle the device. Few tiles
+ * queued per device keeps the progress honest and lets a faster device take more tiles. */
+static int nbcl_worker_depth(const nbcl_worker *w)
+{
+    if (w->tile_seconds <= 0.0)
+        return 2;
+    double n = NBCL_QUEUED_SECONDS / w->tile_seconds;
+    return n < 2.0 ? 2 : n > (double)w->nslots ? w->nslots : (int)n;
+}
+
+/* Finish the oldest queued tile and update the running time per tile. */
+static int nbcl_worker_reap(nbcl_worker *w, int head, int inflight, int copy, nbcl_err *err)
+{
+    nbcl_slot *s = &w->slots[(head - inflight + w->nslots) % w->nslots];
+    int rc = nbcl_slot_finish(w, s, copy, err);
+    double now = nbcl_now(), dt = now - w->last_finish;
+    w->tile_seconds = w->tile_seconds > 0.0 ? 0.8 * w->tile_seconds + 0.2 * dt : dt;
+    w->last_finish = now;
+    return rc;
+}
+
+static void *nbcl_worker_main(void *arg)
+{
+    nbcl_worker *w = arg;
+    nbcl_shared *sh = w->sh;
+    nbcl_err err;
+    int head = 0, inflight = 0, rc = 0;
+    w->last_finish = nbcl_now();
+    while (!rc && !atomic_load(&sh->stop)) {
+        while (!rc && inflight >= nbcl_worker_depth(w))
+            rc = nbcl_worker_reap(w, head, inflight--, 1, &err);
+        long k = rc ? sh->ntiles : atomic_fetch_add(&sh->next, 1);
+        if (k >= sh->ntiles)
+            break;
+        nbcl_slot *s = &w->slots[head];
+        rc = nbcl_slot_start(w, s, k, &err);
+        if (s->done) {
+            inflight++;
+            head = (head + 1) % w->nslots;
+        }
+    }
+    /* drain, oldest first; after an error only wait, do not copy */
+    while (inflight > 0) {
+        int copy = !rc && !atomic_load(&sh->stop);
+        if (nbcl_worker_reap(w, head, inflight--, copy, rc ? NULL : &err))
+            rc = -1;
+    }
+    if (rc)
+        nbcl_shared_fail(sh, &w->dev, &err);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static int nbcl_stream_check(const nbcl_device_info *devices, int ndevices,
+                             const nbcl_stream_ops *ops, const nbcl_stream_opts *opts,
+                             float **planes, int width, int height, nbcl_err *err)
+{
+    if (!devices || ndevices <= 0)
+        return nbcl_err_set(err, "no OpenCL device to run on");
+    if (!ops || !ops->enqueue_tile || !opts || !planes)
+        return nbcl_err_set(err, "nbcl_stream_run: missing ops, enqueue_tile, opts or planes");
+    if (opts->nplanes < 1)
+        return nbcl_err_set(err, "nbcl_stream_run: nplanes must be at least 1 (got %d)",
+                            opts->nplanes);
+    if (width <= 0 || height <= 0)
+        return nbcl_err_set(err, "detector of %d x %d pixels has nothing to compute", width, height);
+    if (opts->tile < 0)
+        return nbcl_err_set(err, "-tile must be positive (got %d)", opts->tile);
+    return 0;
+}
+
+/* A tile's buffer must fit every device's largest allocation. */
+static int nbcl_stream_check_tile(const nbcl_device_info *devices, int ndevices, int tile,
+                                  size_t slot_bytes, nbcl_err *err)
+{
+    for (int i = 0; i < ndevices; i++)
+        if ((cl_ulong)slot_bytes > devices[i].max_alloc)
+            return nbcl_err_set(err, "-tile %d needs %zu bytes per tile buffer, more than the "
+                                "largest allocation (%llu bytes) of device %d (%s); use a "
+                                "smaller -tile", tile, slot_bytes,
+                                (unsigned long long)devices[i].max_alloc, devices[i].index,
+                                devices[i].name);
+    return 0;
+}
+
+static int nbcl_stream_go(nbcl_worker *workers, int n, nbcl_shared *sh)
+{
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&workers[i].thread, NULL, nbcl_worker_main, &workers[i]) != 0) {
+            nbcl_err e;
+            nbcl_err_set(&e, "cannot start a thread for device %d", workers[i].dev.info->index);
+            nbcl_shared_fail(sh, &workers[i].dev, &e);
+            break;
+        }
+        workers[i].started = 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (workers[i].started)
+            pthread_join(workers[i].thread, NULL);
+    return sh->failed ? -1 : 0;
+}
+
+int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
+                    const nbcl_stream_ops *ops, void *user, const nbcl_stream_opts *opts,
+                    float **planes, int width, int height, nbcl_err *err)
+{
+    if (nbcl_stream_check(devices, ndevices, ops, opts, planes, width, height, err))
+        return -1;
+    nbcl_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.ops = ops;
+    sh.user = user;
+    sh.planes = planes;
+    sh.width = width;
+    sh.height = height;
+    sh.nplanes = opts->nplanes;
+    sh.multi = ndevices > 1;
+    sh.tile = opts->tile > 0 ? opts->tile
+                             : nbcl_stream_auto_tile(devices, ndevices, opts->nplanes, width, height);
+    int tw = sh.tile < width ? sh.tile : width, th = sh.tile < height ? sh.tile : height;
+    size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh.nplanes * sizeof(float);
+    if (nbcl_stream_check_tile(devices, ndevices, sh.tile, slot_bytes, err))
+        return -1;
+    sh.ntx = (width + sh.tile - 1) / sh.tile;
+    sh.ntiles = (long)sh.ntx * ((height + sh.tile - 1) / sh.tile);
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.stop, 0);
+    pthread_mutex_init(&sh.lock, NULL);
+
+    nbcl_worker *workers = calloc((size_t)ndevices, sizeof *workers);
+    if (!workers) {
+        pthread_mutex_destroy(&sh.lock);
+        return nbcl_err_set(err, "out of memory");
+    }
+    int rc = 0, opened = 0;
+    for (; opened < ndevices && !rc; opened++) {
+        workers[opened].sh = &sh;
+        rc = nbcl_worker_open(&workers[opened], &devices[opened], opts->use_double, slot_bytes, err);
+    }
+    if (!rc) {
+        nbcl_progress_init(&sh.progress, opts->progress, (long long)width * height);
+        rc = nbcl_stream_go(workers, ndevices, &sh);
+        nbcl_progress_end(&sh.progress);
+        if (rc && err)
+            *err = sh.err;
+    }
+    for (int i = 0; i < opened; i++)
+        if (nbcl_worker_close(&workers[i], rc ? NULL : err))
+            rc = -1;
+    free(workers);
+    pthread_mutex_destroy(&sh.lock);
+    return rc ? -1 : 0;
+}

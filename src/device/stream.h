@@ -1,0 +1,66 @@
+/* stream.h: cutting the detector into tiles and streaming them through one or more devices.
+ * Every selected device takes tiles from one shared queue; device memory in use is bounded
+ * by the tile size, never the detector size. The caller supplies how to set up a device and
+ * how to enqueue the work for one tile; the streamer owns queues, output buffers,
+ * non-blocking reads and progress reporting.
+ * Threads: device_init and device_release run on the calling thread, one device after the
+ * other. enqueue_tile runs on one worker thread per device, concurrently for different
+ * devices: it may change its own `state` but must treat `user` as read-only.
+ * Memory: each device holds a ring of 2..64 tile buffers (at most 8 MiB in all, unless two
+ * tiles need more) plus whatever device_init allocates. The result does not depend on the
+ * tile size or the number of devices as long as each pixel's value depends only on it. */
+#ifndef NBCL_STREAM_H
+#define NBCL_STREAM_H
+
+#include <CL/cl.h>
+#include "device/device.h"
+#include "base/error.h"
+
+typedef struct nbcl_tile {
+    int x0, y0;   /* first fast and slow pixel */
+    int w, h;     /* size in pixels */
+} nbcl_tile;
+
+/* One device as the streamer hands it to the caller. */
+typedef struct nbcl_devctx {
+    const nbcl_device_info *info;
+    cl_context context;
+    cl_command_queue queue;
+    int use_double;     /* precision chosen for this run */
+} nbcl_devctx;
+
+typedef struct nbcl_stream_ops {
+    /* Once per device before any tile: build kernels, upload tables. *state is the caller's.
+     * May be NULL (then state is NULL). */
+    int (*device_init)(void *user, nbcl_devctx *dev, void **state, nbcl_err *err);
+    /* Enqueue (do not wait for) the work of one tile: it must leave tile->w*tile->h*nplanes
+     * floats in `out`, plane-major (plane p at offset p*w*h), fast index fastest. */
+    int (*enqueue_tile)(void *user, void *state, nbcl_devctx *dev, const nbcl_tile *tile,
+                        cl_mem out, nbcl_err *err);
+    void (*device_release)(void *user, void *state);   /* may be NULL */
+} nbcl_stream_ops;
+
+enum nbcl_progress { NBCL_PROGRESS_NONE, NBCL_PROGRESS_AUTO };
+
+typedef struct nbcl_stream_opts {
+    int tile;            /* N for N x N tiles; 0 = chosen from device memory and compute units */
+    int nplanes;         /* float planes per pixel produced by enqueue_tile (>= 1) */
+    enum nbcl_progress progress;   /* AUTO: bar with ETA on a terminal, 10% lines otherwise */
+    int use_double;
+} nbcl_stream_opts;
+
+/* Run every tile of a width x height detector. planes[p] receives plane p of the whole
+ * detector (width*height floats each, index = slow*width + fast); a NULL planes[p] is
+ * computed but not kept. On failure the first error of any device is returned (prefixed
+ * with the device when there are several) and the other devices stop at their next tile. */
+int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
+                    const nbcl_stream_ops *ops, void *user, const nbcl_stream_opts *opts,
+                    float **planes, int width, int height, nbcl_err *err);
+
+/* The tile edge opts->tile = 0 stands for: large enough to keep every device busy (about
+ * 2048 pixels per compute unit) and to make about 16 tiles per device, within an eighth of
+ * the smallest device memory, the largest allocation, and 2048 pixels. */
+int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
+                          int width, int height);
+
+#endif

@@ -1,0 +1,75 @@
+/* sim.h: a fully resolved simulation: every default and auto-selection of the reference
+ * applied, every table built. This is what the kernels see; it is computed once on the host.
+ * Units: metres, radians, photons/m^2; cell vectors a,b,c in metres, reciprocal vectors in
+ * 1/Angstrom (as the reference keeps them). */
+#ifndef NBCL_SIM_H
+#define NBCL_SIM_H
+
+#include <stdio.h>
+#include "model/config.h"
+#include "base/error.h"
+#include "io/hkl.h"
+#include "base/rng.h"
+
+typedef struct nbcl_sim {
+    /* detector geometry */
+    enum nbcl_convention convention;
+    enum nbcl_pivot pivot;
+    int fpixels, spixels;
+    double pixel_size, detsize_f, detsize_s;
+    double distance, close_distance;
+    double fdet[3], sdet[3], odet[3], pix0[3], beam[3], polar_vector[3], vert_vector[3];
+    double spindle[3], twotheta_axis[3];
+    double Xbeam, Ybeam, Fbeam, Sbeam, Xclose, Yclose, Fclose, Sclose, ORGX, ORGY;
+    double dials_origin[3];
+    double twotheta;
+    int curved_detector, point_pixel;
+    int oversample, oversample_thick, oversample_polar, oversample_omega;
+    double subpixel_size;
+    int thicksteps;
+    double thick, thickstep, mu;
+    int roi_xmin, roi_xmax, roi_ymin, roi_ymax;   /* inclusive, as the reference tests them */
+    double dmin;
+
+    /* beam and sources */
+    double lambda0, fluence, flux, exposure, beamsize;
+    double polarization;         /* Kahn factor */
+    int nopolar;
+    double hdivrange, hdivstep, vdivrange, vdivstep, dispersion, dispstep;
+    int hdivsteps, vdivsteps, dispsteps, divsteps;
+    int nsources;
+    double *source_dir;          /* 3 per source: unit vector from sample toward source */
+    double *source_weight;
+    double *source_lambda;       /* m */
+
+    /* crystal */
+    double a0[3], b0[3], c0[3];  /* unrotated real-space vectors (m) */
+    double a_star[3], b_star[3], c_star[3];  /* reciprocal vectors (1/Angstrom) */
+    double cell[6], recip_cell[6], V_cell;
+    double misset[3];
+    double Na, Nb, Nc;
+    double xtalsize[3];
+    enum nbcl_shape shape;
+    double fudge;
+    int phisteps;
+    double phi0, phistep, osc;
+    int mosaic_domains;
+    double mosaic_spread;
+    double *mosaic_umats;        /* 9 per domain, row-major, domain 0 = identity */
+    nbcl_hkl hkl;                /* hkls == 0: no table, default_F everywhere */
+    double default_F;
+    int interpolate;
+
+    /* background and scale */
+    double water_size, I_bg;
+    double r_e_sqr;
+    long steps;                  /* sources * mosaic_domains * phisteps * oversample^2 */
+} nbcl_sim;
+
+/* Resolve cfg into sim, printing the reference's setup log to log (may be NULL).
+ * Reads -mat, -hkl/Fdump.bin and -sourcefile. rng is the run's one random generator
+ * (random misset, then mosaic domains; the noise image continues with it). */
+int nbcl_sim_resolve(const nbcl_config *cfg, nbcl_sim *sim, nbcl_rng *rng, FILE *log, nbcl_err *err);
+void nbcl_sim_free(nbcl_sim *sim);
+
+#endif

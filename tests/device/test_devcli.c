@@ -1,0 +1,115 @@
+/* test_devcli.c: the command line's view of the runtime: the precision rule (on made-up
+ * devices), listing the real devices, and picking with NBCL_DEVICE. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "device/choose.h"
+
+static nbcl_device_info two[2];
+
+static void setup(void)
+{
+    memset(two, 0, sizeof two);
+    snprintf(two[0].name, sizeof two[0].name, "with-fp64");
+    snprintf(two[1].name, sizeof two[1].name, "without-fp64");
+    two[0].index = 0;
+    two[1].index = 1;
+    two[0].has_fp64 = 1;
+}
+
+/* what was written to a temporary log */
+static char *read_log(FILE *f)
+{
+    static char buf[8192];
+    size_t n;
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    return buf;
+}
+
+TestSuite(devcli, .init = setup);
+
+Test(devcli, auto_precision_is_double_when_all_have_fp64)
+{
+    int use_double = -1;
+    nbcl_err err;
+    FILE *log = tmpfile();
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 0, &use_double, log, &err), 0);
+    cr_expect_eq(use_double, 1);
+    cr_expect_str_eq(read_log(log), "");
+    fclose(log);
+}
+
+Test(devcli, auto_precision_falls_back_to_single_with_a_notice)
+{
+    int use_double = -1;
+    nbcl_err err;
+    FILE *log = tmpfile();
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0, 1}, 2, 0, &use_double, log, &err), 0);
+    cr_expect_eq(use_double, 0);
+    char *text = read_log(log);
+    cr_expect(strstr(text, "without-fp64") && strstr(text, "single"), "%s", text);
+    cr_expect_eq(strchr(text, '\n'), text + strlen(text) - 1, "one line: %s", text);
+    fclose(log);
+}
+
+Test(devcli, double_without_fp64_is_an_error)
+{
+    int use_double = -1;
+    nbcl_err err = {{0}};
+    cr_assert_neq(nbcl_runtime_precision(two, (int[]){1}, 1, 1, &use_double, NULL, &err), 0);
+    cr_expect(strstr(err.msg, "without-fp64") && strstr(err.msg, "fp64"), "%s", err.msg);
+}
+
+Test(devcli, single_and_double_as_asked)
+{
+    int use_double = -1;
+    nbcl_err err;
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 2, &use_double, NULL, &err), 0);
+    cr_expect_eq(use_double, 0);
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 1, &use_double, NULL, &err), 0);
+    cr_expect_eq(use_double, 1);
+}
+
+Test(devcli, list_devices_prints_a_line_per_device)
+{
+    nbcl_err err;
+    FILE *out = tmpfile();
+    cr_assert_eq(nbcl_runtime_list_devices(out, &err), 0, "%s", err.msg);
+    char *text = read_log(out);
+    cr_expect(strstr(text, " 0  0:0  ") != NULL, "%s", text);
+    cr_expect(strstr(text, "fp64") != NULL, "%s", text);
+    fclose(out);
+}
+
+Test(devcli, pick_uses_nbcl_device_when_no_spec)
+{
+    nbcl_device_info *list = NULL;
+    int count = 0, *picked = NULL, np = 0, use_double = -1;
+    nbcl_err err = {{0}};
+    FILE *log = tmpfile();
+    setenv("NBCL_DEVICE", "no-such-device-anywhere", 1);
+    cr_expect_neq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, log, &err), 0);
+    cr_expect(strstr(err.msg, "no-such-device-anywhere") != NULL, "%s", err.msg);
+    cr_expect_null(list);
+    setenv("NBCL_DEVICE", "0", 1);
+    cr_assert_eq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, log, &err),
+                 0, "%s", err.msg);
+    cr_expect_eq(np, 1);
+    cr_expect_eq(picked[0], 0);
+    cr_expect(use_double == 0 || use_double == 1);
+    cr_expect(strstr(read_log(log), "using device: ") != NULL);
+    free(list);
+    free(picked);
+    /* an explicit spec wins over NBCL_DEVICE */
+    setenv("NBCL_DEVICE", "no-such-device-anywhere", 1);
+    cr_assert_eq(nbcl_runtime_pick("all", 2, &list, &count, &picked, &np, &use_double, NULL, &err),
+                 0, "%s", err.msg);
+    cr_expect_eq(np, count);
+    cr_expect_eq(use_double, 0);
+    free(list);
+    free(picked);
+    fclose(log);
+}

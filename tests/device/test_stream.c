@@ -1,0 +1,240 @@
+/* test_stream.c: the tile streamer. A kernel whose pixels depend only on their coordinates
+ * must give the same image bit for bit whatever the tile size and however many devices
+ * (or workers on one device) share the tiles; errors of any worker must surface. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "device/clerr.h"
+#include "device/program.h"
+#include "device/stream.h"
+
+#define W 1000
+#define H 777
+#define NPLANES 2
+
+typedef struct kstate {
+    cl_program prog;
+    cl_kernel kernel;
+} kstate;
+
+typedef struct test_user {
+    int fail_init;         /* device_init fails */
+    int fail_at_x0;        /* enqueue_tile fails for tiles starting at this fast pixel (-1: never) */
+    int nplanes;
+} test_user;
+
+static int t_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
+{
+    test_user *u = user;
+    const char *names[] = {"stream_test.cl"};
+    cl_int rc;
+    if (u->fail_init)
+        return nbcl_err_set(err, "init refused on purpose");
+    kstate *s = calloc(1, sizeof *s);
+    if (nbcl_program_build(dev->context, dev->info->id, NULL, names, 1, NULL, &s->prog, err)) {
+        free(s);
+        return -1;
+    }
+    s->kernel = clCreateKernel(s->prog, "stream_test", &rc);
+    if (nbcl_cl_check(rc, "clCreateKernel", err)) {
+        clReleaseProgram(s->prog);
+        free(s);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int t_enqueue(void *user, void *state, nbcl_devctx *dev, const nbcl_tile *t, cl_mem out,
+                     nbcl_err *err)
+{
+    test_user *u = user;
+    kstate *s = state;
+    size_t global = (size_t)t->w * (size_t)t->h;
+    if (t->x0 == u->fail_at_x0)
+        return nbcl_err_set(err, "tile at x0=%d refused on purpose", t->x0);
+    if (nbcl_cl_check(clSetKernelArg(s->kernel, 0, sizeof out, &out), "clSetKernelArg", err) ||
+        nbcl_cl_check(clSetKernelArg(s->kernel, 1, sizeof(int), &t->x0), "clSetKernelArg", err) ||
+        nbcl_cl_check(clSetKernelArg(s->kernel, 2, sizeof(int), &t->y0), "clSetKernelArg", err) ||
+        nbcl_cl_check(clSetKernelArg(s->kernel, 3, sizeof(int), &t->w), "clSetKernelArg", err) ||
+        nbcl_cl_check(clSetKernelArg(s->kernel, 4, sizeof(int), &t->h), "clSetKernelArg", err) ||
+        nbcl_cl_check(clSetKernelArg(s->kernel, 5, sizeof(int), &u->nplanes), "clSetKernelArg", err))
+        return -1;
+    return nbcl_cl_check(clEnqueueNDRangeKernel(dev->queue, s->kernel, 1, NULL, &global, NULL,
+                                                0, NULL, NULL), "clEnqueueNDRangeKernel", err);
+}
+
+static void t_release(void *user, void *state)
+{
+    (void)user;
+    kstate *s = state;
+    clReleaseKernel(s->kernel);
+    clReleaseProgram(s->prog);
+    free(s);
+}
+
+static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release};
+
+static nbcl_device_info *devs;
+static int ndevs;
+
+static void setup(void)
+{
+    nbcl_err err;
+    const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
+    cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
+    setenv("NBCL_KERNEL_DIR", dir, 1);
+    cr_assert_eq(nbcl_device_enumerate(&devs, &ndevs, &err), 0, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+    free(devs);
+}
+
+/* Stream the test kernel; returns nbcl_stream_run's result, image in planes. */
+static int run(const nbcl_device_info *d, int nd, int tile, test_user *u, float **planes,
+               int w, int h, nbcl_err *err)
+{
+    nbcl_stream_opts opts = {tile, NPLANES, NBCL_PROGRESS_NONE, 0};
+    for (int p = 0; p < NPLANES; p++)
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            planes[p][i] = NAN;
+    return nbcl_stream_run(d, nd, &ops, u, &opts, planes, w, h, err);
+}
+
+static float *plane_alloc(void)
+{
+    float *p = malloc((size_t)W * H * sizeof *p);
+    cr_assert_not_null(p);
+    return p;
+}
+
+static void expect_same(float **ref, float **got, const char *what)
+{
+    for (int p = 0; p < NPLANES; p++)
+        cr_assert_eq(memcmp(ref[p], got[p], (size_t)W * H * sizeof(float)), 0,
+                     "%s: plane %d differs from the one-tile image", what, p);
+}
+
+TestSuite(stream, .init = setup, .fini = teardown, .timeout = 300);
+
+Test(stream, same_bits_for_every_tile_size_and_device_count)
+{
+    test_user u = {0, -1, NPLANES};
+    float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err;
+    cr_assert_eq(run(devs, 1, W, &u, ref, W, H, &err), 0, "%s", err.msg);
+
+    /* placement: spot-check pixels against the host's idea of the function */
+    int xs[] = {0, 1, 999, 500, 0, 999}, ys[] = {0, 0, 0, 400, 776, 776};
+    for (int i = 0; i < 6; i++) {
+        float want = sinf(xs[i] * 0.01f) * ys[i] + xs[i];
+        float have = ref[0][ys[i] * W + xs[i]];
+        cr_assert(fabsf(have - want) <= 1e-3f * fmaxf(1.0f, fabsf(want)),
+                  "pixel (%d,%d) = %g, expected about %g", xs[i], ys[i], have, want);
+        cr_assert_eq(ref[1][ys[i] * W + xs[i]], have + 1000.0f);
+    }
+
+    int tiles[] = {64, 7, 1, 0 /* auto */};
+    for (size_t t = 0; t < sizeof tiles / sizeof tiles[0]; t++) {
+        char what[64];
+        cr_assert_eq(run(devs, 1, tiles[t], &u, got, W, H, &err), 0, "%s", err.msg);
+        snprintf(what, sizeof what, "tile %d", tiles[t]);
+        expect_same(ref, got, what);
+    }
+
+    /* every device, then the first device twice (two workers sharing the queue of tiles) */
+    cr_assert_eq(run(devs, ndevs, 7, &u, got, W, H, &err), 0, "%s", err.msg);
+    expect_same(ref, got, "all devices, tile 7");
+    nbcl_device_info twice[2] = {devs[0], devs[0]};
+    cr_assert_eq(run(twice, 2, 64, &u, got, W, H, &err), 0, "%s", err.msg);
+    expect_same(ref, got, "device 0 twice, tile 64");
+    for (int p = 0; p < NPLANES; p++) {
+        free(ref[p]);
+        free(got[p]);
+    }
+}
+
+Test(stream, an_enqueue_error_stops_the_run)
+{
+    test_user u = {0, 320, NPLANES};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err = {{0}};
+    nbcl_device_info twice[2] = {devs[0], devs[0]};
+    cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
+    cr_expect_str_eq(err.msg, "tile at x0=320 refused on purpose");
+    cr_assert_neq(run(twice, 2, 64, &u, got, W, H, &err), 0);
+    cr_expect(strstr(err.msg, "on device 0") && strstr(err.msg, "refused on purpose"),
+              "%s", err.msg);
+    free(got[0]);
+    free(got[1]);
+}
+
+Test(stream, a_device_init_error_is_returned)
+{
+    test_user u = {1, -1, NPLANES};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err = {{0}};
+    cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
+    cr_expect_str_eq(err.msg, "init refused on purpose");
+    free(got[0]);
+    free(got[1]);
+}
+
+Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
+{
+    test_user u = {0, -1, NPLANES};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err = {{0}};
+    nbcl_device_info small = devs[0];
+    small.max_alloc = 4096;
+    cr_assert_neq(run(&small, 1, 64, &u, got, W, H, &err), 0);
+    cr_expect(strstr(err.msg, "-tile 64") != NULL, "%s", err.msg);
+    free(got[0]);
+    free(got[1]);
+}
+
+Test(stream, progress_lines_when_stderr_is_not_a_terminal)
+{
+    test_user u = {0, -1, NPLANES};
+    float *got[NPLANES] = {plane_alloc(), NULL};   /* plane 1 computed, not kept */
+    nbcl_err err;
+    char path[] = "/tmp/nbcl-progress-XXXXXX", text[4096];
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_not_null(freopen(path, "w", stderr));
+    nbcl_stream_opts opts = {50, NPLANES, NBCL_PROGRESS_AUTO, 0};
+    cr_assert_eq(nbcl_stream_run(devs, 1, &ops, &u, &opts, got, W, H, &err), 0, "%s", err.msg);
+    fflush(stderr);
+    FILE *f = fopen(path, "r");
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    remove(path);
+    int lines = 0;
+    for (char *c = text; *c; c++)
+        lines += *c == '\n';
+    cr_expect(strstr(text, "progress:  10%") && strstr(text, "progress: 100%"), "%s", text);
+    cr_expect_eq(lines, 10, "one line per 10%%: %s", text);
+    cr_expect(strchr(text, '\r') == NULL, "no bar when not a terminal: %s", text);
+    free(got[0]);
+}
+
+Test(stream, auto_tile_respects_memory_and_keeps_devices_busy)
+{
+    nbcl_device_info d = devs[0];
+    d.compute_units = 2;
+    d.global_mem = 4ull << 30;
+    d.max_alloc = 1ull << 30;
+    int t = nbcl_stream_auto_tile(&d, 1, 1, W, H);
+    cr_expect(t >= 64 && t <= 2048, "tile %d", t);
+    cr_expect((long)((W + t - 1) / t) * ((H + t - 1) / t) >= 9, "too few tiles with %d", t);
+    d.max_alloc = 4 * 100 * 100;   /* a tiny device: 100 x 100 floats at most */
+    cr_expect_leq(nbcl_stream_auto_tile(&d, 1, 1, W, H), 100);
+    cr_expect_eq(nbcl_stream_auto_tile(&d, 1, 1, 5, 3), 5);
+    cr_expect_geq(nbcl_stream_auto_tile(&d, 1, 1, 1, 1), 1);
+}

@@ -1,0 +1,292 @@
+/* test_badinput.c: the nanobragg-cl binary (NBCL_BIN) on bad command lines and bad input
+ * files, each in a fresh scratch directory: it must exit nonzero, say exactly one line on
+ * stderr naming the flag or file at fault, and leave no output file behind (no
+ * floatimage.bin, intimage.img, image.pgm, noiseimage.img, no temporaries). A valid small
+ * run is the positive control. Detectors are 32x32 so that any run is quick. */
+#include "model_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static void init(void) { scratch_enter(); }
+static void fini(void) { scratch_leave(); }
+
+TestSuite(bad, .init = init, .fini = fini);
+TestSuite(good, .init = init, .fini = fini);
+
+#define BASE "-default_F 100 -cell 100 100 100 90 90 90 -detpixels 32 -noprogress "
+
+typedef struct ran {
+    int status;        /* raw waitpid status */
+    char *err;         /* everything written to stderr */
+    size_t errlen;
+} ran;
+
+/* run NBCL_BIN with args in the current directory; stdout is discarded */
+static void run_bin(const char *args, ran *out)
+{
+    const char *bin = getenv("NBCL_BIN");
+    cr_assert(bin != NULL, "NBCL_BIN is not set");
+    cmdline cl;
+    cmdline_split(&cl, args);
+    cl.argv[0] = (char *)bin;
+    int pfd[2];
+    cr_assert_eq(pipe(pfd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0, "fork failed");
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        dup2(dn, 1);
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        close(pfd[1]);
+        execv(bin, cl.argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    FILE *o = open_memstream(&out->err, &out->errlen);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pfd[0], buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        fwrite(buf, 1, (size_t)n, o);
+    }
+    fclose(o);
+    close(pfd[0]);
+    cr_assert_eq(waitpid(pid, &out->status, 0), pid);
+    free(cl.buf);
+}
+
+static int is_output_name(const char *name)
+{
+    static const char *outputs[] = {"floatimage.bin", "intimage.img", "image.pgm", "noiseimage.img", "Fdump.bin"};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; ++i)
+        if (strcmp(name, outputs[i]) == 0) return 1;
+    return strstr(name, ".tmp") != NULL || strstr(name, "tmp.") != NULL;
+}
+
+/* every entry of the scratch directory must be one of the inputs the test put there */
+static void expect_only_inputs(const char *const *inputs, const char *args)
+{
+    DIR *d = opendir(".");
+    cr_assert(d != NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        int known = 0;
+        for (int i = 0; inputs && inputs[i]; ++i)
+            if (strcmp(e->d_name, inputs[i]) == 0) known = 1;
+        cr_expect(known, "'%s' left '%s' behind%s", args, e->d_name,
+                  is_output_name(e->d_name) ? " (an output file)" : "");
+    }
+    closedir(d);
+}
+
+/* The run must fail cleanly: nonzero exit, one line on stderr that mentions `needle`, and
+ * nothing written next to the inputs. */
+static void expect_refused(const char *args, const char *needle, const char *const *inputs)
+{
+    ran r = {0};
+    run_bin(args, &r);
+    cr_assert(WIFEXITED(r.status), "'%s' did not exit normally (status 0x%x)", args, r.status);
+    cr_expect_neq(WEXITSTATUS(r.status), 0, "'%s' exited 0", args);
+    cr_expect_neq(WEXITSTATUS(r.status), 127, "'%s': the binary could not be started", args);
+    int lines = 0;
+    for (size_t i = 0; i < r.errlen; ++i) lines += r.err[i] == '\n';
+    cr_expect(r.errlen > 0 && r.err[r.errlen - 1] == '\n' && lines == 1,
+              "'%s': stderr is not exactly one line:\n%s", args, r.err ? r.err : "");
+    cr_expect(r.err && strstr(r.err, needle) != NULL, "'%s': stderr does not mention '%s': %s", args, needle,
+              r.err ? r.err : "");
+    expect_only_inputs(inputs, args);
+    free(r.err);
+}
+
+Test(bad, unknown_flag)
+{
+    expect_refused(BASE "-distanse 100", "-distanse", NULL);
+}
+
+Test(bad, cell_with_five_numbers)
+{
+    expect_refused("-default_F 100 -cell 100 100 100 90 90 -detpixels 32 -noprogress", "-cell", NULL);
+}
+
+Test(bad, impossible_cell)
+{
+    expect_refused("-default_F 100 -cell 100 100 100 10 10 170 -detpixels 32 -noprogress", "-cell", NULL);
+}
+
+Test(bad, missing_mat_file)
+{
+    expect_refused("-default_F 100 -mat nothere.mat -detpixels 32 -noprogress", "nothere.mat", NULL);
+}
+
+Test(bad, malformed_mat_file)
+{
+    write_text("short.mat", "0.01 0 0\n0 0.01\n");
+    static const char *const in[] = {"short.mat", NULL};
+    expect_refused("-default_F 100 -mat short.mat -detpixels 32 -noprogress", "short.mat", in);
+}
+
+Test(bad, missing_hkl_file)
+{
+    expect_refused("-hkl nothere.hkl -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "nothere.hkl", NULL);
+}
+
+Test(bad, no_structure_factors)
+{
+    expect_refused("-cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "-hkl", NULL);
+}
+
+Test(bad, lambda_zero)
+{
+    expect_refused(BASE "-lambda 0", "-lambda", NULL);
+}
+
+Test(bad, negative_distance)
+{
+    expect_refused(BASE "-distance -5", "-distance", NULL);
+}
+
+Test(bad, pixel_not_a_number)
+{
+    expect_refused(BASE "-pixel abc", "-pixel", NULL);
+}
+
+Test(bad, zero_detpixels)
+{
+    expect_refused("-default_F 100 -cell 100 100 100 90 90 90 -noprogress -detpixels 0", "-detpixels", NULL);
+}
+
+Test(bad, malformed_sourcefile)
+{
+    write_text("bad_sources.txt", "-10 0 0 1 1e-10\n-10 0.1 zero 1 1e-10\n");
+    static const char *const in[] = {"bad_sources.txt", NULL};
+    expect_refused(BASE "-sourcefile bad_sources.txt", "bad_sources.txt", in);
+}
+
+Test(bad, missing_sourcefile)
+{
+    expect_refused(BASE "-sourcefile nothere.txt", "nothere.txt", NULL);
+}
+
+Test(bad, zero_mosaic_domains)
+{
+    expect_refused(BASE "-mosaic 0.5 -mosaic_dom 0", "-mosaic_dom", NULL);
+}
+
+Test(bad, detector_abs_word)
+{
+    expect_refused(BASE "-detector_thick 100 -detector_abs xyz", "-detector_abs", NULL);
+}
+
+Test(bad, floatfile_in_missing_directory)
+{
+    expect_refused(BASE "-floatfile /nonexistent/dir/x.bin", "/nonexistent/dir", NULL);
+}
+
+Test(bad, later_output_in_missing_directory)
+{
+    /* the float image could be written, but the run must not start at all */
+    expect_refused(BASE "-intfile /nonexistent/dir/x.img", "/nonexistent/dir", NULL);
+}
+
+Test(bad, noisefile_in_missing_directory)
+{
+    expect_refused(BASE "-noisefile /nonexistent/dir/n.img", "-noisefile", NULL);
+}
+
+Test(bad, mask_of_the_wrong_size)
+{
+    copy_golden_input("mask.img");
+    static const char *const in[] = {"mask.img", NULL};
+    expect_refused("-mask mask.img -default_F 100 -cell 100 100 100 90 90 90 -noprogress -detpixels 64", "-mask", in);
+}
+
+Test(bad, missing_mask)
+{
+    expect_refused(BASE "-mask nothere.img", "nothere.img", NULL);
+}
+
+Test(bad, stray_argument)
+{
+    expect_refused(BASE "-distance 100 200", "200", NULL);
+}
+
+/* ---- positive control ---- */
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+Test(good, small_run_writes_every_file)
+{
+    ran r = {0};
+    run_bin(BASE "-seed 1", &r);
+    cr_assert(WIFEXITED(r.status), "did not exit normally (status 0x%x)", r.status);
+    cr_assert_eq(WEXITSTATUS(r.status), 0, "exit %d: %s", WEXITSTATUS(r.status), r.err ? r.err : "");
+    cr_expect_eq(r.errlen, 0, "stderr: %s", r.err ? r.err : "");
+    cr_expect_eq(file_size("floatimage.bin"), 32 * 32 * 4);
+    cr_expect_eq(file_size("intimage.img"), 512 + 32 * 32 * 2);
+    cr_expect_eq(file_size("noiseimage.img"), 512 + 32 * 32 * 2);
+    cr_expect_gt(file_size("image.pgm"), 32 * 32);
+    static const char *const out[] = {"floatimage.bin", "intimage.img", "noiseimage.img", "image.pgm", NULL};
+    expect_only_inputs(out, "the valid run");
+    free(r.err);
+}
+
+Test(good, help_exits_zero_and_writes_nothing)
+{
+    ran r = {0};
+    run_bin("-help", &r);
+    cr_assert(WIFEXITED(r.status));
+    cr_expect_eq(WEXITSTATUS(r.status), 0);
+    cr_expect_eq(r.errlen, 0, "stderr: %s", r.err ? r.err : "");
+    expect_only_inputs(NULL, "-help");
+    free(r.err);
+}
+
+/* ---- files of every file-taking flag: missing or malformed ---- */
+
+Test(bad, missing_img)
+{
+    expect_refused(BASE "-img nothere.img", "nothere.img", NULL);
+}
+
+Test(bad, img_without_header)
+{
+    write_text("plain.img", "this is not an SMV image, it has no header at all\n");
+    static const char *const in[] = {"plain.img", NULL};
+    expect_refused(BASE "-img plain.img", "plain.img", in);
+}
+
+Test(bad, hkl_with_a_word)
+{
+    write_text("word.hkl", "0 0 1 100\n0 1 x 50\n");
+    static const char *const in[] = {"word.hkl", NULL};
+    expect_refused("-hkl word.hkl -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "word.hkl", in);
+}
+
+Test(bad, empty_hkl)
+{
+    write_text("empty.hkl", "");
+    static const char *const in[] = {"empty.hkl", NULL};
+    expect_refused("-hkl empty.hkl -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "empty.hkl", in);
+}
+
+Test(bad, truncated_fdump)
+{
+    /* read because no -hkl is given and the dump file exists */
+    write_text("short.bin", "-1 1 -1 1 -1 1\n\f0123456789");
+    static const char *const in[] = {"short.bin", NULL};
+    expect_refused("-dump short.bin -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "short.bin", in);
+}
