@@ -8,18 +8,19 @@
  * lane, so the inner loop over orientations is straight-line vector code. Options are
  * compile-time constants (-D NBCL_*); loop counts are run-time values (in G), so one built
  * program serves every run with the same options.
- * Output, planes of `stride` reals: I, polar, omega, capture, omega summed over sub-pixels;
- * with -printout (NBCL_PRINTOUT) 9 more: the last stol, sub-pixel position, h k l, F_cell
- * and F_latt evaluated, which the reference prints for each pixel. */
+ * Output: the stage-1 planes of src/engine/abi.h, `stride` reals each: I, polar, omega,
+ * capture, omega summed over sub-pixels; with -printout (NBCL_PRINTOUT) also the last stol,
+ * sub-pixel position, h k l, F_cell and F_latt evaluated, which the reference prints. */
 
 #if defined(NBCL_OS_THICK) || defined(NBCL_OS_POLAR) || defined(NBCL_OS_OMEGA)
 #define NBCL_OS_ANY 1
 #endif
 
+/* the stage-1 planes written (src/engine/abi.h) */
 #ifdef NBCL_PRINTOUT
-#define STAGE1_PLANES 14
+#define STAGE1_PLANES S1_COUNT
 #else
-#define STAGE1_PLANES 5
+#define STAGE1_PLANES S1_BASIC
 #endif
 
 /* the factors applied per sub-pixel (-oversample_thick, _polar, _omega) */
@@ -99,11 +100,14 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     intv fpixel_i = x0 + idx % w, spixel_i = y0 + idx / w;
     realv fpixel = convert_realv(fpixel_i), spixel = convert_realv(spixel_i);
 
-    hkl_grid g = {G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7], G[8]};
+    hkl_grid g = {G[KI_H_MIN], G[KI_K_MIN], G[KI_L_MIN], G[KI_H_MAX], G[KI_K_MAX], G[KI_L_MAX],
+                  G[KI_H_RANGE], G[KI_K_RANGE], G[KI_L_RANGE]};
     /* the loop counts: sensor layers, sub-pixels per side, sources, orientations */
-    const int thicksteps = G[13], oversample = G[14], nsources = G[15], ncrystal = G[16];
-    maskv skip = convert_maskv(fpixel_i < G[9] || fpixel_i > G[10] || spixel_i < G[11] ||
-                               spixel_i > G[12] || idx >= w * h);
+    const int thicksteps = G[KI_THICKSTEPS], oversample = G[KI_OVERSAMPLE];
+    const int nsources = G[KI_NSOURCES], ncrystal = G[KI_NCRYSTAL];
+    maskv skip = convert_maskv(fpixel_i < G[KI_ROI_XMIN] || fpixel_i > G[KI_ROI_XMAX] ||
+                               spixel_i < G[KI_ROI_YMIN] || spixel_i > G[KI_ROI_YMAX] ||
+                               idx >= w * h);
 #ifdef NBCL_HAVE_MASK
     uchar mk[NBCL_VW];
     int lanes[NBCL_VW];
@@ -217,7 +221,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
                     for (int o = 0; o < ncrystal; ++o) {
-                        vec3w hkl_w = miller_indices(crystal + 9 * NBCL_WIDE_PARTS * o, S_w);
+                        vec3w hkl_w = miller_indices(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o, S_w);
                         vec3v dh = {wv_offset_from_nearest(hkl_w.x), wv_offset_from_nearest(hkl_w.y),
                                     wv_offset_from_nearest(hkl_w.z)};
                         vec3v hkl = vec3w_value(hkl_w);
@@ -258,15 +262,16 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
             }
         }
     }
-    vstore_realv(lane_select(I, zero, skip), slot, out);
-    vstore_realv(lane_select(polar, zero, skip), slot, out + stride);
-    vstore_realv(lane_select(omega, zero, skip), slot, out + 2 * stride);
-    vstore_realv(lane_select(capture, zero, skip), slot, out + 3 * stride);
-    vstore_realv(lane_select(omega_sum, zero, skip), slot, out + 4 * stride);
+    vstore_realv(lane_select(I, zero, skip), slot, out + S1_I * stride);
+    vstore_realv(lane_select(polar, zero, skip), slot, out + S1_POLAR * stride);
+    vstore_realv(lane_select(omega, zero, skip), slot, out + S1_OMEGA * stride);
+    vstore_realv(lane_select(capture, zero, skip), slot, out + S1_CAPTURE * stride);
+    vstore_realv(lane_select(omega_sum, zero, skip), slot, out + S1_OMEGA_SUM * stride);
 #ifdef NBCL_PRINTOUT
-    realv diag[9] = {last_stol, last_pos.x, last_pos.y, last_pos.z, last_hkl.x, last_hkl.y,
-                     last_hkl.z, last_F_cell, last_F_latt};
-    for (int p = 0; p < 9; ++p) vstore_realv(lane_select(diag[p], zero, skip), slot, out + (5 + p) * stride);
+    realv diag[S1_COUNT - S1_BASIC] = {last_stol, last_pos.x, last_pos.y, last_pos.z,
+                                       last_hkl.x, last_hkl.y, last_hkl.z, last_F_cell, last_F_latt};
+    for (int p = 0; p < S1_COUNT - S1_BASIC; ++p)
+        vstore_realv(lane_select(diag[p], zero, skip), slot, out + (S1_STOL + p) * stride);
 #endif
     if (out_of_range) flags[0] = 1;
 }

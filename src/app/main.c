@@ -1,83 +1,82 @@
-/* main.c: the nanobragg-cl command: read a nanoBragg command line, resolve the simulation,
- * run it on the chosen OpenCL devices and write the reference's files and statistics.
- * All the work lives in libnbcl; this file only sequences it and reports errors. */
-#include <math.h>
+/* main.c: the nanobragg-cl command. Reads a nanoBragg command line into an experiment,
+ * makes an engine, simulates the image and writes the reference's files, all through the
+ * public API of libnbcl (nbcl/nbcl.h): this is the only layer that touches argv, stdout and
+ * output paths. Setup lines go to stdout as nanoBragg prints them; errors are one line on
+ * stderr with a nonzero exit. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "model/args.h"
-#include "device/choose.h"
-#include "engine/engine.h"
-#include "engine/image.h"
-#include "model/sim.h"
+#include "app/app.h"
 
-static int fail(const nbcl_err *err)
+static void print_line(void *user, nbcl_log_level level, const char *line)
+{
+    (void)user;
+    (void)level;
+    printf("%s\n", line);
+}
+
+int nbcl_app_fail(const char *what)
 {
     fflush(stdout);
-    fprintf(stderr, "nanobragg-cl: error: %s\n", err->msg);
+    fprintf(stderr, "nanobragg-cl: error: %s\n", what && *what ? what : nbcl_last_error());
     return 1;
+}
+
+static int list_devices(void)
+{
+    nbcl_device_desc *list;
+    int n;
+    if (nbcl_devices_list(&list, &n)) return nbcl_app_fail(NULL);
+    printf("idx P:D  platform | device | type | compute units | memory | largest allocation | "
+           "version | fp64\n");
+    for (int i = 0; i < n; ++i) printf("%s\n", list[i].summary);
+    nbcl_devices_free(list);
+    return 0;
+}
+
+static int run(nbcl_experiment *exp)
+{
+    nbcl_outputs out;
+    nbcl_experiment_outputs(exp, &out);
+    if (nbcl_app_check_outputs(&out)) return 1;
+    if (nbcl_experiment_resolve(exp)) return nbcl_app_fail(NULL);
+    nbcl_app_write_fdump(exp, &out);
+    nbcl_engine *eng;
+    fflush(stdout);
+    if (nbcl_engine_create(exp, NULL, &eng)) return nbcl_app_fail(NULL);
+    int fast, slow;
+    nbcl_experiment_detector_size(exp, &fast, &slow);
+    size_t npix = (size_t)fast * (size_t)slow;
+    float *image = malloc(npix * sizeof *image);
+    int rc = 1;
+    if (!image) {
+        nbcl_app_fail("out of host memory for the image");
+    } else if (nbcl_engine_run(eng, NULL, image, npix)) {
+        nbcl_app_fail(NULL);
+    } else {
+        nbcl_app_print_pixels(eng, &out);
+        rc = nbcl_app_write_outputs(eng, &out, image);
+    }
+    free(image);
+    nbcl_engine_destroy(eng);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    nbcl_config cfg;
-    nbcl_err err = {{0}};
-    enum nbcl_cli_action action;
-    if (nbcl_cli_parse(argc, argv, &cfg, &action, &err)) return fail(&err);
-    if (action == NBCL_CLI_HELP) {
-        nbcl_cli_print_help(stdout);
-        return 0;
+    nbcl_experiment *exp;
+    if (nbcl_experiment_create(&exp)) return nbcl_app_fail(NULL);
+    nbcl_experiment_set_log(exp, print_line, NULL);
+    int rc;
+    if (nbcl_experiment_parse_args(exp, argc - 1, (const char *const *)argv + 1)) {
+        rc = nbcl_app_fail(NULL);
+    } else if (nbcl_experiment_request(exp) == NBCL_REQUEST_HELP) {
+        fputs(nbcl_args_help(), stdout);
+        rc = 0;
+    } else if (nbcl_experiment_request(exp) == NBCL_REQUEST_LIST_DEVICES) {
+        rc = list_devices();
+    } else {
+        rc = run(exp);
     }
-    if (action == NBCL_CLI_LIST_DEVICES) return nbcl_runtime_list_devices(stdout, &err) ? fail(&err) : 0;
-
-    for (int i = 0; i < cfg.n_no_effect; ++i)
-        printf("note: %s is accepted for compatibility and has no effect on the image\n", cfg.no_effect[i]);
-    if (nbcl_outputs_check(&cfg, &err)) return fail(&err);
-    nbcl_inputs in;
-    if (nbcl_inputs_load(&cfg, &in, stdout, &err)) return fail(&err);
-
-    nbcl_rng rng;
-    nbcl_rng_init(&rng);
-    nbcl_sim sim;
-    if (nbcl_sim_resolve(&cfg, &sim, &rng, stdout, &err)) {
-        nbcl_inputs_free(&in);
-        return fail(&err);
-    }
-    if (nbcl_inputs_check(&in, &sim, &err)) {
-        nbcl_sim_free(&sim);
-        nbcl_inputs_free(&in);
-        return fail(&err);
-    }
-
-    nbcl_device_info *devices = NULL;
-    int ndevices = 0, *picked = NULL, npicked = 0, use_double = 0;
-    if (nbcl_runtime_pick(cfg.device_spec, (int)cfg.precision, &devices, &ndevices, &picked,
-                          &npicked, &use_double, stdout, &err)) {
-        nbcl_sim_free(&sim);
-        nbcl_inputs_free(&in);
-        return fail(&err);
-    }
-    nbcl_device_info *chosen = malloc(sizeof *chosen * (size_t)npicked);
-    for (int i = 0; i < npicked; ++i) chosen[i] = devices[picked[i]];
-    fflush(stdout);
-
-    nbcl_engine_opts eo = {.use_double = use_double, .tile = cfg.tile,
-                           .progress = cfg.progress && !cfg.printout, .mask = in.mask,
-                           .printout = cfg.printout};
-    nbcl_engine_result res;
-    int rc = nbcl_engine_run(&sim, chosen, npicked, &eo, &res, &err);
-    free(chosen);
-    free(devices);
-    free(picked);
-    if (rc == 0) {
-        if (res.interpolation_fallback)
-            printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
-        nbcl_print_pixels(&cfg, &sim, &in, &res, stdout);
-        rc = nbcl_write_outputs(&cfg, &sim, &in, &res, &rng, stdout, &err);
-        free(res.image);
-        free(res.printout);
-    }
-    nbcl_sim_free(&sim);
-    nbcl_inputs_free(&in);
-    return rc ? fail(&err) : 0;
+    nbcl_experiment_destroy(exp);
+    return rc;
 }

@@ -1,21 +1,10 @@
-/* devcli.c: the runtime's face for the command line: listing devices, and turning
- * -device / NBCL_DEVICE and -precision into the devices and precision of a run. */
+/* choose.c: turning a device SPEC (or NBCL_DEVICE) and a precision request into the devices
+ * and the precision of a run, with the "using device" lines the user sees. */
 #include <stdlib.h>
 #include "device/choose.h"
 
-int nbcl_runtime_list_devices(FILE *out, nbcl_err *err)
-{
-    nbcl_device_info *list = NULL;
-    int count = 0;
-    if (nbcl_device_enumerate(&list, &count, err))
-        return -1;
-    nbcl_device_print_list(out, list, count);
-    free(list);
-    return 0;
-}
-
 int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int npicked,
-                           int precision, int *use_double, FILE *log, nbcl_err *err)
+                           int precision, int *use_double, nbcl_log *log, nbcl_err *err)
 {
     int missing = -1;
     for (int i = 0; i < npicked && missing < 0; i++)
@@ -23,7 +12,7 @@ int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int 
             missing = picked[i];
     if (precision == 2 || (precision == 0 && missing >= 0)) {
         if (precision == 0 && log)
-            fprintf(log, "note: device %d (%s) has no double precision (cl_khr_fp64): "
+            nbcl_logf(log, "note: device %d (%s) has no double precision (cl_khr_fp64): "
                          "computing in single precision\n", list[missing].index,
                     list[missing].name);
         *use_double = 0;
@@ -39,18 +28,18 @@ int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int 
     return 0;
 }
 
-static void nbcl_print_using(FILE *log, const nbcl_device_info *list, const int *picked,
+static void nbcl_print_using(nbcl_log *log, const nbcl_device_info *list, const int *picked,
                              int npicked)
 {
     char line[1024];
     for (int i = 0; log && i < npicked; i++) {
         nbcl_device_format(&list[picked[i]], line, sizeof line);
-        fprintf(log, "using device: %s\n", line);
+        nbcl_logf(log, "using device: %s\n", line);
     }
 }
 
 int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info **list,
-                      int *count, int **picked, int *npicked, int *use_double, FILE *log,
+                      int *count, int **picked, int *npicked, int *use_double, nbcl_log *log,
                       nbcl_err *err)
 {
     const char *spec = spec_or_null && *spec_or_null ? spec_or_null : getenv("NBCL_DEVICE");

@@ -1,14 +1,12 @@
-/* devcli.h: what the command line needs from the runtime: -list_devices, and choosing the
- * devices and the precision of a run (with the "using device" lines the user sees). */
+/* choose.h: choosing the devices and the precision of a run (with the "using device" lines
+ * the user sees), on top of the pure selection rules of device.h. */
 #ifndef NBCL_DEVCLI_H
 #define NBCL_DEVCLI_H
 
 #include <stdio.h>
 #include "device/device.h"
 #include "base/error.h"
-
-/* Enumerate and print every device (nbcl_device_print_list). */
-int nbcl_runtime_list_devices(FILE *out, nbcl_err *err);
+#include "base/log.h"
 
 /* Enumerate, then select with spec_or_null (NULL or "": NBCL_DEVICE from the environment,
  * else the default rule of nbcl_device_select), and print one "using device: ..." line per
@@ -18,11 +16,11 @@ int nbcl_runtime_list_devices(FILE *out, nbcl_err *err);
  * without fp64 is an error. On success the caller frees *list and *picked (free()); on
  * failure nothing is left allocated. */
 int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info **list,
-                      int *count, int **picked, int *npicked, int *use_double, FILE *log,
+                      int *count, int **picked, int *npicked, int *use_double, nbcl_log *log,
                       nbcl_err *err);
 
 /* The precision rule alone (pure, for tests): sets *use_double or fails as above. */
 int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int npicked,
-                           int precision, int *use_double, FILE *log, nbcl_err *err);
+                           int precision, int *use_double, nbcl_log *log, nbcl_err *err);
 
 #endif

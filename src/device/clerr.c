@@ -108,6 +108,6 @@ int nbcl_cl_check(cl_int code, const char *call, nbcl_err *err)
     if (code == CL_SUCCESS)
         return 0;
     if (!nbcl_cl_lookup(code))   /* keep the number: it is all we know */
-        return nbcl_err_set(err, "%s failed: CL_UNKNOWN_ERROR (%d)", call, (int)code);
-    return nbcl_err_set(err, "%s failed: %s", call, nbcl_cl_error_name(code));
+        return nbcl_err_code(err, NBCL_E_OPENCL, "%s failed: CL_UNKNOWN_ERROR (%d)", call, (int)code);
+    return nbcl_err_code(err, NBCL_E_OPENCL, "%s failed: %s", call, nbcl_cl_error_name(code));
 }

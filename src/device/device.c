@@ -31,7 +31,7 @@ static int nbcl_platform_string(cl_platform_id p, cl_platform_info what, char *b
         return -1;
     char *s = calloc(need + 1, 1);
     if (!s)
-        return nbcl_err_set(err, "out of memory reading an OpenCL platform name");
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory reading an OpenCL platform name");
     if (nbcl_cl_check(clGetPlatformInfo(p, what, need, s, NULL), "clGetPlatformInfo", err)) {
         free(s);
         return -1;
@@ -50,7 +50,7 @@ static char *nbcl_device_string_alloc(cl_device_id d, cl_device_info what, nbcl_
         return NULL;
     char *s = calloc(need + 1, 1);
     if (!s) {
-        nbcl_err_set(err, "out of memory reading an OpenCL device property");
+        nbcl_err_code(err, NBCL_E_NOMEM, "out of memory reading an OpenCL device property");
         return NULL;
     }
     if (nbcl_cl_check(clGetDeviceInfo(d, what, need, s, NULL), "clGetDeviceInfo", err)) {
@@ -108,7 +108,7 @@ static int nbcl_device_describe(cl_device_id d, nbcl_device_info *info, nbcl_err
 
 static int nbcl_no_platform(nbcl_err *err)
 {
-    return nbcl_err_set(err, "no OpenCL platform was found (is an OpenCL driver installed? "
+    return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL platform was found (is an OpenCL driver installed? "
                         "on Debian/Ubuntu the package pocl-opencl-icd gives a CPU device)");
 }
 
@@ -121,7 +121,7 @@ static int nbcl_platform_ids(cl_platform_id **ids, cl_uint *n, nbcl_err *err)
         return -1;
     *ids = calloc(*n, sizeof **ids);
     if (!*ids)
-        return nbcl_err_set(err, "out of memory listing OpenCL platforms");
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL platforms");
     if (nbcl_cl_check(clGetPlatformIDs(*n, *ids, NULL), "clGetPlatformIDs", err)) {
         free(*ids);
         return -1;
@@ -142,13 +142,14 @@ static int nbcl_platform_devices(cl_platform_id p, int pindex, nbcl_device_info 
         return 0;
     if (nbcl_cl_check(rc, "clGetDeviceIDs", err))
         return -1;
-    cl_device_id *ids = calloc(nd, sizeof *ids);
+    /* *list takes the grown block at once: if realloc moved it, the old pointer is gone */
     nbcl_device_info *grown = realloc(*list, (size_t)(*count + (int)nd) * sizeof **list);
-    if (!ids || !grown) {
-        free(ids);
-        return nbcl_err_set(err, "out of memory listing OpenCL devices");
-    }
+    if (!grown)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL devices");
     *list = grown;
+    cl_device_id *ids = calloc(nd, sizeof *ids);
+    if (!ids)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL devices");
     if (nbcl_cl_check(clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, nd, ids, NULL), "clGetDeviceIDs", err)) {
         free(ids);
         return -1;
@@ -190,7 +191,7 @@ int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err)
     }
     free(pids);
     if (*count == 0)
-        return nbcl_err_set(err, "OpenCL found %u platform(s) but no device on any of them", np);
+        return nbcl_err_code(err, NBCL_E_NO_DEVICE, "OpenCL found %u platform(s) but no device on any of them", np);
     return 0;
 }
 
@@ -239,17 +240,6 @@ void nbcl_device_format(const nbcl_device_info *d, char *buf, size_t n)
              d->index, d->platform_index, d->device_index, d->platform_name, d->name,
              nbcl_device_type_name(d->type), (unsigned)d->compute_units, gmem, amax, ver,
              d->has_fp64 ? "yes" : "no");
-}
-
-void nbcl_device_print_list(FILE *out, const nbcl_device_info *list, int count)
-{
-    char line[1024];
-    fprintf(out, "idx P:D  platform | device | type | compute units | memory | largest "
-                 "allocation | version | fp64\n");
-    for (int i = 0; i < count; i++) {
-        nbcl_device_format(&list[i], line, sizeof line);
-        fprintf(out, "%s\n", line);
-    }
 }
 
 /* ---------------------------------------------------------------- selection (pure) */
@@ -355,7 +345,7 @@ static int nbcl_err_with_list(nbcl_err *err, const nbcl_device_info *list, int c
                               const char *what)
 {
     size_t used;
-    nbcl_err_set(err, "%s; available devices (use -device INDEX, P:D, cpu, gpu, "
+    nbcl_err_code(err, NBCL_E_NO_DEVICE, "%s; available devices (use -device INDEX, P:D, cpu, gpu, "
                       "accelerator, default, all, or part of a name):", what);
     used = strlen(err ? err->msg : "");
     for (int i = 0; err && i < count && used + 1 < sizeof err->msg; i++) {
@@ -373,7 +363,7 @@ static int nbcl_select_tokens(const nbcl_device_info *list, int count, const cha
 {
     char *copy = strdup(spec), *save = NULL;
     if (!copy)
-        return nbcl_err_set(err, "out of memory");
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory");
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         nbcl_trim(tok);
         if (!*tok)
@@ -398,10 +388,10 @@ int nbcl_device_select(const nbcl_device_info *list, int count, const char *spec
     *picked = NULL;
     *npicked = 0;
     if (count <= 0)
-        return nbcl_err_set(err, "no OpenCL device to choose from");
+        return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to choose from");
     p.idx = malloc((size_t)count * sizeof *p.idx);
     if (!p.idx)
-        return nbcl_err_set(err, "out of memory");
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory");
     const char *s = spec;
     while (s && isspace((unsigned char)*s))
         s++;

@@ -28,10 +28,6 @@ typedef struct nbcl_device_info {
  * pocl-opencl-icd gives a CPU device on Debian/Ubuntu. *list is malloc'd. */
 int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err);
 
-/* One line per device: index, P:D, platform, device, type, compute units, memory,
- * largest allocation, OpenCL version, fp64. */
-void nbcl_device_print_list(FILE *out, const nbcl_device_info *list, int count);
-
 /* Choose devices for spec (NULL or blank: the default rule). *picked is a malloc'd array of
  * indices into list, in the order named, without repeats. A spec that matches nothing is an
  * error whose message lists the devices (one per line).
@@ -44,7 +40,7 @@ void nbcl_device_print_list(FILE *out, const nbcl_device_info *list, int count);
 int nbcl_device_select(const nbcl_device_info *list, int count, const char *spec,
                        int **picked, int *npicked, nbcl_err *err);
 
-/* One line (no newline) describing a device, as nbcl_device_print_list prints it. */
+/* One line (no newline) describing a device, as -list_devices prints it. */
 void nbcl_device_format(const nbcl_device_info *d, char *buf, size_t n);
 
 /* The name of a cl_device_type ("cpu", "gpu", ...). */

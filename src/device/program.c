@@ -1,6 +1,7 @@
 /* program.c: finding the text of the .cl files of kernels/ (on disk or embedded in libnbcl)
  * and building it for a device, with the device's build log in the error when the build fails. */
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,26 +12,18 @@
 struct nbcl_embedded_kernel { const char *name; const char *text; };
 extern const struct nbcl_embedded_kernel nbcl_embedded_kernels[];
 
-#ifndef NBCL_INSTALLED_KERNEL_DIR
-#define NBCL_INSTALLED_KERNEL_DIR ""
-#endif
-#ifndef NBCL_SOURCE_KERNEL_DIR
-#define NBCL_SOURCE_KERNEL_DIR ""
-#endif
-
 static int nbcl_env_on(const char *name)
 {
     const char *v = getenv(name);
     return v && *v && strcmp(v, "0") != 0;
 }
 
-/* Whole file, malloc'd and NUL-terminated. NULL with errno ENOENT/ENOTDIR if absent. */
+/* Whole file, malloc'd and NUL-terminated; NULL with err set if it cannot be read. */
 static char *nbcl_slurp(const char *path, nbcl_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            nbcl_err_set(err, "cannot read kernel file %s: %s", path, strerror(errno));
+        nbcl_err_code(err, NBCL_E_FILE, "cannot read kernel file %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, len = 0, got;
@@ -52,64 +45,58 @@ static char *nbcl_slurp(const char *path, nbcl_err *err)
     fclose(f);
     if (!buf || bad) {
         free(buf);
-        nbcl_err_set(err, "cannot read kernel file %s", path);
-        errno = EIO;
+        nbcl_err_code(err, buf ? NBCL_E_FILE : NBCL_E_NOMEM, "cannot read kernel file %s", path);
         return NULL;
     }
     buf[len] = '\0';
     return buf;
 }
 
-/* The file in dir, or NULL: absent (errno ENOENT) or unreadable (err set, errno other). */
-static char *nbcl_source_in_dir(const char *dir, const char *name, nbcl_err *err)
-{
-    char path[4096];
-    if (!dir || !*dir) {
-        errno = ENOENT;
-        return NULL;
-    }
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-        errno = ENOENT;
-        return NULL;
-    }
-    errno = 0;
-    return nbcl_slurp(path, err);
-}
-
-static char *nbcl_source_embedded(const char *name)
+const char *nbcl_kernel_embedded(const char *name)
 {
     for (const struct nbcl_embedded_kernel *k = nbcl_embedded_kernels; k->name; k++)
         if (strcmp(k->name, name) == 0)
-            return strdup(k->text);
+            return k->text;
     return NULL;
+}
+
+const char *nbcl_kernel_override_dir(void)
+{
+    const char *dir = getenv("NBCL_KERNEL_DIR");
+    return dir && *dir ? dir : NULL;
 }
 
 char *nbcl_kernel_source(const char *name, const char **origin, nbcl_err *err)
 {
-    const char *dirs[3] = {getenv("NBCL_KERNEL_DIR"), NBCL_INSTALLED_KERNEL_DIR,
-                           NBCL_SOURCE_KERNEL_DIR};
-    int embedded_only = nbcl_env_on("NBCL_KERNELS_EMBEDDED_ONLY");
-    for (int i = 0; i < 3 && !embedded_only; i++) {
-        char *text = nbcl_source_in_dir(dirs[i], name, err);
-        if (text) {
-            if (origin)
-                *origin = dirs[i];
-            return text;
+    const char *dir = nbcl_kernel_override_dir();
+    if (dir) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+            nbcl_err_code(err, NBCL_E_FILE, "NBCL_KERNEL_DIR=%s: path too long", dir);
+            return NULL;
         }
-        if (errno != ENOENT && errno != ENOTDIR)
-            return NULL;   /* there but unreadable: err says why */
-    }
-    char *text = nbcl_source_embedded(name);
-    if (text) {
-        if (origin)
-            *origin = "embedded";
+        if (access(path, F_OK) != 0) {
+            nbcl_err_code(err, NBCL_E_FILE, "NBCL_KERNEL_DIR=%s has no %s: an override directory "
+                          "must hold every kernel file (unset NBCL_KERNEL_DIR to use the "
+                          "kernels built into libnbcl)", dir, name);
+            return NULL;
+        }
+        char *text = nbcl_slurp(path, err);
+        if (text && origin)
+            *origin = dir;
         return text;
     }
-    nbcl_err_set(err, "kernel file %s not found (looked in NBCL_KERNEL_DIR=%s, %s, %s%s and "
-                 "among the kernels embedded in libnbcl)", name, dirs[0] ? dirs[0] : "(unset)",
-                 NBCL_INSTALLED_KERNEL_DIR, NBCL_SOURCE_KERNEL_DIR,
-                 embedded_only ? " (skipped: NBCL_KERNELS_EMBEDDED_ONLY)" : "");
-    return NULL;
+    const char *text = nbcl_kernel_embedded(name);
+    if (!text) {
+        nbcl_err_code(err, NBCL_E_FILE, "kernel file %s is not among the kernels embedded in libnbcl", name);
+        return NULL;
+    }
+    char *copy = strdup(text);
+    if (!copy)
+        nbcl_err_code(err, NBCL_E_NOMEM, "out of memory copying kernel file %s", name);
+    else if (origin)
+        *origin = "embedded";
+    return copy;
 }
 
 /* ------------------------------------------------------------------ building */
@@ -131,8 +118,8 @@ static int nbcl_append(char **buf, size_t *len, size_t *cap, const char *s)
 }
 
 /* prelude, then each file behind a #line so that build logs name the file and line. */
-static char *nbcl_concat_sources(const char *prelude, const char *const *names, int nnames,
-                                 nbcl_err *err)
+char *nbcl_kernel_concat(const char *prelude, const char *const *names, int nnames,
+                         nbcl_err *err)
 {
     size_t len = 0, cap = 0;
     char *all = NULL, line[512];
@@ -155,7 +142,7 @@ static char *nbcl_concat_sources(const char *prelude, const char *const *names, 
     return all;
 oom:
     free(all);
-    nbcl_err_set(err, "out of memory assembling kernel sources");
+    nbcl_err_code(err, NBCL_E_NOMEM, "out of memory assembling kernel sources");
     return NULL;
 }
 
@@ -164,7 +151,7 @@ int nbcl_program_build(cl_context ctx, cl_device_id dev, const char *prelude,
                        cl_program *out, nbcl_err *err)
 {
     *out = NULL;
-    char *src = nbcl_concat_sources(prelude, names, nnames, err);
+    char *src = nbcl_kernel_concat(prelude, names, nnames, err);
     if (!src)
         return -1;
     int rc = nbcl_program_build_source(ctx, dev, src, options, out, err);
@@ -181,7 +168,7 @@ static char *nbcl_build_log(cl_program prog, cl_device_id dev, nbcl_err *err)
         return NULL;
     char *log = calloc(need + 1, 1);
     if (!log) {
-        nbcl_err_set(err, "out of memory reading a build log");
+        nbcl_err_code(err, NBCL_E_NOMEM, "out of memory reading a build log");
         return NULL;
     }
     if (nbcl_cl_check(clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, need, log, NULL),
@@ -207,11 +194,11 @@ static int nbcl_build_failure(cl_int rc, cl_program prog, cl_device_id dev, nbcl
     char *log = nbcl_build_log(prog, dev, &logerr);
     nbcl_device_name(dev, devname, sizeof devname);
     if (!log)
-        return nbcl_err_set(err, "clBuildProgram failed: %s on %s (and no build log: %s)",
+        return nbcl_err_code(err, NBCL_E_BUILD, "clBuildProgram failed: %s on %s (and no build log: %s)",
                             nbcl_cl_error_name(rc), devname, logerr.msg);
     if (nbcl_env_on("NBCL_BUILD_LOG"))
         fprintf(stderr, "build log for %s:\n%s\n", devname, log);
-    nbcl_err_set(err, "clBuildProgram failed: %s on %s; build log:\n%s", nbcl_cl_error_name(rc),
+    nbcl_err_code(err, NBCL_E_BUILD, "clBuildProgram failed: %s on %s; build log:\n%s", nbcl_cl_error_name(rc),
                  devname, log);
     if (err && strlen(err->msg) >= sizeof err->msg - 1)   /* it did not all fit */
         snprintf(err->msg + sizeof err->msg - 80, 80,

@@ -1,22 +1,31 @@
-/* program.h: building the kernels of the kernels/ directory (.cl files) at startup.
- * Sources are looked up in NBCL_KERNEL_DIR, then the installed data directory, then the
- * source tree, and finally in the copies embedded in libnbcl at build time.
- * A directory that lacks the file is skipped (the search goes on), so NBCL_KERNEL_DIR may
- * hold just the files being worked on. A file that exists but cannot be read is an error.
+/* program.h: the kernel sources and building them for a device.
+ * The sources are the copies embedded in libnbcl at build time, so a build never mixes in
+ * an installed or edited copy. A developer may set NBCL_KERNEL_DIR=DIR to work on the .cl
+ * files without rebuilding: DIR must then hold every file a program names (a missing one is
+ * an error, never a silent fall-back to the embedded copy).
  * Environment:
- *   NBCL_KERNEL_DIR=DIR            searched first
- *   NBCL_KERNELS_EMBEDDED_ONLY=1   skip every directory: use only the embedded copies
- *   NBCL_BUILD_LOG=1               print every build log on stderr (the error message holds
- *                                  only the first ~900 characters of a failed build's log) */
+ *   NBCL_KERNEL_DIR=DIR   the developer override above
+ *   NBCL_BUILD_LOG=1      print every build log on stderr (the error message holds only the
+ *                         first ~900 characters of a failed build's log) */
 #ifndef NBCL_PROGRAM_H
 #define NBCL_PROGRAM_H
 
 #include <CL/cl.h>
 #include "base/error.h"
 
-/* The text of kernel file `name` (e.g. "lattice.cl"), malloc'd; *origin (may be NULL) is set
- * to the directory it came from or "embedded". */
+/* The text of kernel file `name` (e.g. "lattice_stage.cl"), malloc'd; *origin (may be NULL)
+ * is set to the override directory it came from or "embedded". */
 char *nbcl_kernel_source(const char *name, const char **origin, nbcl_err *err);
+
+/* The embedded copy of `name` (also files that are no kernels, like the ABI header), or NULL. */
+const char *nbcl_kernel_embedded(const char *name);
+
+/* NBCL_KERNEL_DIR when set and not empty, else NULL. */
+const char *nbcl_kernel_override_dir(void);
+
+/* prelude (may be NULL), then each named file behind `#line 1 "name"`: one program text,
+ * malloc'd. */
+char *nbcl_kernel_concat(const char *prelude, const char *const *names, int nnames, nbcl_err *err);
 
 /* Concatenate the named kernel files (in order) after `prelude` (may be NULL) and build them
  * for one device with `options` (may be NULL). Each file is preceded by `#line 1 "name"`

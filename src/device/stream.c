@@ -212,14 +212,14 @@ static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int us
     w->nslots = nbcl_ring_depth(slot_bytes);
     w->slots = calloc((size_t)w->nslots, sizeof *w->slots);
     if (!w->slots)
-        return nbcl_err_set(err, "out of memory for tile buffers");
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory for tile buffers");
     for (int i = 0; i < w->nslots; i++) {
         w->slots[i].out = clCreateBuffer(w->dev.context, CL_MEM_WRITE_ONLY, slot_bytes, NULL, &rc);
         if (nbcl_cl_check(rc, "clCreateBuffer", err))
             return -1;
         w->slots[i].host = malloc(slot_bytes);
         if (!w->slots[i].host)
-            return nbcl_err_set(err, "out of memory for tile staging buffers");
+            return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory for tile staging buffers");
     }
     if (w->sh->ops->device_init &&
         w->sh->ops->device_init(w->sh->user, &w->dev, &w->state, err))
@@ -234,7 +234,8 @@ static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
     int rc = 0;
     if (w->dev.queue)
         rc |= nbcl_cl_check(clFinish(w->dev.queue), "clFinish", rc ? NULL : err);
-    if (w->inited && w->sh->ops->device_release)
+    /* also after a failed device_init: it releases whatever part of its state it made */
+    if ((w->inited || w->state) && w->sh && w->sh->ops->device_release)
         w->sh->ops->device_release(w->sh->user, w->state);
     for (int i = 0; w->slots && i < w->nslots; i++) {
         if (w->slots[i].done)
@@ -353,12 +354,12 @@ static void *nbcl_worker_main(void *arg)
 
 static int nbcl_stream_check(const nbcl_device_info *devices, int ndevices,
                              const nbcl_stream_ops *ops, const nbcl_stream_opts *opts,
-                             float **planes, int width, int height, nbcl_err *err)
+                             int width, int height, nbcl_err *err)
 {
     if (!devices || ndevices <= 0)
         return nbcl_err_set(err, "no OpenCL device to run on");
-    if (!ops || !ops->enqueue_tile || !opts || !planes)
-        return nbcl_err_set(err, "nbcl_stream_run: missing ops, enqueue_tile, opts or planes");
+    if (!ops || !ops->enqueue_tile || !opts)
+        return nbcl_err_set(err, "nbcl_stream_open: missing ops, enqueue_tile or opts");
     if (opts->nplanes < 1)
         return nbcl_err_set(err, "nbcl_stream_run: nplanes must be at least 1 (got %d)",
                             opts->nplanes);
@@ -400,54 +401,124 @@ static int nbcl_stream_go(nbcl_worker *workers, int n, nbcl_shared *sh)
     return sh->failed ? -1 : 0;
 }
 
+struct nbcl_stream {
+    nbcl_shared sh;
+    nbcl_worker *workers;
+    int ndevices, opened;
+    enum nbcl_progress progress;
+};
+
+int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_stream_ops *ops,
+                     void *user, const nbcl_stream_opts *opts, int width, int height,
+                     nbcl_stream **out, nbcl_err *err)
+{
+    *out = NULL;
+    if (nbcl_stream_check(devices, ndevices, ops, opts, width, height, err))
+        return -1;
+    nbcl_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory");
+    nbcl_shared *sh = &st->sh;
+    sh->ops = ops;
+    sh->user = user;
+    sh->width = width;
+    sh->height = height;
+    sh->nplanes = opts->nplanes;
+    sh->multi = ndevices > 1;
+    sh->tile = opts->tile > 0 ? opts->tile
+                              : nbcl_stream_auto_tile(devices, ndevices, opts->nplanes, width, height);
+    st->progress = opts->progress;
+    st->ndevices = ndevices;
+    int tw = sh->tile < width ? sh->tile : width, th = sh->tile < height ? sh->tile : height;
+    size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh->nplanes * sizeof(float);
+    if (nbcl_stream_check_tile(devices, ndevices, sh->tile, slot_bytes, err)) {
+        free(st);
+        return -1;
+    }
+    sh->ntx = (width + sh->tile - 1) / sh->tile;
+    sh->ntiles = (long)sh->ntx * ((height + sh->tile - 1) / sh->tile);
+    pthread_mutex_init(&sh->lock, NULL);
+    st->workers = calloc((size_t)ndevices, sizeof *st->workers);
+    if (!st->workers) {
+        nbcl_stream_close(st);
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (; st->opened < ndevices && !rc; st->opened++) {
+        st->workers[st->opened].sh = sh;
+        rc = nbcl_worker_open(&st->workers[st->opened], &devices[st->opened], opts->use_double,
+                              slot_bytes, err);
+    }
+    if (rc) {
+        nbcl_stream_close(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
+{
+    nbcl_shared *sh = &st->sh;
+    if (!planes)
+        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
+    sh->planes = planes;
+    sh->failed = 0;
+    atomic_store(&sh->next, 0);
+    atomic_store(&sh->stop, 0);
+    for (int i = 0; i < st->ndevices; i++) {
+        st->workers[i].started = 0;
+        st->workers[i].tile_seconds = 0.0;
+    }
+    nbcl_progress_init(&sh->progress, st->progress, (long long)sh->width * sh->height);
+    int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
+    nbcl_progress_end(&sh->progress);
+    if (rc && err)
+        *err = sh->err;
+    sh->planes = NULL;
+    return rc ? -1 : 0;
+}
+
+int nbcl_stream_tile_size(const nbcl_stream *st)
+{
+    return st->sh.tile;
+}
+
+int nbcl_stream_devices(const nbcl_stream *st)
+{
+    return st->ndevices;
+}
+
+void *nbcl_stream_state(nbcl_stream *st, int i, nbcl_devctx **dev)
+{
+    if (dev)
+        *dev = &st->workers[i].dev;
+    return st->workers[i].state;
+}
+
+int nbcl_stream_close(nbcl_stream *st)
+{
+    if (!st)
+        return 0;
+    int rc = 0;
+    for (int i = 0; st->workers && i < st->opened; i++)
+        if (nbcl_worker_close(&st->workers[i], NULL))
+            rc = -1;
+    free(st->workers);
+    pthread_mutex_destroy(&st->sh.lock);
+    free(st);
+    return rc;
+}
+
 int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
                     const nbcl_stream_ops *ops, void *user, const nbcl_stream_opts *opts,
                     float **planes, int width, int height, nbcl_err *err)
 {
-    if (nbcl_stream_check(devices, ndevices, ops, opts, planes, width, height, err))
+    nbcl_stream *st;
+    if (nbcl_stream_open(devices, ndevices, ops, user, opts, width, height, &st, err))
         return -1;
-    nbcl_shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.ops = ops;
-    sh.user = user;
-    sh.planes = planes;
-    sh.width = width;
-    sh.height = height;
-    sh.nplanes = opts->nplanes;
-    sh.multi = ndevices > 1;
-    sh.tile = opts->tile > 0 ? opts->tile
-                             : nbcl_stream_auto_tile(devices, ndevices, opts->nplanes, width, height);
-    int tw = sh.tile < width ? sh.tile : width, th = sh.tile < height ? sh.tile : height;
-    size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh.nplanes * sizeof(float);
-    if (nbcl_stream_check_tile(devices, ndevices, sh.tile, slot_bytes, err))
-        return -1;
-    sh.ntx = (width + sh.tile - 1) / sh.tile;
-    sh.ntiles = (long)sh.ntx * ((height + sh.tile - 1) / sh.tile);
-    atomic_init(&sh.next, 0);
-    atomic_init(&sh.stop, 0);
-    pthread_mutex_init(&sh.lock, NULL);
-
-    nbcl_worker *workers = calloc((size_t)ndevices, sizeof *workers);
-    if (!workers) {
-        pthread_mutex_destroy(&sh.lock);
-        return nbcl_err_set(err, "out of memory");
-    }
-    int rc = 0, opened = 0;
-    for (; opened < ndevices && !rc; opened++) {
-        workers[opened].sh = &sh;
-        rc = nbcl_worker_open(&workers[opened], &devices[opened], opts->use_double, slot_bytes, err);
-    }
-    if (!rc) {
-        nbcl_progress_init(&sh.progress, opts->progress, (long long)width * height);
-        rc = nbcl_stream_go(workers, ndevices, &sh);
-        nbcl_progress_end(&sh.progress);
-        if (rc && err)
-            *err = sh.err;
-    }
-    for (int i = 0; i < opened; i++)
-        if (nbcl_worker_close(&workers[i], rc ? NULL : err))
-            rc = -1;
-    free(workers);
-    pthread_mutex_destroy(&sh.lock);
-    return rc ? -1 : 0;
+    int rc = nbcl_stream_image(st, planes, err);
+    if (nbcl_stream_close(st) && !rc)
+        rc = nbcl_err_code(err, NBCL_E_OPENCL, "releasing the OpenCL devices failed");
+    return rc;
 }

@@ -49,10 +49,32 @@ typedef struct nbcl_stream_opts {
     int use_double;
 } nbcl_stream_opts;
 
-/* Run every tile of a width x height detector. planes[p] receives plane p of the whole
+/* A stream kept open across images: contexts, queues, tile buffers and whatever
+ * device_init made stay alive until nbcl_stream_close. device_init runs once per device in
+ * nbcl_stream_open; if it fails, device_release is still called with whatever state it left
+ * (so a half-initialised device releases everything it made). */
+typedef struct nbcl_stream nbcl_stream;
+
+int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_stream_ops *ops,
+                     void *user, const nbcl_stream_opts *opts, int width, int height,
+                     nbcl_stream **out, nbcl_err *err);
+
+/* Run every tile of the width x height detector once. planes[p] receives plane p of the whole
  * detector (width*height floats each, index = slow*width + fast); a NULL planes[p] is
  * computed but not kept. On failure the first error of any device is returned (prefixed
  * with the device when there are several) and the other devices stop at their next tile. */
+int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err);
+
+/* The tile edge in use, the number of devices, and device i's state and context (for
+ * updating its tables between images, on its queue, while no image is running). */
+int nbcl_stream_tile_size(const nbcl_stream *st);
+int nbcl_stream_devices(const nbcl_stream *st);
+void *nbcl_stream_state(nbcl_stream *st, int i, nbcl_devctx **dev);
+
+/* Release everything (device_release first); NULL is fine. Nonzero if a release failed. */
+int nbcl_stream_close(nbcl_stream *st);
+
+/* Open, one image, close. devices must outlive the stream (a stream points into them). */
 int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
                     const nbcl_stream_ops *ops, void *user, const nbcl_stream_opts *opts,
                     float **planes, int width, int height, nbcl_err *err);

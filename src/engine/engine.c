@@ -1,39 +1,46 @@
-/* engine.c: the bridge between a resolved simulation and the kernels.
+/* engine.c: the persistent engine (see engine.h).
  * Per device: build the kernels with the run's precision, vector width and options as
- * constants, upload the tables once (scalar parameters, sources, crystal orientations, HKL grid),
- * then for every tile enqueue the lattice-factor stage and the scaling stage. Nothing per
- * tile grows with the number of sources, phi steps or mosaic domains. */
+ * compile-time constants (through the program cache), upload the tables that never change
+ * (sources, HKL grid, integer table) once; per image: refresh the parameter table and the
+ * crystal orientations, then for every tile enqueue the lattice-factor stage and the scaling
+ * stage. Every table and plane layout is that of abi.h, which the kernels include too. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "device/clerr.h"
-#include "engine/engine.h"
 #include "device/program.h"
+#include "device/program_cache.h"
 #include "device/stream.h"
-#include "engine/kparams.h"
-#include "base/vec3.h"
+#include "engine/abi.h"
+#include "engine/engine.h"
+#include "engine/tables.h"
+#include "model/orientations.h"
 
-#define STAGE1_PLANES 5        /* I, polar, omega, capture, omega summed */
-#define STAGE1_PLANES_MAX 14    /* with the -printout values */
-#define OUT_PLANES 2
-#define PRINTOUT_PLANES (2 * NBCL_PRINTOUT_VALUES)
-#define GRID_INTS 17
 #define LOCAL_SIZE 64
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
                                            "structure_factor.cl", "lattice_stage.cl",
                                            "scale_stage.cl"};
+#define NKERNEL_FILES ((int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]))
 
-typedef struct engine {
-    const nbcl_sim *sim;
-    const nbcl_engine_opts *opts;
-    double *orientations;
+struct nbcl_core {
+    nbcl_sim sim;                 /* the experiment as opened (the core's own copy) */
+    nbcl_core_opts opts;
+    unsigned short *mask;         /* own copy of opts.mask */
+    nbcl_device_info *devices;    /* own copy: the stream points into it */
+    int ndevices;
     int norient;
-    pthread_mutex_t lock;
-    int fallback;
-} engine;
+    char *source;                 /* the whole program text (ABI header + kernels) */
+    nbcl_program_cache cache;
+    pthread_mutex_t lock;         /* device_init runs one device at a time, but be safe */
+    nbcl_stream *stream;
+    float *omega_plane, *printout_planes;
+    double *printout;
+    size_t npix;
+};
 
 typedef struct devstate {
     cl_program program;
@@ -42,125 +49,11 @@ typedef struct devstate {
     size_t stage1_pixels;
     size_t real_size;
     unsigned char *mask_tile;
-    cl_context context;
-    cl_device_id device;
     int vw;                 /* pixels per work-item (vector lanes) */
+    int use_double;
 } devstate;
 
-double *nbcl_crystal_orientations(const nbcl_sim *s, int *count)
-{
-    int n = s->phisteps * s->mosaic_domains;
-    double *t = malloc(sizeof(double) * 9 * (size_t)(n > 0 ? n : 1));
-    if (!t) return NULL;
-    for (int p = 0; p < s->phisteps; ++p) {
-        double phi = s->phi0 + s->phistep * p;
-        double ap[3], bp[3], cp[3];
-        /* phi = 0 is the unrotated crystal */
-        if (phi != 0.0) {
-            nbcl_rotate_axis(s->a0, ap, s->spindle, phi);
-            nbcl_rotate_axis(s->b0, bp, s->spindle, phi);
-            nbcl_rotate_axis(s->c0, cp, s->spindle, phi);
-        } else {
-            v3_copy(s->a0, ap); v3_copy(s->b0, bp); v3_copy(s->c0, cp);
-        }
-        for (int m = 0; m < s->mosaic_domains; ++m) {
-            double *o = t + 9 * ((size_t)p * s->mosaic_domains + m);
-            if (s->mosaic_spread > 0.0) {
-                const double *u = s->mosaic_umats + 9 * m;
-                nbcl_rotate_umat(ap, o, u);
-                nbcl_rotate_umat(bp, o + 3, u);
-                nbcl_rotate_umat(cp, o + 6, u);
-            } else {
-                v3_copy(ap, o); v3_copy(bp, o + 3); v3_copy(cp, o + 6);
-            }
-        }
-    }
-    *count = n;
-    return t;
-}
-
-/* Host doubles to the device's real type. In single precision every value the kernels
- * read as "wide" (see kernels/wide.cl) travels as a float pair: each block of `block`
- * values becomes `block` high parts followed by `block` low parts; block 0: plain floats. */
-static void *to_device(const double *v, size_t n, int use_double, size_t block, size_t *bytes)
-{
-    size_t count = (use_double || block == 0) ? n : 2 * n;
-    void *out = malloc((use_double ? sizeof(double) : sizeof(float)) * (count ? count : 1));
-    if (!out) return NULL;
-    *bytes = (use_double ? sizeof(double) : sizeof(float)) * (count ? count : 1);
-    if (use_double) {
-        if (n) memcpy(out, v, sizeof(double) * n);
-        return out;
-    }
-    float *f = out;
-    if (block == 0) {
-        for (size_t i = 0; i < n; ++i) f[i] = (float)v[i];
-        return out;
-    }
-    for (size_t i = 0; i < n; ++i) {
-        size_t b = i / block, k = i % block;
-        float hi = (float)v[i];
-        f[2 * block * b + k] = hi;
-        f[2 * block * b + block + k] = (float)(v[i] - (double)hi);
-    }
-    return out;
-}
-
-static cl_mem upload(cl_context ctx, const double *v, size_t n, size_t block, int use_double,
-                     const char *what, nbcl_err *err)
-{
-    size_t bytes = 0;
-    void *host = to_device(v, n, use_double, block, &bytes);
-    if (!host) {
-        nbcl_err_set(err, "out of host memory for the %s table", what);
-        return NULL;
-    }
-    cl_int rc;
-    cl_mem m = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host, &rc);
-    free(host);
-    if (nbcl_cl_check(rc, "clCreateBuffer", err)) return NULL;
-    return m;
-}
-
-static void fill_params(const nbcl_sim *s, double P[KP_COUNT])
-{
-    const double *vecs[] = {s->fdet, s->sdet, s->odet, s->pix0, s->beam, s->polar_vector,
-                            s->a_star, s->b_star, s->c_star};
-    for (int v = 0; v < 9; ++v)
-        for (int k = 0; k < 3; ++k) P[KP_FDET_X + 3 * v + k] = vecs[v][k];
-    P[KP_NA] = s->Na; P[KP_NB] = s->Nb; P[KP_NC] = s->Nc;
-    P[KP_SUBPIXEL] = s->subpixel_size;
-    P[KP_PIXEL] = s->pixel_size;
-    P[KP_DISTANCE] = s->distance;
-    P[KP_CLOSE_DISTANCE] = s->close_distance;
-    P[KP_THICKSTEP] = s->thickstep;
-    P[KP_MU] = s->mu;
-    P[KP_KAHN] = s->polarization;
-    P[KP_DEFAULT_F] = s->default_F;
-    P[KP_FUDGE] = s->fudge;
-    P[KP_DMIN] = s->dmin;
-    P[KP_I_BG] = s->I_bg;
-    P[KP_R_E_SQR] = s->r_e_sqr;
-    P[KP_FLUENCE] = s->fluence;
-    P[KP_STEPS] = (double)s->steps;
-}
-
-static char *params_prelude(void)
-{
-    static const char *names[] = {
-#define NBCL_KP_NAME(name) #name,
-        NBCL_KPARAMS(NBCL_KP_NAME)
-#undef NBCL_KP_NAME
-    };
-    size_t cap = 64 * KP_COUNT + 1, len = 0;
-    char *p = malloc(cap);
-    if (!p) return NULL;
-    p[0] = '\0';
-    for (int i = 0; i < KP_COUNT; ++i)
-        len += (size_t)snprintf(p + len, cap - len, "#define KP_%s %d\n", names[i], i);
-    snprintf(p + len, cap - len, "#define KP_COUNT %d\n", KP_COUNT);
-    return p;
-}
+/* ------------------------------------------------------------------ building */
 
 /* Pixels per work-item: the device's preferred vector width for the precision (1 on most
  * GPUs, 8 or 16 on a CPU with AVX-512), or NBCL_VECTOR_WIDTH from the environment. */
@@ -189,88 +82,105 @@ static int big_grid(const nbcl_sim *s, int use_double)
     return !use_double && cells >= 16777216.0;
 }
 
-static void build_options(const engine *e, int use_double, int vw, char *buf, size_t n)
+/* The options every program is built with. Never fast-math: the float pairs of a single
+ * run depend on exact rounding. */
+static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
 {
-    const nbcl_sim *s = e->sim;
-    int len = snprintf(buf, n,
-                       "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
+    const nbcl_sim *s = &c->sim;
+    int len = snprintf(buf, n, "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
                        use_double ? "-DNBCL_DOUBLE=1" : "-cl-single-precision-constant", vw,
                        (int)s->shape);
     struct { int on; const char *def; } flags[] = {
         {s->oversample_thick, "NBCL_OS_THICK"}, {s->oversample_polar, "NBCL_OS_POLAR"},
         {s->oversample_omega, "NBCL_OS_OMEGA"}, {s->nopolar, "NBCL_NOPOLAR"},
         {s->water_size != 0.0, "NBCL_HAVE_WATER"}, {s->dmin > 0.0, "NBCL_HAVE_DMIN"},
-        {s->thick != 0.0, "NBCL_HAVE_THICK"}, {e->opts->mask != NULL, "NBCL_HAVE_MASK"},
+        {s->thick != 0.0, "NBCL_HAVE_THICK"}, {c->mask != NULL, "NBCL_HAVE_MASK"},
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
-        {e->opts->printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"}, {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
+        {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
+        {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
-        if (flags[i].on) len += snprintf(buf + len, n - (size_t)len, " -D%s", flags[i].def);
+        if (flags[i].on && (size_t)len < n)
+            len += snprintf(buf + len, n - (size_t)len, " -D%s", flags[i].def);
 }
 
-static int create_tables(engine *e, devstate *d, cl_context ctx, int use_double, nbcl_err *err)
+/* The ABI header (always the library's own: it must match this code) then the kernels. */
+static int assemble_source(nbcl_core *c, nbcl_err *err)
 {
-    const nbcl_sim *s = e->sim;
-    double P[KP_COUNT];
-    fill_params(s, P);
-    if (!(d->P = upload(ctx, P, KP_COUNT, KP_COUNT, use_double, "parameter", err))) return -1;
+    const char *abi = nbcl_kernel_embedded("abi.h");
+    if (!abi) return nbcl_err_code(err, NBCL_E_BUILD, "abi.h is not embedded in libnbcl");
+    const char *dir = nbcl_kernel_override_dir();
+    if (dir) nbcl_logf(c->opts.log, "note: kernel sources from NBCL_KERNEL_DIR=%s\n", dir);
+    c->source = nbcl_kernel_concat(abi, KERNEL_FILES, NKERNEL_FILES, err);
+    return c->source ? 0 : -1;
+}
 
-    double *src = malloc(sizeof(double) * 4 * (size_t)s->nsources);
-    if (!src) return nbcl_err_set(err, "out of host memory for the source table");
-    for (int i = 0; i < s->nsources; ++i) {
-        for (int k = 0; k < 3; ++k) src[4 * i + k] = -s->source_dir[3 * i + k];
-        /* float pairs carry 1/lambda, so that the kernel multiplies (kernels/lattice_stage.cl) */
-        src[4 * i + 3] = use_double ? s->source_lambda[i] : 1.0 / s->source_lambda[i];
-    }
-    d->sources = upload(ctx, src, 4 * (size_t)s->nsources, 4 * (size_t)s->nsources, use_double,
-                        "source", err);
+static void cache_note(void *user, const char *line)
+{
+    nbcl_logf((nbcl_log *)user, "WARNING: %s\n", line);
+}
+
+/* ------------------------------------------------------------------ per device */
+
+static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *err)
+{
+    const nbcl_sim *s = &c->sim;
+    int dbl = d->use_double;
+    double P[KP_COUNT];
+    nbcl_fill_params(s, P);
+    if (!(d->P = nbcl_upload(ctx, P, KP_COUNT, KP_COUNT, dbl, "parameter", err))) return -1;
+
+    double *src = nbcl_source_table(s, dbl);
+    if (!src) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
+    size_t nsrc = NBCL_SRC_FIELDS * (size_t)s->nsources;
+    d->sources = nbcl_upload(ctx, src, nsrc, nsrc, dbl, "source", err);
     free(src);
     if (!d->sources) return -1;
-    if (!(d->crystal = upload(ctx, e->orientations, 9 * (size_t)e->norient, 9, use_double, "crystal", err)))
-        return -1;
+
+    size_t ncrystal = NBCL_CRYSTAL_REALS * (size_t)c->norient;
+    cl_int rc;
+    d->crystal = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(ncrystal, dbl, NBCL_CRYSTAL_REALS),
+                                NULL, &rc);
+    if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
 
     const nbcl_hkl *g = &s->hkl;
-    size_t ngrid = g->hkls ? (size_t)(g->h_range + 1) * (g->k_range + 1) * (g->l_range + 1) : 1;
+    size_t ngrid = g->hkls ? nbcl_hkl_grid_size(g) : 1;
     double zero = 0.0;
-    if (!(d->grid = upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, use_double, "HKL", err))) return -1;
+    if (!(d->grid = nbcl_upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, dbl, "HKL", err))) return -1;
 
-    /* grid extents, ROI, loop counts: see nbcl_lattice (NBCL_HAVE_GRID says if there is a grid) */
-    cl_int G[GRID_INTS] = {g->h_min, g->k_min, g->l_min, g->h_max, g->k_max, g->l_max,
-                           g->h_range, g->k_range, g->l_range,
-                           s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
-                           s->thicksteps, s->oversample, s->nsources, e->norient};
-    cl_int rc;
+    cl_int G[KI_COUNT];
+    nbcl_fill_ints(s, c->norient, G);
     d->G = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof G, G, &rc);
-    if (nbcl_cl_check(rc, "clCreateBuffer", err)) return -1;
+    if (nbcl_cl_check(rc, "clCreateBuffer(G)", err)) return -1;
     cl_int zeroflag = 0;
-    d->flags = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof zeroflag, &zeroflag, &rc);
-    return nbcl_cl_check(rc, "clCreateBuffer", err);
+    d->flags = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof zeroflag,
+                              &zeroflag, &rc);
+    return nbcl_cl_check(rc, "clCreateBuffer(flags)", err);
 }
 
 static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
 {
-    engine *e = user;
+    nbcl_core *c = user;
     devstate *d = calloc(1, sizeof *d);
-    if (!d) return nbcl_err_set(err, "out of host memory");
+    if (!d) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     *state = d;
-    d->context = dev->context;
-    d->device = dev->info->id;
+    d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
-    char *prelude = params_prelude();
-    char options[1024];
     d->vw = vector_width(dev->info->id, dev->use_double);
-    build_options(e, dev->use_double, d->vw, options, sizeof options);
-    int rc = nbcl_program_build(dev->context, dev->info->id, prelude, KERNEL_FILES,
-                                (int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]), options,
-                                &d->program, err);
-    free(prelude);
+    char options[1024];
+    build_options(c, dev->use_double, d->vw, options, sizeof options);
+    int hit = 0;
+    pthread_mutex_lock(&c->lock);
+    int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
+                                      &d->program, &hit, err);
+    pthread_mutex_unlock(&c->lock);
     if (rc) return -1;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
     d->scale = clCreateKernel(d->program, "nbcl_scale", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_scale)", err)) return -1;
-    return create_tables(e, d, dev->context, dev->use_double, err);
+    return create_tables(c, d, dev->context, err);
 }
 
 /* stage1 planes are padded to whole work-items of d->vw pixels */
@@ -279,32 +189,32 @@ static size_t padded(const devstate *d, size_t npix)
     return (npix + (size_t)d->vw - 1) / (size_t)d->vw * (size_t)d->vw;
 }
 
-static int ensure_scratch(engine *e, devstate *d, cl_context ctx, size_t npix, nbcl_err *err)
+static int ensure_scratch(nbcl_core *c, devstate *d, cl_context ctx, size_t npix, nbcl_err *err)
 {
     if (npix <= d->stage1_pixels) return 0;
     cl_int rc;
     if (d->stage1) clReleaseMemObject(d->stage1);
     if (d->mask) clReleaseMemObject(d->mask);
-    d->mask = NULL;
-    size_t planes = e->opts->printout ? STAGE1_PLANES_MAX : STAGE1_PLANES;
+    d->stage1 = d->mask = NULL;
+    size_t planes = c->opts.printout ? S1_COUNT : S1_BASIC;
     d->stage1 = clCreateBuffer(ctx, CL_MEM_READ_WRITE, d->real_size * planes * padded(d, npix), NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(stage1)", err)) return -1;
-    d->mask = clCreateBuffer(ctx, CL_MEM_READ_ONLY, e->opts->mask ? npix : 1, NULL, &rc);
+    d->mask = clCreateBuffer(ctx, CL_MEM_READ_ONLY, c->mask ? npix : 1, NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(mask)", err)) return -1;
     free(d->mask_tile);
     d->mask_tile = malloc(npix);
-    if (!d->mask_tile) return nbcl_err_set(err, "out of host memory for a tile mask");
+    if (!d->mask_tile) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a tile mask");
     d->stage1_pixels = npix;
     return 0;
 }
 
-static int upload_tile_mask(engine *e, devstate *d, cl_command_queue q, const nbcl_tile *t,
+static int upload_tile_mask(const nbcl_core *c, devstate *d, cl_command_queue q, const nbcl_tile *t,
                             nbcl_err *err)
 {
-    int width = e->sim->fpixels;
+    int width = c->sim.fpixels;
     for (int y = 0; y < t->h; ++y)
         for (int x = 0; x < t->w; ++x)
-            d->mask_tile[y * t->w + x] = e->opts->mask[(size_t)(t->y0 + y) * width + t->x0 + x] != 0;
+            d->mask_tile[y * t->w + x] = c->mask[(size_t)(t->y0 + y) * width + t->x0 + x] != 0;
     cl_int rc = clEnqueueWriteBuffer(q, d->mask, CL_TRUE, 0, (size_t)t->w * t->h, d->mask_tile,
                                      0, NULL, NULL);
     return nbcl_cl_check(rc, "clEnqueueWriteBuffer(mask)", err);
@@ -316,11 +226,11 @@ static int upload_tile_mask(engine *e, devstate *d, cl_command_queue q, const nb
 static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_tile *t,
                         cl_mem out, nbcl_err *err)
 {
-    engine *e = user;
+    nbcl_core *c = user;
     devstate *d = state;
     size_t npix = (size_t)t->w * t->h;
-    if (ensure_scratch(e, d, dev->context, npix, err)) return -1;
-    if (e->opts->mask && upload_tile_mask(e, d, dev->queue, t, err)) return -1;
+    if (ensure_scratch(c, d, dev->context, npix, err)) return -1;
+    if (c->mask && upload_tile_mask(c, d, dev->queue, t, err)) return -1;
     cl_int x0 = t->x0, y0 = t->y0, w = t->w, h = t->h, n = (cl_int)npix;
     cl_int stride = (cl_int)padded(d, npix);
     SET_ARG(d->lattice, 0, d->P);
@@ -351,27 +261,11 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     return nbcl_cl_check(rc, "clEnqueueNDRangeKernel(nbcl_scale)", err);
 }
 
-/* Did any interpolation on this device fall back to default_F? Read once, at the end. */
-static int read_fallback_flag(devstate *d)
-{
-    cl_int rc, flag = 0;
-    cl_command_queue q = clCreateCommandQueue(d->context, d->device, 0, &rc);
-    if (rc != CL_SUCCESS) return 0;
-    rc = clEnqueueReadBuffer(q, d->flags, CL_TRUE, 0, sizeof flag, &flag, 0, NULL, NULL);
-    clReleaseCommandQueue(q);
-    return rc == CL_SUCCESS && flag != 0;
-}
-
 static void device_release(void *user, void *state)
 {
-    engine *e = user;
+    (void)user;
     devstate *d = state;
     if (!d) return;
-    if (d->flags && read_fallback_flag(d)) {
-        pthread_mutex_lock(&e->lock);
-        e->fallback = 1;
-        pthread_mutex_unlock(&e->lock);
-    }
     cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; ++i)
         if (mems[i]) clReleaseMemObject(mems[i]);
@@ -382,54 +276,164 @@ static void device_release(void *user, void *state)
     free(d);
 }
 
-int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
-                    const nbcl_engine_opts *opts, nbcl_engine_result *out, nbcl_err *err)
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release};
+
+/* ------------------------------------------------------------------ per image */
+
+/* The image's parameter table and orientations onto every device (blocking writes on each
+ * device's own queue, while no tile is in flight). */
+static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
 {
-    engine e = {.sim = sim, .opts = opts};
-    pthread_mutex_init(&e.lock, NULL);
-    memset(out, 0, sizeof *out);
-    e.orientations = nbcl_crystal_orientations(sim, &e.norient);
-    size_t npix = (size_t)sim->fpixels * sim->spixels;
-    int nplanes = OUT_PLANES + (opts->printout ? PRINTOUT_PLANES : 0);
-    float *planes[OUT_PLANES + PRINTOUT_PLANES] = {NULL};
-    /* plane 0 is the image handed to the caller; the others share one block */
-    float *image = malloc(sizeof(float) * npix);
-    float *block = malloc(sizeof(float) * npix * (size_t)(nplanes - 1));
-    int rc = -1;
-    if (!e.orientations || !image || !block) {
-        nbcl_err_set(err, "out of host memory for a %dx%d detector", sim->fpixels, sim->spixels);
-        goto done;
+    double P[KP_COUNT];
+    nbcl_fill_params(img, P);
+    int norient = 0;
+    double *orient = nbcl_crystal_orientations(img, &norient);
+    if (!orient) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the crystal orientations");
+    int rc = 0;
+    if (norient != c->norient)
+        rc = nbcl_err_code(err, NBCL_E_INVALID, "an image may not change the number of orientations");
+    for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
+        nbcl_devctx *dev;
+        devstate *d = nbcl_stream_state(c->stream, i, &dev);
+        rc = nbcl_write_table(dev->queue, d->P, P, KP_COUNT, KP_COUNT, d->use_double, "parameter", err);
+        if (!rc)
+            rc = nbcl_write_table(dev->queue, d->crystal, orient, NBCL_CRYSTAL_REALS * (size_t)norient,
+                                  NBCL_CRYSTAL_REALS, d->use_double, "crystal", err);
     }
-    planes[0] = image;
-    for (int p = 1; p < nplanes; ++p) planes[p] = block + (size_t)(p - 1) * npix;
-    nbcl_stream_ops ops = {device_init, enqueue_tile, device_release};
-    nbcl_stream_opts so = {.tile = opts->tile, .nplanes = nplanes,
-                           .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
-                           .use_double = opts->use_double};
-    rc = nbcl_stream_run(devices, ndevices, &ops, &e, &so, planes, sim->fpixels, sim->spixels, err);
-    if (rc == 0) {
-        double sum = 0.0;
-        for (size_t i = 0; i < npix; ++i) sum += planes[1][i];
-        out->omega_sum = sum;
-        out->image = image;
-        image = NULL;
-        if (opts->printout) {
-            out->printout = malloc(sizeof(double) * npix * NBCL_PRINTOUT_VALUES);
-            if (!out->printout) {
-                rc = nbcl_err_set(err, "out of host memory for -printout");
-                goto done;
-            }
-            for (int j = 0; j < NBCL_PRINTOUT_VALUES; ++j)
-                for (size_t i = 0; i < npix; ++i)
-                    out->printout[(size_t)j * npix + i] =
-                        (double)planes[OUT_PLANES + 2 * j][i] + (double)planes[OUT_PLANES + 2 * j + 1][i];
-        }
-        out->interpolation_fallback = e.fallback;
-    }
-done:
-    free(image);
-    free(block);
-    free(e.orientations);
-    pthread_mutex_destroy(&e.lock);
+    free(orient);
     return rc;
+}
+
+/* Did any interpolation fall back to default_F during this image? (then reset the flag) */
+static int take_fallback_flags(nbcl_core *c, int *fallback, nbcl_err *err)
+{
+    *fallback = 0;
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i) {
+        nbcl_devctx *dev;
+        devstate *d = nbcl_stream_state(c->stream, i, &dev);
+        cl_int flag = 0, zero = 0;
+        if (nbcl_cl_check(clEnqueueReadBuffer(dev->queue, d->flags, CL_TRUE, 0, sizeof flag, &flag,
+                                              0, NULL, NULL), "clEnqueueReadBuffer(flags)", err) ||
+            nbcl_cl_check(clEnqueueWriteBuffer(dev->queue, d->flags, CL_TRUE, 0, sizeof zero, &zero,
+                                               0, NULL, NULL), "clEnqueueWriteBuffer(flags)", err))
+            return -1;
+        if (flag) *fallback = 1;
+    }
+    return 0;
+}
+
+int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_result *res,
+                    nbcl_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (upload_image_tables(c, img, err)) return -1;
+    float *planes[OUT_PLANES_PRINTOUT] = {NULL};
+    planes[OUT_IMAGE] = image;
+    planes[OUT_OMEGA_SUM] = c->omega_plane;
+    for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
+        planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
+    if (nbcl_stream_image(c->stream, planes, err)) return -1;
+    double sum = 0.0;
+    for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
+    res->omega_sum = sum;
+    if (take_fallback_flags(c, &res->interpolation_fallback, err)) return -1;
+    if (c->opts.printout) {
+        /* each value came back as a float pair */
+        for (size_t j = 0; j < PO_COUNT; ++j)
+            for (size_t i = 0; i < c->npix; ++i)
+                c->printout[j * c->npix + i] = (double)c->printout_planes[2 * j * c->npix + i] +
+                                               (double)c->printout_planes[(2 * j + 1) * c->npix + i];
+        res->printout = c->printout;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ open and close */
+
+static int alloc_host(nbcl_core *c, nbcl_err *err)
+{
+    c->npix = (size_t)c->sim.fpixels * (size_t)c->sim.spixels;
+    if (c->sim.fpixels <= 0 || c->sim.spixels <= 0 || c->npix > SIZE_MAX / (sizeof(double) * 2 * PO_COUNT))
+        return nbcl_err_code(err, NBCL_E_INVALID, "detector of %d x %d pixels", c->sim.fpixels, c->sim.spixels);
+    c->omega_plane = malloc(sizeof(float) * c->npix);
+    if (!c->omega_plane) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a %dx%d detector",
+                                              c->sim.fpixels, c->sim.spixels);
+    if (!c->opts.printout) return 0;
+    c->printout_planes = malloc(sizeof(float) * 2 * PO_COUNT * c->npix);
+    c->printout = malloc(sizeof(double) * PO_COUNT * c->npix);
+    if (!c->printout_planes || !c->printout)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for -printout");
+    return 0;
+}
+
+static int copy_inputs(nbcl_core *c, const nbcl_sim *sim, const nbcl_device_info *devices,
+                       int ndevices, nbcl_err *err)
+{
+    if (nbcl_sim_copy(sim, &c->sim, err)) return -1;
+    c->devices = malloc(sizeof *devices * (size_t)ndevices);
+    if (!c->devices) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    memcpy(c->devices, devices, sizeof *devices * (size_t)ndevices);
+    c->ndevices = ndevices;
+    if (c->opts.mask) {
+        size_t n = (size_t)sim->fpixels * (size_t)sim->spixels;
+        c->mask = malloc(n * sizeof *c->mask);
+        if (!c->mask) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the mask");
+        memcpy(c->mask, c->opts.mask, n * sizeof *c->mask);
+    }
+    double *orient = nbcl_crystal_orientations(&c->sim, &c->norient);
+    if (!orient)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "%d phi steps x %d mosaic domains: too many orientations "
+                             "for host memory", c->sim.phisteps, c->sim.mosaic_domains);
+    free(orient);
+    return 0;
+}
+
+int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
+                   const nbcl_core_opts *opts, nbcl_core **out, nbcl_err *err)
+{
+    *out = NULL;
+    if (!devices || ndevices <= 0) return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to run on");
+    nbcl_core *c = calloc(1, sizeof *c);
+    if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    c->opts = *opts;
+    pthread_mutex_init(&c->lock, NULL);
+    nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
+    int rc = copy_inputs(c, sim, devices, ndevices, err);
+    c->opts.mask = NULL;   /* from here on only the core's own copy */
+    if (!rc) rc = alloc_host(c, err);
+    if (!rc) rc = assemble_source(c, err);
+    if (!rc) {
+        nbcl_stream_opts so = {.tile = opts->tile,
+                               .nplanes = opts->printout ? OUT_PLANES_PRINTOUT : OUT_BASIC,
+                               .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
+                               .use_double = opts->use_double};
+        rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim.fpixels,
+                              c->sim.spixels, &c->stream, err);
+    }
+    if (rc) {
+        nbcl_core_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int nbcl_core_tile(const nbcl_core *c)
+{
+    return nbcl_stream_tile_size(c->stream);
+}
+
+void nbcl_core_close(nbcl_core *c)
+{
+    if (!c) return;
+    nbcl_stream_close(c->stream);
+    nbcl_sim_free(&c->sim);
+    free(c->mask);
+    free(c->devices);
+    free(c->source);
+    free(c->omega_plane);
+    free(c->printout_planes);
+    free(c->printout);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
 }

@@ -1,42 +1,49 @@
-/* engine.h: running a resolved simulation on OpenCL devices.
- * Builds the lattice-factor and scaling kernels for the run's precision and options,
- * uploads the run's tables once per device (sources, crystal orientations, HKL grid) and
- * streams the detector through them tile by tile. */
-#ifndef NBCL_ENGINE_H
-#define NBCL_ENGINE_H
+/* engine.h: the persistent engine inside libnbcl (the public nbcl_engine wraps it).
+ * Opening it builds the lattice-factor and scaling kernels for the run's precision and
+ * options on every chosen device and uploads the tables (parameters, sources, crystal
+ * orientations, HKL grid) once; each image then only refreshes the per-image values (the
+ * parameter table and the orientations) and streams the detector through the kernels tile
+ * by tile. Nothing per tile grows with the number of sources, phi steps or mosaic domains. */
+#ifndef NBCL_ENGINE_ENGINE_H
+#define NBCL_ENGINE_ENGINE_H
 
-#include "device/device.h"
 #include "base/error.h"
+#include "base/log.h"
+#include "device/device.h"
 #include "model/sim.h"
 
-typedef struct nbcl_engine_opts {
+typedef struct nbcl_core nbcl_core;
+
+typedef struct nbcl_core_opts {
     int use_double;
     int tile;                         /* 0: automatic */
     int progress;                     /* 0: none */
-    const unsigned short *mask;       /* full detector, 0 = skip; may be NULL */
+    const unsigned short *mask;       /* full detector, 0 = skip; may be NULL (copied) */
     int printout;                     /* keep the per-pixel values -printout reports */
-} nbcl_engine_opts;
+    const char *cache_dir;            /* program cache: NULL default, "off" none */
+    nbcl_log *log;                    /* kernel-source and cache notes */
+} nbcl_core_opts;
 
-/* the per-pixel values kept for -printout, in this order */
-enum nbcl_printout_value {
-    NBCL_PO_I, NBCL_PO_POLAR, NBCL_PO_OMEGA, NBCL_PO_CAPTURE, NBCL_PO_STOL,
-    NBCL_PO_POS_X, NBCL_PO_POS_Y, NBCL_PO_POS_Z, NBCL_PO_H, NBCL_PO_K, NBCL_PO_L,
-    NBCL_PO_F_CELL, NBCL_PO_F_LATT, NBCL_PRINTOUT_VALUES
-};
-
-typedef struct nbcl_engine_result {
-    float *image;                     /* fpixels*spixels photons per pixel (caller frees) */
+typedef struct nbcl_core_result {
     double omega_sum;                 /* sum of the solid angles of every sub-pixel */
     int interpolation_fallback;       /* an interpolation neighbourhood left the HKL grid */
-    double *printout;                 /* with opts.printout: NBCL_PRINTOUT_VALUES planes of
-                                         fpixels*spixels values (caller frees) */
-} nbcl_engine_result;
+    const double *printout;           /* with opts.printout: PO_COUNT planes of fpixels*spixels
+                                         values (owned by the core, until the next image) */
+} nbcl_core_result;
 
-int nbcl_engine_run(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
-                    const nbcl_engine_opts *opts, nbcl_engine_result *out, nbcl_err *err);
+/* sim is copied where needed: the caller may free it after opening. devices are copied. */
+int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
+                   const nbcl_core_opts *opts, nbcl_core **out, nbcl_err *err);
 
-/* The crystal vectors a,b,c (m) for every phi step and mosaic domain, phi outermost:
- * 9 doubles per orientation, malloc'd. */
-double *nbcl_crystal_orientations(const nbcl_sim *sim, int *count);
+/* One image into image (fpixels*spixels floats). sim holds this image's values: the same
+ * detector, sources, grid and sampling counts as at opening, with its own phi, crystal
+ * orientation, N, fluence (nbcl_sim_for_image makes one). */
+int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_core_result *res,
+                    nbcl_err *err);
+
+/* The tile edge and device count in use. */
+int nbcl_core_tile(const nbcl_core *core);
+
+void nbcl_core_close(nbcl_core *core);
 
 #endif

@@ -11,7 +11,6 @@
 #include "io/hkl.h"
 #include "io/outfile.h"
 
-#define NBCL_HKL_INDEX_LIMIT 100000   /* |h|,|k|,|l| beyond this cannot be a real table */
 
 /* One parsed record. */
 typedef struct hkl_entry {
@@ -75,13 +74,13 @@ static int parse_line(const char *line, const char *path, long lineno, hkl_entry
 }
 
 /* Same test as the reference: anything that is not a whole number draws a warning. */
-static void warn_non_integer(const hkl_entry *e, long lineno, FILE *log)
+static void warn_non_integer(const hkl_entry *e, long lineno, nbcl_log *log)
 {
     static const char names[3] = {'h', 'k', 'l'};
     if (!log) return;
     for (int i = 0; i < 3; i++)
         if (e->v[i] != ceil(e->v[i] - 0.4))
-            fprintf(log, "WARNING: non-integer value for %c (%g) at line %ld\n",
+            nbcl_logf(log, "WARNING: non-integer value for %c (%g) at line %ld\n",
                     names[i], e->v[i], lineno);
 }
 
@@ -109,7 +108,7 @@ static long for_each_entry(FILE *fp, const char *path, entry_fn fn, void *ctx, n
 
 typedef struct extent_ctx {
     nbcl_hkl *hkl;
-    FILE *log;
+    nbcl_log *log;
 } extent_ctx;
 
 static int count_entry(void *vctx, const hkl_entry *e, long lineno)
@@ -123,49 +122,6 @@ static int count_entry(void *vctx, const hkl_entry *e, long lineno)
         if (*mins[i] > e->idx[i]) *mins[i] = e->idx[i];
         if (*maxs[i] < e->idx[i]) *maxs[i] = e->idx[i];
     }
-    return 0;
-}
-
-size_t nbcl_hkl_grid_size(const nbcl_hkl *hkl)
-{
-    return (size_t)(hkl->h_range + 1) * (size_t)(hkl->k_range + 1) * (size_t)(hkl->l_range + 1);
-}
-
-static size_t grid_index(const nbcl_hkl *g, int h, int k, int l)
-{
-    return ((size_t)(h - g->h_min) * (size_t)(g->k_range + 1) + (size_t)(k - g->k_min))
-           * (size_t)(g->l_range + 1) + (size_t)(l - g->l_min);
-}
-
-double nbcl_hkl_get(const nbcl_hkl *hkl, int h, int k, int l, double outside)
-{
-    if (!hkl->F || h < hkl->h_min || h > hkl->h_max || k < hkl->k_min || k > hkl->k_max
-        || l < hkl->l_min || l > hkl->l_max)
-        return outside;
-    return hkl->F[grid_index(hkl, h, k, l)];
-}
-
-static void set_ranges(nbcl_hkl *g)
-{
-    g->h_range = g->h_max - g->h_min + 1;
-    g->k_range = g->k_max - g->k_min + 1;
-    g->l_range = g->l_max - g->l_min + 1;
-}
-
-/* Zeroed padded grid; cells of the real extent (not the padding) set to default_F. */
-static int alloc_grid(nbcl_hkl *g, double default_F, const char *path, FILE *log,
-                      nbcl_err *err)
-{
-    g->F = calloc(nbcl_hkl_grid_size(g), sizeof(double));
-    if (!g->F) return nbcl_err_set(err, "%s: out of memory for a %dx%dx%d grid", path,
-                                   g->h_range + 1, g->k_range + 1, g->l_range + 1);
-    if (default_F == 0.0) return 0;
-    if (log) fprintf(log, "initializing to default_F = %g:\n", default_F);
-    for (int h = g->h_min; h <= g->h_max; h++)
-        for (int k = g->k_min; k <= g->k_max; k++)
-            for (int l = g->l_min; l <= g->l_max; l++)
-                g->F[grid_index(g, h, k, l)] = default_F;
-    if (log) fprintf(log, "done initializing:\n");
     return 0;
 }
 
@@ -184,18 +140,18 @@ static int fill_entry(void *vctx, const hkl_entry *e, long lineno)
         || l > g->l_max)
         return nbcl_err_set(ctx->err, "%s line %ld: file changed while being read", ctx->path,
                             lineno);
-    g->F[grid_index(g, h, k, l)] = e->v[3];
+    g->F[nbcl_hkl_index(g, h, k, l)] = e->v[3];
     return 0;
 }
 
-int nbcl_hkl_read(const char *path, double default_F, nbcl_hkl *out, FILE *log, nbcl_err *err)
+int nbcl_hkl_read(const char *path, double default_F, nbcl_hkl *out, nbcl_log *log, nbcl_err *err)
 {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "r");
     if (!fp) return nbcl_err_set(err, "-hkl %s: cannot open: %s", path, strerror(errno));
     nbcl_hkl g = {.h_min = INT_MAX, .k_min = INT_MAX, .l_min = INT_MAX,
                   .h_max = INT_MIN, .k_max = INT_MIN, .l_max = INT_MIN};
-    if (log) fprintf(log, "counting entries in %s\n", path);
+    nbcl_logf(log, "counting entries in %s\n", path);
     extent_ctx ectx = {&g, log};
     long n = for_each_entry(fp, path, count_entry, &ectx, err);
     if (n == 0) nbcl_err_set(err, "%s: no h k l F entries in the file", path);
@@ -203,14 +159,14 @@ int nbcl_hkl_read(const char *path, double default_F, nbcl_hkl *out, FILE *log, 
         fclose(fp);
         return -1;
     }
-    set_ranges(&g);
+    nbcl_hkl_set_ranges(&g);
     g.hkls = n;
-    if (alloc_grid(&g, default_F, path, log, err)) {
+    if (nbcl_hkl_alloc(&g, default_F, path, log, err)) {
         fclose(fp);
         return -1;
     }
     rewind(fp);
-    if (log) fprintf(log, "re-reading %s\n", path);
+    nbcl_logf(log, "re-reading %s\n", path);
     fill_ctx fctx = {&g, path, err};
     long again = for_each_entry(fp, path, fill_entry, &fctx, err);
     fclose(fp);
@@ -225,12 +181,12 @@ int nbcl_hkl_read(const char *path, double default_F, nbcl_hkl *out, FILE *log, 
 
 /* ---- Fdump.bin ---- */
 
-int nbcl_fdump_save(const char *path, const nbcl_hkl *hkl, FILE *log, nbcl_err *err)
+int nbcl_fdump_save(const char *path, const nbcl_hkl *hkl, nbcl_log *log, nbcl_err *err)
 {
     if (!hkl->F) return nbcl_err_set(err, "%s: no structure factors to dump", path);
     nbcl_outfile of;
     if (nbcl_outfile_open(&of, path, err)) return -1;
-    if (log) fprintf(log, "writing dump file for next time: %s\n", path);
+    nbcl_logf(log, "writing dump file for next time: %s\n", path);
     fprintf(of.fp, "%d %d %d %d %d %d\n\f", hkl->h_min, hkl->h_max, hkl->k_min, hkl->k_max,
             hkl->l_min, hkl->l_max);
     size_t n = nbcl_hkl_grid_size(hkl);
@@ -264,19 +220,19 @@ static long read_fdump_header(FILE *fp, const char *path, nbcl_hkl *g, nbcl_err 
     if (sscanf(head, "%d %d %d %d %d %d%n", &g->h_min, &g->h_max, &g->k_min, &g->k_max,
                &g->l_min, &g->l_max, &used) != 6 || (size_t)used != len - 2)
         return nbcl_err_set(err, "%s: malformed Fdump header", path);
-    set_ranges(g);
+    nbcl_hkl_set_ranges(g);
     if (g->h_range < 1 || g->k_range < 1 || g->l_range < 1 || g->h_range > 2 * NBCL_HKL_INDEX_LIMIT
         || g->k_range > 2 * NBCL_HKL_INDEX_LIMIT || g->l_range > 2 * NBCL_HKL_INDEX_LIMIT)
         return nbcl_err_set(err, "%s: impossible extents in Fdump header", path);
     return (long)len;
 }
 
-int nbcl_fdump_load(const char *path, nbcl_hkl *out, FILE *log, nbcl_err *err)
+int nbcl_fdump_load(const char *path, nbcl_hkl *out, nbcl_log *log, nbcl_err *err)
 {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp) return nbcl_err_set(err, "%s: cannot open: %s", path, strerror(errno));
-    if (log) fprintf(log, "reading Fs from %s\n", path);
+    nbcl_logf(log, "reading Fs from %s\n", path);
     nbcl_hkl g = {0};
     struct stat st;
     long head = read_fdump_header(fp, path, &g, err);
@@ -305,11 +261,4 @@ int nbcl_fdump_load(const char *path, nbcl_hkl *out, FILE *log, nbcl_err *err)
 int nbcl_fdump_read(const char *path, nbcl_hkl *out, nbcl_err *err)
 {
     return nbcl_fdump_load(path, out, NULL, err);
-}
-
-void nbcl_hkl_free(nbcl_hkl *hkl)
-{
-    if (!hkl) return;
-    free(hkl->F);
-    memset(hkl, 0, sizeof *hkl);
 }

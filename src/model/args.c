@@ -9,15 +9,16 @@
  * and they must be numbers, an argument that is no flag and no value is an error (with the
  * closest known flag suggested), and nonsense numbers are refused by name. */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "model/args.h"
-#include "engine/image.h"
 
-#define RTD (180.0 * M_1_PI)
+#include "base/constants.h"
 
 enum match { SUB, EQ, SUBLEN, SUBLONGER };
 
@@ -51,7 +52,7 @@ enum {
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
-    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_PNGFILE, R_PNGLOG, R_HELP
+    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_PNGFILE, R_PNGLOG, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -186,6 +187,7 @@ static const rule RULES[] = {
     {R_LIST_DEVICES, EQ, {"-list_devices", "--list-devices"}, 0, 0, "", "list OpenCL devices and exit"},
     {R_PRECISION, EQ, {"-precision", "--precision"}, 0, 1, "double|single|auto", "arithmetic (default auto)"},
     {R_TILE, EQ, {"-tile", "--tile"}, 0, 1, "N", "N x N pixel tiles (default auto)"},
+    {R_CACHE_DIR, EQ, {"-cache_dir", "--cache-dir"}, 0, 1, "DIR|off", "compiled-kernel cache (default $XDG_CACHE_HOME/nanobragg-cl)"},
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
     {R_HELP, EQ, {"-h", "-help", "--help"}, 0, 0, "", "this list"},
@@ -370,9 +372,9 @@ static void apply_precision(nbcl_config *c, vals *x)
 {
     const char *w = word(x, 0);
     if (!w) return;
-    if (strcmp(w, "double") == 0) c->precision = NBCL_PREC_DOUBLE;
-    else if (strcmp(w, "single") == 0 || strcmp(w, "float") == 0) c->precision = NBCL_PREC_SINGLE;
-    else if (strcmp(w, "auto") == 0) c->precision = NBCL_PREC_AUTO;
+    if (strcmp(w, "double") == 0) c->precision = NBCL_PRECISION_DOUBLE;
+    else if (strcmp(w, "single") == 0 || strcmp(w, "float") == 0) c->precision = NBCL_PRECISION_SINGLE;
+    else if (strcmp(w, "auto") == 0) c->precision = NBCL_PRECISION_AUTO;
     else {
         nbcl_err_set(x->err, "-precision: '%s' is not double, single or auto", w);
         x->bad = 1;
@@ -520,10 +522,10 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_PROGRESS: c->progress = 1; break;
     case R_INTERPOLATE: c->interpolate = 1; break;
     case R_NOINTERPOLATE: c->interpolate = 0; break;
-    case R_ROUND_XTAL: c->shape = NBCL_ROUND; break;
-    case R_SQUARE_XTAL: c->shape = NBCL_SQUARE; break;
-    case R_GAUSS_XTAL: c->shape = NBCL_GAUSS; break;
-    case R_TOPHAT: c->shape = NBCL_TOPHAT; break;
+    case R_ROUND_XTAL: c->shape = NBCL_SHAPE_ROUND; break;
+    case R_SQUARE_XTAL: c->shape = NBCL_SHAPE_SQUARE; break;
+    case R_GAUSS_XTAL: c->shape = NBCL_SHAPE_GAUSS; break;
+    case R_TOPHAT: c->shape = NBCL_SHAPE_TOPHAT; break;
     case R_FUDGE: c->fudge = num(x, 0); break;
     case R_PRINTOUT_PIXEL:
         c->printout_fpixel = inum(x, 0);
@@ -537,6 +539,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_LIST_DEVICES: *action = NBCL_CLI_LIST_DEVICES; break;
     case R_PRECISION: apply_precision(c, x); break;
     case R_TILE: c->tile = count(x, 0); break;
+    case R_CACHE_DIR: c->cache_dir = word(x, 0); break;
     case R_PNGFILE: c->pngfile = word(x, 0); break;
     case R_PNGLOG: c->pnglog = 1; break;
     case R_HELP: *action = NBCL_CLI_HELP; break;
@@ -568,7 +571,7 @@ static int is_value_like(const char *s)
 }
 
 int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *action,
-                   nbcl_err *err)
+                   const nbcl_cli_hooks *hooks, nbcl_err *err)
 {
     nbcl_config_defaults(c);
     c->seed = -(long)time(NULL);
@@ -582,7 +585,11 @@ int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *
         if (strstr(argv[i], "-img")) img = argv[i + 1];
         if (strstr(argv[i], "-mask")) mask = argv[i + 1];
     }
-    if ((mask || img) && nbcl_headers_apply(c, mask, img, err)) return -1;
+    if (mask || img) {
+        if (!hooks || !hooks->headers)
+            return nbcl_err_code(err, NBCL_E_INVALID, "%s: no reader for SMV headers here", mask ? "-mask" : "-img");
+        if (hooks->headers(hooks->user, c, mask, img, err)) return -1;
+    }
 
     int value_until = 0;   /* arguments up to this index are values of an exact flag */
     for (int i = 1; i < argc; ++i) {
@@ -669,8 +676,13 @@ const char *nbcl_cli_suggest(const char *w)
     return bestd <= (len > 6 ? 4 : 2) ? best : NULL;
 }
 
-void nbcl_cli_print_help(FILE *out)
+static char *help_text;
+
+static void build_help(void)
 {
+    size_t len = 0;
+    FILE *out = open_memstream(&help_text, &len);
+    if (!out) return;
     fprintf(out, "usage: nanobragg-cl [options]   (nanoBragg's flags, plus the engine's own)\n");
     for (int r = 0; r < NRULES; ++r) {
         const rule *ru = &RULES[r];
@@ -682,4 +694,12 @@ void nbcl_cli_print_help(FILE *out)
         }
         fprintf(out, "  %-34s %-20s %s\n", names, ru->args, ru->help);
     }
+    fclose(out);
+}
+
+const char *nbcl_cli_help(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, build_help);
+    return help_text ? help_text : "usage: nanobragg-cl [options] (help text unavailable: out of memory)\n";
 }

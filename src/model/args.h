@@ -5,18 +5,26 @@
 #ifndef NBCL_CLI_H
 #define NBCL_CLI_H
 
-#include <stdio.h>
 #include "model/config.h"
 #include "base/error.h"
 
 enum nbcl_cli_action { NBCL_CLI_RUN, NBCL_CLI_HELP, NBCL_CLI_LIST_DEVICES };
 
-/* Parse argv into cfg (which is reset to the defaults first). *action says what to do. */
-int nbcl_cli_parse(int argc, char **argv, nbcl_config *cfg, enum nbcl_cli_action *action,
-                   nbcl_err *err);
+/* What the parser needs from the layers above. */
+typedef struct nbcl_cli_hooks {
+    void *user;
+    /* Apply the detector settings of the SMV headers of -mask then -img (either may be
+     * NULL) to cfg before the flags are read, as nanoBragg does. */
+    int (*headers)(void *user, nbcl_config *cfg, const char *mask, const char *img, nbcl_err *err);
+} nbcl_cli_hooks;
 
-/* Every accepted flag with its arguments, units and default. */
-void nbcl_cli_print_help(FILE *out);
+/* Parse argv (argv[0] is the program name) into cfg (which is reset to the defaults
+ * first). *action says what to do. cfg keeps pointers into argv. */
+int nbcl_cli_parse(int argc, char **argv, nbcl_config *cfg, enum nbcl_cli_action *action,
+                   const nbcl_cli_hooks *hooks, nbcl_err *err);
+
+/* Every accepted flag with its arguments, units and default (one static text). */
+const char *nbcl_cli_help(void);
 
 /* The known flag closest to `word` (for "did you mean"), or NULL. */
 const char *nbcl_cli_suggest(const char *word);

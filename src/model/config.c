@@ -13,7 +13,7 @@ void nbcl_config_defaults(nbcl_config *c)
     memset(c, 0, sizeof *c);
     c->misset_seed = 0;            /* filled from the noise seed unless given */
     c->Na = c->Nb = c->Nc = 1.0;
-    c->shape = NBCL_SQUARE;
+    c->shape = NBCL_SHAPE_SQUARE;
     c->fudge = 1.0;
     c->dumpfile = "Fdump.bin";
     c->interpolate = 2;
@@ -65,5 +65,5 @@ void nbcl_config_defaults(nbcl_config *c)
     c->adc_offset = 40.0;
     c->printout_fpixel = c->printout_spixel = -1;
     c->progress = 1;
-    c->precision = NBCL_PREC_AUTO;
+    c->precision = NBCL_PRECISION_AUTO;
 }

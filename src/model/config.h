@@ -5,10 +5,10 @@
 #ifndef NBCL_CONFIG_H
 #define NBCL_CONFIG_H
 
+#include "nbcl/nbcl.h"
+
 enum nbcl_convention { NBCL_ADXV, NBCL_MOSFLM, NBCL_XDS, NBCL_DIALS, NBCL_DENZO, NBCL_CUSTOM };
 enum nbcl_pivot { NBCL_PIVOT_BEAM, NBCL_PIVOT_SAMPLE };
-enum nbcl_shape { NBCL_SQUARE, NBCL_ROUND, NBCL_GAUSS, NBCL_TOPHAT };
-enum nbcl_precision { NBCL_PREC_AUTO, NBCL_PREC_DOUBLE, NBCL_PREC_SINGLE };
 
 typedef struct nbcl_config {
     /* crystal */
@@ -85,6 +85,7 @@ typedef struct nbcl_config {
     int list_devices;
     enum nbcl_precision precision;
     int tile;                      /* -tile N, 0 = auto */
+    const char *cache_dir;         /* -cache_dir DIR|off, NULL = environment/default */
 } nbcl_config;
 
 /* Fill cfg with the reference's defaults (everything "not given"). */

@@ -7,13 +7,13 @@
 #include <math.h>
 #include <stdio.h>
 #include "model/geometry.h"
+#include "base/constants.h"
 #include "base/vec3.h"
 
-#define RTD (180.0 * M_1_PI)
 
 /* reciprocal vectors in the reference's default orientation for a user cell */
 static int cell_to_reciprocal(const double cell_in[6], double cell[6], double V_cell_out[1],
-                              double as[3], double bs[3], double cs[3], FILE *log, nbcl_err *err)
+                              double as[3], double bs[3], double cs[3], nbcl_log *log, nbcl_err *err)
 {
     double a = cell_in[0], b = cell_in[1], c = cell_in[2];
     double al = cell_in[3], be = cell_in[4], ga = cell_in[5];
@@ -53,26 +53,22 @@ static int cell_to_reciprocal(const double cell_in[6], double cell[6], double V_
     return 0;
 }
 
-static int read_matrix(const char *path, double lambda0, double as[3], double bs[3],
-                       double cs[3], FILE *log, nbcl_err *err)
+/* -mat: the A matrix's columns are the reciprocal axes times the wavelength */
+static int matrix_to_reciprocal(const nbcl_config *c, const nbcl_model_loaders *ld, double as[3],
+                                double bs[3], double cs[3], nbcl_log *log, nbcl_err *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return nbcl_err_set(err, "-mat %s: cannot open the file", path);
-    if (log) fprintf(log, "reading %s\n", path);
+    double m[9];
+    if (!ld || !ld->matrix)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-mat %s: no reader for matrix files here", c->matfile);
+    if (ld->matrix(ld->user, c, m, log, err)) return -1;
     double *cols[3] = {as, bs, cs};
     for (int row = 0; row < 3; ++row)
-        for (int col = 0; col < 3; ++col)
-            if (fscanf(f, "%lg", &cols[col][row]) != 1) {
-                fclose(f);
-                return nbcl_err_set(err, "-mat %s: expected 9 numbers (a 3x3 A matrix), found %d",
-                                    path, row * 3 + col);
-            }
-    fclose(f);
-    v3_scale(as, 1e-10 / lambda0, as);
-    v3_scale(bs, 1e-10 / lambda0, bs);
-    v3_scale(cs, 1e-10 / lambda0, cs);
+        for (int col = 0; col < 3; ++col) cols[col][row] = m[3 * row + col];
+    v3_scale(as, 1e-10 / c->lambda0, as);
+    v3_scale(bs, 1e-10 / c->lambda0, bs);
+    v3_scale(cs, 1e-10 / c->lambda0, cs);
     if (v3_norm(as) == 0.0 || v3_norm(bs) == 0.0 || v3_norm(cs) == 0.0)
-        return nbcl_err_set(err, "-mat %s: the matrix has a zero column", path);
+        return nbcl_err_code(err, NBCL_E_INVALID, "-mat %s: the matrix has a zero column", c->matfile);
     return 0;
 }
 
@@ -84,55 +80,51 @@ static double clamp_angle(double s, double c)
     return atan2(s, c);
 }
 
-static void print_vectors(FILE *log, const char *title, const char *n1, const char *n2,
+static void print_vectors(nbcl_log *log, const char *title, const char *n1, const char *n2,
                           const char *n3, const double x[3], const double y[3], const double z[3])
 {
-    fprintf(log, "%s\n", title);
-    fprintf(log, "     %-10s  %-10s  %-10s\n", n1, n2, n3);
-    fprintf(log, "X: %11.8f %11.8f %11.8f\n", x[0], y[0], z[0]);
-    fprintf(log, "Y: %11.8f %11.8f %11.8f\n", x[1], y[1], z[1]);
-    fprintf(log, "Z: %11.8f %11.8f %11.8f\n", x[2], y[2], z[2]);
+    nbcl_logf(log, "%s\n", title);
+    nbcl_logf(log, "     %-10s  %-10s  %-10s\n", n1, n2, n3);
+    nbcl_logf(log, "X: %11.8f %11.8f %11.8f\n", x[0], y[0], z[0]);
+    nbcl_logf(log, "Y: %11.8f %11.8f %11.8f\n", x[1], y[1], z[1]);
+    nbcl_logf(log, "Z: %11.8f %11.8f %11.8f\n", x[2], y[2], z[2]);
 }
 
-int nbcl_crystal_resolve(const nbcl_config *c, nbcl_sim *s, const double size[3],
-                         nbcl_rng *rng, FILE *log, nbcl_err *err)
+int nbcl_crystal_orient(nbcl_sim *s, const double misset[3], const double *umat, nbcl_log *log,
+                        nbcl_err *err)
 {
-    double as[3] = {0}, bs[3] = {0}, cs[3] = {0}, cell[6] = {0}, V_cell = 0;
-    if (c->user_cell && cell_to_reciprocal(c->cell, cell, &V_cell, as, bs, cs, log, err)) return -1;
-    if (c->matfile && read_matrix(c->matfile, c->lambda0, as, bs, cs, log, err)) return -1;
-    if (!c->user_cell && !c->matfile)
-        return nbcl_err_set(err, "no unit cell: give -cell a b c alpha beta gamma or -mat FILE");
-
-    double misset[3] = {c->misset[0], c->misset[1], c->misset[2]};
-    int apply_misset = c->misset_mode != 0;
-    if (c->misset_mode == -1) {
-        long seed = c->misset_seed;
-        nbcl_random_misset(rng, &seed, misset);
-        if (log) fprintf(log, "random orientation misset angles: %f %f %f deg\n",
-                         misset[0] * RTD, misset[1] * RTD, misset[2] * RTD);
-    }
+    double as[3], bs[3], cs[3];
+    v3_copy(s->base_star, as);
+    v3_copy(s->base_star + 3, bs);
+    v3_copy(s->base_star + 6, cs);
+    int apply_misset = misset != NULL;
     if (apply_misset) {
         nbcl_rotate_xyz(as, as, misset[0], misset[1], misset[2]);
         nbcl_rotate_xyz(bs, bs, misset[0], misset[1], misset[2]);
         nbcl_rotate_xyz(cs, cs, misset[0], misset[1], misset[2]);
     }
     for (int k = 0; k < 3; ++k) s->misset[k] = apply_misset ? misset[k] : 0.0;
+    if (umat) {
+        nbcl_rotate_umat(as, as, umat);
+        nbcl_rotate_umat(bs, bs, umat);
+        nbcl_rotate_umat(cs, cs, umat);
+    }
 
     /* real space from reciprocal space: a = (b* x c*) V */
     double axb[3], bxc[3], cxa[3];
     v3_cross(as, bs, axb);
     v3_cross(bs, cs, bxc);
     v3_cross(cs, as, cxa);
-    double V_star = v3_dot(as, bxc);
-    if (c->user_cell) {
-        v3_rescale(bxc, cell[0] / V_cell, bxc);
-        v3_rescale(cxa, cell[1] / V_cell, cxa);
-        v3_rescale(axb, cell[2] / V_cell, axb);
+    double V_star = v3_dot(as, bxc), V_cell = s->base_V;
+    if (s->base_user_cell) {
+        v3_rescale(bxc, s->base_cell[0] / V_cell, bxc);
+        v3_rescale(cxa, s->base_cell[1] / V_cell, cxa);
+        v3_rescale(axb, s->base_cell[2] / V_cell, axb);
         V_star = 1.0 / V_cell;
     }
     if (!(fabs(V_star) > 0.0) || !isfinite(V_star))
-        return nbcl_err_set(err, "%s: the reciprocal vectors are coplanar (zero cell volume)",
-                            c->matfile ? c->matfile : "-cell");
+        return nbcl_err_code(err, NBCL_E_INVALID, "%s: the reciprocal vectors are coplanar (zero cell volume)",
+                             s->base_user_cell ? "-cell" : "-mat");
     V_cell = 1.0 / V_star;
     double a[3], b[3], cc[3];
     v3_scale(bxc, V_cell, a);
@@ -157,11 +149,11 @@ int nbcl_crystal_resolve(const nbcl_config *c, nbcl_sim *s, const double size[3]
     s->recip_cell[5] = clamp_angle(lc * V_star / las / lbs, v3_dot(as, bs) / las / lbs);
     s->V_cell = V_cell;
     if (log) {
-        fprintf(log, "Unit Cell: %g %g %g %g %g %g\n", la, lb, lc, s->cell[3] * RTD,
+        nbcl_logf(log, "Unit Cell: %g %g %g %g %g %g\n", la, lb, lc, s->cell[3] * RTD,
                 s->cell[4] * RTD, s->cell[5] * RTD);
-        fprintf(log, "Recp Cell: %g %g %g %g %g %g\n", las, lbs, lcs, s->recip_cell[3] * RTD,
+        nbcl_logf(log, "Recp Cell: %g %g %g %g %g %g\n", las, lbs, lcs, s->recip_cell[3] * RTD,
                 s->recip_cell[4] * RTD, s->recip_cell[5] * RTD);
-        fprintf(log, "volume = %g A^3\n", V_cell);
+        nbcl_logf(log, "volume = %g A^3\n", V_cell);
         print_vectors(log, "real-space cell vectors (Angstrom):", "a", "b", "c", a, b, cc);
         print_vectors(log, "reciprocal-space cell vectors (Angstrom^-1):", "a_star", "b_star",
                       "c_star", as, bs, cs);
@@ -172,6 +164,38 @@ int nbcl_crystal_resolve(const nbcl_config *c, nbcl_sim *s, const double size[3]
     v3_scale(a, 1e-10, s->a0);
     v3_scale(b, 1e-10, s->b0);
     v3_scale(cc, 1e-10, s->c0);
+    return 0;
+}
+
+int nbcl_crystal_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_sim *s,
+                         const double size[3], nbcl_rng *rng, nbcl_log *log, nbcl_err *err)
+{
+    double as[3] = {0}, bs[3] = {0}, cs[3] = {0}, cell[6] = {0}, V_cell = 0;
+    if (c->user_cell && cell_to_reciprocal(c->cell, cell, &V_cell, as, bs, cs, log, err)) return -1;
+    if (c->matfile && matrix_to_reciprocal(c, ld, as, bs, cs, log, err)) return -1;
+    if (!c->user_cell && !c->matfile)
+        return nbcl_err_code(err, NBCL_E_INVALID, "no unit cell: give -cell a b c alpha beta gamma or -mat FILE");
+    v3_copy(as, s->base_star);
+    v3_copy(bs, s->base_star + 3);
+    v3_copy(cs, s->base_star + 6);
+    for (int k = 0; k < 6; ++k) s->base_cell[k] = cell[k];
+    s->base_V = V_cell;
+    s->base_user_cell = c->user_cell;
+
+    double misset[3] = {c->misset[0], c->misset[1], c->misset[2]};
+    s->misset_given = c->misset_mode != 0;
+    if (c->misset_mode == -1) {
+        long seed = c->misset_seed;
+        nbcl_random_misset(rng, &seed, misset);
+        nbcl_logf(log, "random orientation misset angles: %f %f %f deg\n",
+                  misset[0] * RTD, misset[1] * RTD, misset[2] * RTD);
+    }
+    if (nbcl_crystal_orient(s, s->misset_given ? misset : NULL, NULL, log, err)) {
+        if (c->matfile)
+            nbcl_err_code(err, NBCL_E_INVALID, "%s: the reciprocal vectors are coplanar (zero cell volume)",
+                          c->matfile);
+        return -1;
+    }
 
     /* crystal size in whole cells */
     s->Na = c->Na; s->Nb = c->Nb; s->Nc = c->Nc;
@@ -185,7 +209,7 @@ int nbcl_crystal_resolve(const nbcl_config *c, nbcl_sim *s, const double size[3]
     s->xtalsize[1] = v3_norm(s->b0) * s->Nb;
     s->xtalsize[2] = v3_norm(s->c0) * s->Nc;
     if (log)
-        fprintf(log, "crystal is %g x %g x %g microns\n", s->xtalsize[0] * 1e6,
+        nbcl_logf(log, "crystal is %g x %g x %g microns\n", s->xtalsize[0] * 1e6,
                 s->xtalsize[1] * 1e6, s->xtalsize[2] * 1e6);
     return 0;
 }

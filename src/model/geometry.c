@@ -90,7 +90,7 @@ static void convention_centres(nbcl_sim *s, double Fclose, double Sclose)
     s->Sclose = Sclose;
 }
 
-int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err *err)
+int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl_err *err)
 {
     s->pixel_size = c->pixel_size;
     s->detsize_f = c->detsize_f;
@@ -135,7 +135,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err
     v3_unitize(s->fdet, s->fdet);
     v3_unitize(s->sdet, s->sdet);
     if (v3_unitize(s->odet, s->odet) != 1.0) {
-        if (log) fprintf(log, "WARNING: auto-generating odet_vector\n");
+        nbcl_logf(log, "WARNING: auto-generating odet_vector\n");
         v3_cross(s->fdet, s->sdet, s->odet);
         v3_unitize(s->odet, s->odet);
     }
@@ -150,7 +150,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err
         return nbcl_err_set(err, "-odet_vector: the detector axes are parallel (impossible geometry)");
 
     static const char *names[] = {"adxv", "mosflm", "xds", "dials", "denzo", "custom"};
-    if (log) fprintf(log, "%s convention selected.\n", names[s->convention]);
+    nbcl_logf(log, "%s convention selected.\n", names[s->convention]);
 
     /* how the beam meets the (rotated) detector normal */
     double rx = c->detector_rotx, ry = c->detector_roty, rz = c->detector_rotz;
@@ -164,7 +164,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err
     double distance = close_distance / ratio;
 
     if (s->pivot == NBCL_PIVOT_SAMPLE) {
-        if (log) fprintf(log, "pivoting detector around sample\n");
+        nbcl_logf(log, "pivoting detector around sample\n");
         for (int k = 0; k < 3; ++k)
             s->pix0[k] = -s->Fclose * s->fdet[k] - s->Sclose * s->sdet[k] + close_distance * s->odet[k];
         nbcl_rotate_xyz(s->pix0, s->pix0, rx, ry, rz);
@@ -177,7 +177,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err
     nbcl_rotate_axis(s->sdet, s->sdet, s->twotheta_axis, tt);
     nbcl_rotate_axis(s->odet, s->odet, s->twotheta_axis, tt);
     if (s->pivot == NBCL_PIVOT_BEAM) {
-        if (log) fprintf(log, "pivoting detector around direct beam spot\n");
+        nbcl_logf(log, "pivoting detector around direct beam spot\n");
         for (int k = 0; k < 3; ++k)
             s->pix0[k] = -s->Fbeam * s->fdet[k] - s->Sbeam * s->sdet[k] + distance * s->beam[k];
     }
@@ -198,7 +198,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, FILE *log, nbcl_err
     s->dials_origin[1] = 1000.0 * v3_dot(s->pix0, yhat);
     s->dials_origin[2] = 1000.0 * v3_dot(s->pix0, mxhat);
     if (log)
-        fprintf(log, "XDS incident beam: %g %g %g\n", v3_dot(s->beam, s->fdet),
+        nbcl_logf(log, "XDS incident beam: %g %g %g\n", v3_dot(s->beam, s->fdet),
                 v3_dot(s->beam, s->sdet), v3_dot(s->beam, s->odet));
     if (!(fabs(s->distance) > 0.0) || !isfinite(s->distance))
         return nbcl_err_set(err, "-distance: the detector plane does not meet the beam (impossible geometry)");

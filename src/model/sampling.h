@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "base/error.h"
 #include "base/rng.h"
+#include "model/loaders.h"
 #include "model/sim.h"
 
 /* Stage 1: auto-select phi, divergence, dispersion, thickness and mosaic sampling, then the
@@ -20,27 +21,30 @@
  * dispstep, dispsteps, thicksteps/thick/thickstep/mu, mosaic_domains/mosaic_spread.
  * Prints the reference's WARNING lines to log (may be NULL); the reference prints these before
  * "... convention selected.". */
-int nbcl_sampling_select(const nbcl_config *cfg, nbcl_sim *sim, FILE *log, nbcl_err *err);
+int nbcl_sampling_select(const nbcl_config *cfg, nbcl_sim *sim, nbcl_log *log, nbcl_err *err);
 
 /* Stage 2 (after stage 1): prints thickN and phiN lines, builds the sources (cfg->sourcefile
  * or the divergence x dispersion grid) and the mosaic matrices with cfg->mosaic_seed through
  * the shared rng. Needs sim->beam, polar_vector, vert_vector, lambda0. Allocates
  * sim->source_dir/source_weight/source_lambda and sim->mosaic_umats (free with
  * nbcl_sampling_free). On failure nothing stays allocated. */
-int nbcl_sampling_build(const nbcl_config *cfg, nbcl_sim *sim, nbcl_rng *rng, FILE *log,
-                        nbcl_err *err);
+int nbcl_sampling_build(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim,
+                        nbcl_rng *rng, nbcl_log *log, nbcl_err *err);
 
 /* Both stages in order. */
-int nbcl_sampling_resolve(const nbcl_config *cfg, nbcl_sim *sim, nbcl_rng *rng, FILE *log,
-                          nbcl_err *err);
+int nbcl_sampling_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim,
+                          nbcl_rng *rng, nbcl_log *log, nbcl_err *err);
 
-/* Read a source file the way the reference does: up to 5 columns X Y Z weight lambda per
- * non-blank line, delimiters " \t,;:!"; missing (or nan) columns take position
- * -10 m * beam, weight 1, lambda0. Positions are returned as given (not unitized).
- * *pos gets 3 per source, *weight and *lambda 1 per source (malloc'd). A token that is not a
- * number fails naming the file and line; a file without sources fails too. */
-int nbcl_sources_read(const char *path, const double beam[3], double lambda0, double **pos,
-                      double **weight, double **lambda, int *count, nbcl_err *err);
+/* Fill sim's source table from cfg->sourcefile (through ld) or the divergence x dispersion
+ * grid (used by nbcl_sampling_build). */
+int nbcl_sampling_sources(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim,
+                          nbcl_log *log, nbcl_err *err);
+
+/* Sources from source-file rows (5 columns each: X Y Z weight lambda, NAN = not given):
+ * missing columns take position -10 m * beam, weight 1, lambda0. Positions are returned as
+ * given (not unitized). *pos gets 3 per source, *weight and *lambda 1 per source (malloc'd). */
+int nbcl_sources_from_rows(const double *rows, int count, const double beam[3], double lambda0,
+                           double **pos, double **weight, double **lambda, nbcl_err *err);
 
 /* Free (and NULL) the tables nbcl_sampling_build allocated. */
 void nbcl_sampling_free(nbcl_sim *sim);

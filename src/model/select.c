@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#define RTD (180.0 * M_1_PI)
+#include "base/constants.h"
 
 /* A value the user may leave out; NAN also means "left out". */
 static double given_or(double v, double fallback)
@@ -105,7 +105,7 @@ static void select_axis(int *steps, double *range, double *step, double nominal,
 }
 
 /* Mosaic domains: 10 by default for a finite spread, 1 when there is no spread. */
-static void select_mosaic(nbcl_sim *sim, FILE *log)
+static void select_mosaic(nbcl_sim *sim, nbcl_log *log)
 {
     if (sim->mosaic_domains <= 0) {
         if (sim->mosaic_spread < 0.0) {
@@ -115,17 +115,17 @@ static void select_mosaic(nbcl_sim *sim, FILE *log)
             sim->mosaic_domains = 1;
         } else {
             if (log)
-                fprintf(log, "WARNING: finite mosaicity with only one domain! "
+                nbcl_logf(log, "WARNING: finite mosaicity with only one domain! "
                              "upping to 10 mosaic domains\n");
             sim->mosaic_domains = 10;
         }
     } else if (sim->mosaic_spread < 0.0) {
-        if (log) fprintf(log, "WARNING: no mosaic spread specified.  setting mosaic_domains = 1\n");
+        nbcl_logf(log, "WARNING: no mosaic spread specified.  setting mosaic_domains = 1\n");
         sim->mosaic_spread = 0.0;
         sim->mosaic_domains = 1;
     } else if (sim->mosaic_spread == 0.0) {
         if (log)
-            fprintf(log, "WARNING: zero mosaic spread specified.  setting mosaic_domains = 1\n");
+            nbcl_logf(log, "WARNING: zero mosaic spread specified.  setting mosaic_domains = 1\n");
         sim->mosaic_domains = 1;
     }
 }
@@ -164,7 +164,7 @@ static void load_choices(const nbcl_config *cfg, nbcl_sim *sim)
     sim->mosaic_spread = given_or(cfg->mosaic_spread, -1.0);
 }
 
-int nbcl_sampling_select(const nbcl_config *cfg, nbcl_sim *sim, FILE *log, nbcl_err *err)
+int nbcl_sampling_select(const nbcl_config *cfg, nbcl_sim *sim, nbcl_log *log, nbcl_err *err)
 {
     if (check_counts(cfg, err)) return -1;
     load_choices(cfg, sim);
@@ -177,7 +177,7 @@ int nbcl_sampling_select(const nbcl_config *cfg, nbcl_sim *sim, FILE *log, nbcl_
     if (sim->thick > 0.0 && sim->mu < 0.0) {
         /* no attenuation length given: use the sensor thickness */
         sim->mu = 1.0 / sim->thick;
-        if (log) fprintf(log, "WARNING: setting detector attenuation depth to %g m\n", sim->mu);
+        nbcl_logf(log, "WARNING: setting detector attenuation depth to %g m\n", sim->mu);
     }
     select_mosaic(sim, log);
 

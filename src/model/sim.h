@@ -5,11 +5,12 @@
 #ifndef NBCL_SIM_H
 #define NBCL_SIM_H
 
-#include <stdio.h>
-#include "model/config.h"
 #include "base/error.h"
-#include "io/hkl.h"
+#include "base/hkl_grid.h"
+#include "base/log.h"
 #include "base/rng.h"
+#include "model/config.h"
+#include "model/loaders.h"
 
 typedef struct nbcl_sim {
     /* detector geometry */
@@ -46,7 +47,12 @@ typedef struct nbcl_sim {
     double a0[3], b0[3], c0[3];  /* unrotated real-space vectors (m) */
     double a_star[3], b_star[3], c_star[3];  /* reciprocal vectors (1/Angstrom) */
     double cell[6], recip_cell[6], V_cell;
-    double misset[3];
+    double misset[3];            /* radians, as applied */
+    int misset_given;            /* -misset (angles or random) was given */
+    /* the crystal before any misset: reciprocal axes (1/Angstrom, a* b* c*), and for a
+     * user cell its lengths, angles and volume (what nbcl_crystal_orient starts from) */
+    double base_star[9], base_cell[6], base_V;
+    int base_user_cell;
     double Na, Nb, Nc;
     double xtalsize[3];
     enum nbcl_shape shape;
@@ -67,9 +73,15 @@ typedef struct nbcl_sim {
 } nbcl_sim;
 
 /* Resolve cfg into sim, printing the reference's setup log to log (may be NULL).
- * Reads -mat, -hkl/Fdump.bin and -sourcefile. rng is the run's one random generator
- * (random misset, then mosaic domains; the noise image continues with it). */
-int nbcl_sim_resolve(const nbcl_config *cfg, nbcl_sim *sim, nbcl_rng *rng, FILE *log, nbcl_err *err);
+ * The tables of -mat, -hkl/Fdump.bin and -sourcefile come through ld (see loaders.h).
+ * rng is the run's one random generator (random misset, then mosaic domains; the noise
+ * image continues with it). On failure nothing stays allocated. */
+int nbcl_sim_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim,
+                     nbcl_rng *rng, nbcl_log *log, nbcl_err *err);
+/* The reference's water background per pixel term, from fluence and water_size. */
+double nbcl_water_background(const nbcl_sim *sim);
+/* A deep copy of a resolved simulation (tables included). */
+int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err);
 void nbcl_sim_free(nbcl_sim *sim);
 
 #endif

@@ -38,7 +38,7 @@ static void setup(void)
 static void expect(const char *spec, const int *want, int n)
 {
     int *picked = NULL, np = -1;
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_device_select(fake, nfake, spec, &picked, &np, &err), 0,
                  "spec '%s' failed: %s", spec ? spec : "(null)", err.msg);
     cr_assert_eq(np, n, "spec '%s': %d devices, expected %d", spec ? spec : "(null)", np, n);
@@ -124,7 +124,7 @@ Test(device_select, comma_list_in_order_without_repeats)
 
 Test(device_select, nomatch_lists_devices)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     expect_error("radeon", &err);
     cr_expect(strstr(err.msg, "radeon") != NULL, "%s", err.msg);
     cr_expect(strstr(err.msg, "\n") != NULL, "message should list devices on lines: %s", err.msg);
@@ -136,7 +136,7 @@ Test(device_select, nomatch_lists_devices)
 
 Test(device_select, out_of_range_is_an_error)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     expect_error("4", &err);
     cr_expect(strstr(err.msg, "NVIDIA H100") != NULL, "%s", err.msg);
     expect_error("1:2", &err);
@@ -146,7 +146,7 @@ Test(device_select, out_of_range_is_an_error)
 
 Test(device_select, type_with_no_device_is_an_error)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     expect_error("custom", &err);
     cr_expect(strstr(err.msg, "custom") != NULL, "%s", err.msg);
 }
@@ -154,7 +154,7 @@ Test(device_select, type_with_no_device_is_an_error)
 Test(device_select, empty_list_is_an_error)
 {
     int *picked = NULL, np = 0;
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_device_select(fake, 0, NULL, &picked, &np, &err), 0);
     cr_expect(strlen(err.msg) > 0);
 }

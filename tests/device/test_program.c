@@ -1,5 +1,5 @@
-/* test_program.c: finding kernel sources (directories, then the copies embedded in libnbcl)
- * and building them, including a build that fails and must report the compiler's log. */
+/* test_program.c: the kernel sources (the copies embedded in libnbcl, or a complete
+ * NBCL_KERNEL_DIR override) and building them, including a build that fails and must report the compiler's log. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,44 +39,56 @@ static void write_file(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-Test(kernel_source, embedded_copy_when_no_directory_is_used)
+Test(kernel_source, embedded_copy_by_default)
 {
     const char *origin = NULL;
     nbcl_err err;
-    char *disk = read_file(env_dir("NBCL_KERNEL_DIR"), "selftest.cl");
-    setenv("NBCL_KERNELS_EMBEDDED_ONLY", "1", 1);
+    char *disk = read_file(env_dir("NBCL_SOURCE_KERNEL_DIR"), "selftest.cl");
+    unsetenv("NBCL_KERNEL_DIR");
     char *text = nbcl_kernel_source("selftest.cl", &origin, &err);
     cr_assert_not_null(text, "%s", err.msg);
     cr_expect_str_eq(origin, "embedded");
     cr_expect_str_eq(text, disk);
     free(text);
-}
-
-Test(kernel_source, missing_directory_falls_through)
-{
-    const char *origin = NULL;
-    nbcl_err err;
-    setenv("NBCL_KERNEL_DIR", "/nonexistent/nbcl/kernels", 1);
-    char *text = nbcl_kernel_source("selftest.cl", &origin, &err);
+    setenv("NBCL_KERNEL_DIR", "", 1);   /* empty is the same as unset */
+    text = nbcl_kernel_source("selftest.cl", &origin, &err);
     cr_assert_not_null(text, "%s", err.msg);
-    cr_expect(strcmp(origin, "/nonexistent/nbcl/kernels") != 0);
-    cr_expect(strstr(text, "nbcl_selftest") != NULL);
+    cr_expect_str_eq(origin, "embedded");
     free(text);
 }
 
-Test(kernel_source, nbcl_kernel_dir_comes_first_and_may_hold_only_some_files)
+Test(kernel_source, the_abi_header_is_embedded)
+{
+    const char *abi = nbcl_kernel_embedded("abi.h");
+    cr_assert_not_null(abi);
+    cr_expect(strstr(abi, "NBCL_KPARAMS") != NULL);
+    cr_expect_null(nbcl_kernel_embedded("no_such_file.cl"));
+}
+
+Test(kernel_source, an_override_directory_without_the_file_is_refused)
+{
+    const char *origin = NULL;
+    nbcl_err err = {0};
+    setenv("NBCL_KERNEL_DIR", "/nonexistent/nbcl/kernels", 1);
+    char *text = nbcl_kernel_source("selftest.cl", &origin, &err);
+    cr_expect_null(text);
+    cr_expect(strstr(err.msg, "/nonexistent/nbcl/kernels") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, "selftest.cl") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, "every kernel file") != NULL, "%s", err.msg);
+    free(text);
+}
+
+Test(kernel_source, an_override_directory_is_used_when_it_has_the_file)
 {
     char dir[] = "/tmp/nbcl-test-XXXXXX";
     const char *origin = NULL;
-    nbcl_err err;
+    nbcl_err err = {0};
     cr_assert_not_null(mkdtemp(dir));
     setenv("NBCL_KERNEL_DIR", dir, 1);
-    char *text = nbcl_kernel_source("selftest.cl", &origin, &err);   /* not in dir yet */
-    cr_assert_not_null(text, "%s", err.msg);
-    cr_expect(strcmp(origin, dir) != 0);
-    free(text);
+    cr_assert_eq(nbcl_kernel_override_dir() != NULL, 1);
+    cr_expect_null(nbcl_kernel_source("selftest.cl", &origin, &err), "an incomplete directory must not fall back");
     write_file(dir, "selftest.cl", "// override\n");
-    text = nbcl_kernel_source("selftest.cl", &origin, &err);
+    char *text = nbcl_kernel_source("selftest.cl", &origin, &err);
     cr_assert_not_null(text, "%s", err.msg);
     cr_expect_str_eq(text, "// override\n");
     cr_expect_str_eq(origin, dir);
@@ -89,7 +101,8 @@ Test(kernel_source, nbcl_kernel_dir_comes_first_and_may_hold_only_some_files)
 
 Test(kernel_source, unknown_file_is_an_error)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
+    unsetenv("NBCL_KERNEL_DIR");
     cr_expect_null(nbcl_kernel_source("no_such_kernel.cl", NULL, &err));
     cr_expect(strstr(err.msg, "no_such_kernel.cl") != NULL, "%s", err.msg);
 }
@@ -155,7 +168,7 @@ Test(program_build, selftest_from_embedded_copy_runs)
     nbcl_err err;
     cl_program prog;
     const char *names[] = {"selftest.cl"};
-    setenv("NBCL_KERNELS_EMBEDDED_ONLY", "1", 1);
+    unsetenv("NBCL_KERNEL_DIR");
     cr_assert_eq(nbcl_program_build(fx.ctx, fx.dev, NULL, names, 1, NULL, &prog, &err), 0,
                  "%s", err.msg);
     cr_expect_eq(run_kernel(prog, "nbcl_selftest"), 1.0f);
@@ -166,22 +179,22 @@ Test(program_build, prelude_and_options_reach_the_compiler)
 {
     nbcl_err err;
     cl_program prog;
-    const char *names[] = {"selftest.cl", "prelude_test.cl"};
+    const char *names[] = {"prelude_test.cl"};
     setenv("NBCL_KERNEL_DIR", env_dir("NBCL_TEST_KERNEL_DIR"), 1);
-    cr_assert_eq(nbcl_program_build(fx.ctx, fx.dev, "#define NBCL_TEST_VALUE 1.5f", names, 2,
+    cr_assert_eq(nbcl_program_build(fx.ctx, fx.dev, "#define NBCL_TEST_VALUE 1.5f", names, 1,
                                     "-DNBCL_TEST_SCALE=2.0f", &prog, &err), 0, "%s", err.msg);
     cr_expect_eq(run_kernel(prog, "prelude_test"), 3.0f);
-    cr_expect_eq(run_kernel(prog, "nbcl_selftest"), 1.0f);
     clReleaseProgram(prog);
 }
 
 Test(program_build, failed_build_reports_the_build_log)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cl_program prog = (cl_program)1;
-    const char *names[] = {"selftest.cl", "broken.cl"};
+    const char *names[] = {"prelude_test.cl", "broken.cl"};
     setenv("NBCL_KERNEL_DIR", env_dir("NBCL_TEST_KERNEL_DIR"), 1);
-    cr_assert_neq(nbcl_program_build(fx.ctx, fx.dev, NULL, names, 2, NULL, &prog, &err), 0);
+    cr_assert_neq(nbcl_program_build(fx.ctx, fx.dev, "#define NBCL_TEST_VALUE 1.5f", names, 2,
+                                     "-DNBCL_TEST_SCALE=2.0f", &prog, &err), 0);
     cr_expect_null(prog);
     cr_expect(strstr(err.msg, "clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE") != NULL,
               "%s", err.msg);
@@ -192,7 +205,7 @@ Test(program_build, failed_build_reports_the_build_log)
 
 Test(program_build, failed_build_from_source)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cl_program prog;
     cr_assert_neq(nbcl_program_build_source(fx.ctx, fx.dev, "__kernel void f(void) { syntax error }",
                                             NULL, &prog, &err), 0);
@@ -202,7 +215,7 @@ Test(program_build, failed_build_from_source)
 
 Test(program_build, missing_file_is_reported_before_building)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cl_program prog;
     const char *names[] = {"no_such_kernel.cl"};
     cr_assert_neq(nbcl_program_build(fx.ctx, fx.dev, NULL, names, 1, NULL, &prog, &err), 0);

@@ -163,7 +163,7 @@ Test(stream, an_enqueue_error_stops_the_run)
 {
     test_user u = {0, 320, NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     nbcl_device_info twice[2] = {devs[0], devs[0]};
     cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
     cr_expect_str_eq(err.msg, "tile at x0=320 refused on purpose");
@@ -178,7 +178,7 @@ Test(stream, a_device_init_error_is_returned)
 {
     test_user u = {1, -1, NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
     cr_expect_str_eq(err.msg, "init refused on purpose");
     free(got[0]);
@@ -189,7 +189,7 @@ Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
 {
     test_user u = {0, -1, NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     nbcl_device_info small = devs[0];
     small.max_alloc = 4096;
     cr_assert_neq(run(&small, 1, 64, &u, got, W, H, &err), 0);

@@ -109,7 +109,7 @@ Test(compare, read_plain_and_gzip)
     gzclose(g);
     float *a, *b;
     size_t na, nb;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_floatfile_read(plain, &a, &na, &err), 0, "%s", err.msg);
     cr_assert_eq(nbcl_floatfile_read(gz, &b, &nb, &err), 0, "%s", err.msg);
     cr_assert_eq(na, 5);
@@ -130,7 +130,7 @@ Test(compare, diff_png_written)
     io_tmpdir(dir, sizeof dir);
     io_path(path, sizeof path, dir, "d.png");
     float ref[4] = {1, 2, 3, 4}, test[4] = {1, 3, 3, 3};
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_compare_diff_png(path, ref, test, 4, 2, NULL, &err), 0, "%s", err.msg);
     unsigned char *b;
     size_t n;

@@ -5,6 +5,7 @@
 #include "io/compare.h"
 #include "io/hkl.h"
 #include "io_util.h"
+#include "../support/test_log.h"
 
 static char dir[4096];
 
@@ -52,7 +53,7 @@ static void expect_small_grid(const nbcl_hkl *g)
 Test(hkl, four_columns)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 10\n1 0 0 20.5\n0 2 0 30\n", 7.0, &g, &err), 0, "%s", err.msg);
     expect_small_grid(&g);
     nbcl_hkl_free(&g);
@@ -61,7 +62,7 @@ Test(hkl, four_columns)
 Test(hkl, five_columns_phase_ignored)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 10 45.0\n1 0 0 20.5 90\n0 2 0 30 -12\n", 7.0, &g, &err), 0,
                  "%s", err.msg);
     expect_small_grid(&g);
@@ -71,7 +72,7 @@ Test(hkl, five_columns_phase_ignored)
 Test(hkl, six_columns_sigma_ignored)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 10 1.0 45\n1 0 0 20.5 2.0 90 extra\n0 2 0 30 3 0\n", 7.0, &g,
                            &err), 0, "%s", err.msg);
     expect_small_grid(&g);
@@ -81,7 +82,7 @@ Test(hkl, six_columns_sigma_ignored)
 Test(hkl, comments_and_blank_lines)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("# header comment\n\n   \n0 0 0 10\n  # indented\n1 0 0 20.5\r\n"
                            "\t\n0 2 0 30 # trailing\n", 7.0, &g, &err), 0, "%s", err.msg);
     expect_small_grid(&g);
@@ -91,7 +92,7 @@ Test(hkl, comments_and_blank_lines)
 Test(hkl, negative_indices_and_padding)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("-3 -1 -2 5\n-1 0 1 6\n-2 -1 0 7\n", 2.5, &g, &err), 0, "%s",
                  err.msg);
     cr_assert_eq(g.h_min, -3);
@@ -120,7 +121,7 @@ Test(hkl, negative_indices_and_padding)
 Test(hkl, later_duplicate_wins_and_default_zero)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 1\n1 1 1 2\n0 0 0 3\n", 0.0, &g, &err), 0, "%s", err.msg);
     cr_assert_eq(g.hkls, 3);
     cr_assert_float_eq(nbcl_hkl_get(&g, 0, 0, 0, -1), 3.0, 0);
@@ -131,7 +132,7 @@ Test(hkl, later_duplicate_wins_and_default_zero)
 Test(hkl, short_line_names_file_and_line)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(load_text("0 0 0 10\n# c\n1 0 0\n0 2 0 30\n", 0.0, &g, &err), 0);
     cr_assert_not_null(strstr(err.msg, "in.hkl"), "%s", err.msg);
     cr_assert_not_null(strstr(err.msg, "line 3"), "%s", err.msg);
@@ -142,7 +143,7 @@ Test(hkl, short_line_names_file_and_line)
 Test(hkl, non_numeric_names_file_and_line)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(load_text("0 0 0 10\n1 x 0 5\n", 0.0, &g, &err), 0);
     cr_assert_not_null(strstr(err.msg, "in.hkl line 2"), "%s", err.msg);
     cr_assert_not_null(strstr(err.msg, "'x'"), "%s", err.msg);
@@ -153,7 +154,7 @@ Test(hkl, non_numeric_names_file_and_line)
 Test(hkl, empty_file_is_an_error)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(load_text("", 0.0, &g, &err), 0);
     cr_assert_not_null(strstr(err.msg, "in.hkl"), "%s", err.msg);
     cr_assert_neq(load_text("# only a comment\n\n", 0.0, &g, &err), 0);
@@ -163,7 +164,7 @@ Test(hkl, empty_file_is_an_error)
 Test(hkl, missing_file_is_an_error)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_hkl_read("/nonexistent/x.hkl", 0, &g, NULL, &err), 0);
     cr_assert_not_null(strstr(err.msg, "/nonexistent/x.hkl"), "%s", err.msg);
 }
@@ -173,12 +174,13 @@ Test(hkl, logs_like_the_reference)
     char logpath[4200];
     io_path(logpath, sizeof logpath, dir, "log.txt");
     FILE *log = fopen(logpath, "w+");
+    nbcl_log L = test_log_to(log);
     char path[4200];
     io_path(path, sizeof path, dir, "in.hkl");
     io_write_text(path, "0 0 0 1\n1.5 0 0 2\n");
     nbcl_hkl g;
-    nbcl_err err = {""};
-    cr_assert_eq(nbcl_hkl_read(path, 3.0, &g, log, &err), 0, "%s", err.msg);
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_hkl_read(path, 3.0, &g, &L, &err), 0, "%s", err.msg);
     rewind(log);
     char text[2048] = "";
     size_t n = fread(text, 1, sizeof text - 1, log);
@@ -194,7 +196,7 @@ Test(hkl, logs_like_the_reference)
 Test(hkl, fdump_round_trip)
 {
     nbcl_hkl g, back;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("-2 0 1 5\n1 3 -1 6\n0 1 0 7.25\n", 1.5, &g, &err), 0, "%s",
                  err.msg);
     char path[4200];
@@ -243,7 +245,7 @@ static void check_golden_dump(const char *id)
     snprintf(rel, sizeof rel, "cases/%s/Fdump.bin.gz", id);
     io_golden(expect, sizeof expect, rel);
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_hkl_read(in, default_F, &g, NULL, &err), 0, "%s", err.msg);
     io_path(out, sizeof out, dir, "Fdump.bin");
     cr_assert_eq(nbcl_fdump_write(out, &g, &err), 0, "%s", err.msg);
@@ -270,7 +272,7 @@ Test(hkl, golden_fdump_input_reads)
     char path[4096];
     io_golden(path, sizeof path, "inputs/Fdump.bin");
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_fdump_read(path, &g, &err), 0, "%s", err.msg);
     cr_assert_eq(g.h_min, -2);
     cr_assert_eq(g.h_max, 2);
@@ -283,7 +285,7 @@ Test(hkl, golden_fdump_input_reads)
 Test(hkl, truncated_fdump_is_an_error)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 1\n1 1 1 2\n", 0.0, &g, &err), 0, "%s", err.msg);
     char path[4200];
     io_path(path, sizeof path, dir, "Fdump.bin");
@@ -304,7 +306,7 @@ Test(hkl, fdump_extents_not_matching_size)
     int head = snprintf(buf, sizeof buf, "0 1 0 1 0 1\n\f");
     io_write_bytes(path, buf, (size_t)head + 26 * 8);
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_fdump_read(path, &g, &err), 0);
     cr_assert_not_null(strstr(err.msg, "does not match"), "%s", err.msg);
     io_write_bytes(path, buf, (size_t)head + 28 * 8);
@@ -320,7 +322,7 @@ Test(hkl, fdump_extents_not_matching_size)
 Test(hkl, fdump_into_missing_directory)
 {
     nbcl_hkl g;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(load_text("0 0 0 1\n", 0.0, &g, &err), 0, "%s", err.msg);
     char path[4200];
     io_path(path, sizeof path, dir, "nope/Fdump.bin");

@@ -25,7 +25,7 @@ Test(outfile, temp_until_commit)
     char path[4200];
     io_path(path, sizeof path, dir, "out.bin");
     nbcl_outfile of;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
     fputs("hello", of.fp);
     struct stat st;
@@ -44,7 +44,7 @@ Test(outfile, commit_replaces_existing)
     char path[4200];
     io_path(path, sizeof path, dir, "out.txt");
     io_write_text(path, "old contents that are longer");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_outfile_write_bytes(path, "new", 3, &err), 0, "%s", err.msg);
     unsigned char *b;
     size_t n;
@@ -60,7 +60,7 @@ Test(outfile, abort_removes_temp_and_keeps_old)
     io_path(path, sizeof path, dir, "keep.txt");
     io_write_text(path, "old");
     nbcl_outfile of;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
     fputs("partial", of.fp);
     nbcl_outfile_abort(&of);
@@ -75,7 +75,7 @@ Test(outfile, missing_directory_is_one_line_error)
 {
     char path[4200];
     io_path(path, sizeof path, dir, "no/such/dir/float.bin");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     float f[2] = {1, 2};
     cr_assert_neq(nbcl_floatfile_write(path, f, 2, &err), 0);
     cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
@@ -89,7 +89,7 @@ Test(outfile, mode_follows_umask)
     char path[4200];
     io_path(path, sizeof path, dir, "mode.bin");
     mode_t old = umask(022);
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_outfile_write_bytes(path, "x", 1, &err), 0, "%s", err.msg);
     umask(old);
     struct stat st;
@@ -102,7 +102,7 @@ Test(outfile, floatfile_is_raw_little_endian)
     char path[4200];
     io_path(path, sizeof path, dir, "f.bin");
     float f[3] = {1.0f, -2.5f, 3e-20f};
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_floatfile_write(path, f, 3, &err), 0, "%s", err.msg);
     unsigned char *b;
     size_t n;

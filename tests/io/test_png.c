@@ -39,7 +39,7 @@ Test(png, gray8_round_trip)
     char path[4200];
     io_path(path, sizeof path, dir, "g.png");
     unsigned char px[6] = {0, 50, 100, 150, 200, 255};
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_png_write_gray8(path, px, 3, 2, &err), 0, "%s", err.msg);
     int w, h;
     unsigned char *back = decode(path, &w, &h);
@@ -72,7 +72,7 @@ Test(png, linear_clips_above_percentile)
     img[1] = 5.0f;
     char path[4200];
     io_path(path, sizeof path, dir, "lin.png");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_png_write_preview(path, img, 20, 10, NULL, NULL, &err), 0, "%s", err.msg);
     int w, h;
     unsigned char *px = decode(path, &w, &h);
@@ -93,7 +93,7 @@ Test(png, log_and_mask)
     o.log = 1;
     char path[4200];
     io_path(path, sizeof path, dir, "log.png");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_png_write_preview(path, img, 4, 1, mask, &o, &err), 0, "%s", err.msg);
     int w, h;
     unsigned char *px = decode(path, &w, &h);
@@ -109,7 +109,7 @@ Test(png, missing_directory_error)
     char path[4200];
     io_path(path, sizeof path, dir, "nodir/x.png");
     float img[1] = {1};
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_png_write_preview(path, img, 1, 1, NULL, NULL, &err), 0);
     cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
     cr_assert_eq(io_count_entries(dir), 0);

@@ -38,7 +38,7 @@ static char *slurp_gold(const char *rel, size_t *len)
     char path[4096];
     io_golden(path, sizeof path, rel);
     unsigned char *data;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_gzfile_read(path, &data, len, &err), 0, "%s", err.msg);
     return (char *)data;
 }
@@ -85,7 +85,7 @@ static float *gold_floats(const char *id, size_t *n)
     snprintf(rel, sizeof rel, "cases/%s/float.bin.gz", id);
     io_golden(path, sizeof path, rel);
     float *f;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_floatfile_read(path, &f, n, &err), 0, "%s", err.msg);
     return f;
 }
@@ -105,7 +105,7 @@ Test(smv, int_image_byte_identical_io_scale_adc)
     h.fpixels = h.spixels = 128;
     char path[4200];
     io_path(path, sizeof path, dir, "int.img");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_write(path, &h, px, &err), 0, "%s", err.msg);
     nbcl_smv_image img;
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
@@ -137,7 +137,7 @@ Test(smv, pgm_byte_identical_io_pgmscale)
     float *f = gold_floats("io_pgmscale", &n);
     char path[4200];
     io_path(path, sizeof path, dir, "image.pgm");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_pgm_write(path, f, 128, 128, NULL, 2.0, &err), 0, "%s", err.msg);
     char *gold = slurp_gold("cases/io_pgmscale/image.pgm.gz", &glen);
     unsigned char *mine;
@@ -156,7 +156,7 @@ Test(smv, pgm_roi_and_clipping)
     int roi[4] = {0, 1, 0, 0};
     char path[4200];
     io_path(path, sizeof path, dir, "x.pgm");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_pgm_write(path, f, 2, 2, roi, 1.0, &err), 0, "%s", err.msg);
     unsigned char *b;
     size_t len;
@@ -183,7 +183,7 @@ Test(smv, round_trip_values)
     unsigned short px[6] = {0, 1, 256, 65535, 4242, 7};
     char path[4200];
     io_path(path, sizeof path, dir, "rt.img");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_write(path, &h, px, &err), 0, "%s", err.msg);
     nbcl_smv_image img;
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
@@ -223,7 +223,7 @@ Test(smv, last_key_wins_and_substring_semantics)
                    "DISTANCE=100;\nCLOSE_DISTANCE=90;\nSIZE1=2;\nPHI=1;\nPHI=3;\n}\f", 512,
              px, 4);
     nbcl_smv_image img;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
     cr_assert_float_eq(nbcl_smv_value(&img, "PHI"), 3.0, 0);
     cr_assert_float_eq(nbcl_smv_value(&img, "DISTANCE"), 90.0, 0);       /* like ValueOf */
@@ -243,7 +243,7 @@ Test(smv, big_endian_file_is_swapped)
                           : "{\nHEADER_BYTES=1024;\nBYTE_ORDER=little_endian;\nSIZE1=1;\n"
                             "SIZE2=2;\n}", 1024, px, 4);
     nbcl_smv_image img;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
     cr_assert_eq(img.swapped, 1);
     cr_assert_eq(img.header_bytes, 1024);
@@ -255,7 +255,7 @@ Test(smv, big_endian_file_is_swapped)
 static void expect_read_error(const char *path, const char *needle)
 {
     nbcl_smv_image img;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_smv_read(path, &img, &err), 0, "expected an error for %s", needle);
     cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
     cr_assert_not_null(strstr(err.msg, needle), "%s", err.msg);
@@ -283,7 +283,7 @@ Test(smv, reader_errors)
     handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=2;\nSIZE2=2;\n}",
              512, px, 8 + 0);
     nbcl_smv_image img;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
     nbcl_smv_free(&img);
     handmade(path, "{\nHEADER_BYTES=512;\nBYTE_ORDER=little_endian;\nSIZE1=1;\nSIZE2=2;\n}",
@@ -300,7 +300,7 @@ Test(smv, golden_mask_and_header_inputs_read)
     char path[4096];
     io_golden(path, sizeof path, "inputs/mask.img");
     nbcl_smv_image img;
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_eq(nbcl_smv_read(path, &img, &err), 0, "%s", err.msg);
     cr_assert_eq(img.width, 160);
     cr_assert_eq(img.height, 160);
@@ -324,7 +324,7 @@ Test(smv, write_into_missing_directory)
     unsigned short px[1] = {5};
     char path[4200];
     io_path(path, sizeof path, dir, "missing/int.img");
-    nbcl_err err = {""};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_smv_write(path, &h, px, &err), 0);
     cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
     cr_assert_eq(io_count_entries(dir), 0);

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/setup.h"
 #include "model/args.h"
+#include "../support/test_log.h"
 #include "base/rng.h"
 #include "model/sim.h"
 
@@ -144,6 +146,7 @@ typedef struct resolved {
     nbcl_sim sim;
     nbcl_rng rng;
     nbcl_err err;
+    nbcl_setup_files files;
     enum nbcl_cli_action action;
     char *log;
     size_t loglen;
@@ -155,11 +158,13 @@ static __attribute__((unused)) int resolve_args(resolved *r, const char *args)
 {
     memset(r, 0, sizeof *r);
     cmdline_split(&r->cl, args);
-    r->parse_rc = nbcl_cli_parse(r->cl.argc, r->cl.argv, &r->cfg, &r->action, &r->err);
+    r->parse_rc = nbcl_setup_parse(r->cl.argc, r->cl.argv, &r->cfg, &r->action, &r->files, &r->err);
     if (r->parse_rc) return -1;
     nbcl_rng_init(&r->rng);
     FILE *log = open_memstream(&r->log, &r->loglen);
-    r->resolve_rc = nbcl_sim_resolve(&r->cfg, &r->sim, &r->rng, log, &r->err);
+    nbcl_log L = test_log_to(log);
+    r->resolve_rc = nbcl_setup_resolve(&r->cfg, &r->files, &r->sim, &r->rng, &L, &r->err);
+    nbcl_log_flush(&L);
     fclose(log);
     return r->resolve_rc;
 }
@@ -167,6 +172,7 @@ static __attribute__((unused)) int resolve_args(resolved *r, const char *args)
 static __attribute__((unused)) void resolved_free(resolved *r)
 {
     if (r->parse_rc == 0 && r->resolve_rc == 0) nbcl_sim_free(&r->sim);
+    nbcl_setup_files_free(&r->files);
     free(r->log);
     free(r->cl.buf);
 }

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-#include "engine/engine.h"
+#include "model/orientations.h"
 #include "model/sim.h"
 
 static void cubic(nbcl_sim *s, int phisteps, double phistep, int domains)

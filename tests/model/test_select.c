@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/sampling.h"
+#include "../support/test_log.h"
 
 #define RTD (180.0 * M_1_PI)
 
@@ -32,10 +33,12 @@ static void teardown(void)
 /* Run stage 1 and keep what it logged. */
 static int run_select(void)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     free(logtext);
     FILE *log = open_memstream(&logtext, &loglen);
-    int rc = nbcl_sampling_select(&cfg, &sim, log, &err);
+    nbcl_log L = test_log_to(log);
+    int rc = nbcl_sampling_select(&cfg, &sim, &L, &err);
+    nbcl_log_flush(&L);
     fclose(log);
     return rc;
 }
@@ -288,7 +291,7 @@ static void expect_count_error(int *field, int value, const char *flag)
 {
     setup();
     *field = value;
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cr_expect_neq(nbcl_sampling_select(&cfg, &sim, NULL, &err), 0, "%s %d accepted", flag, value);
     cr_expect(strstr(err.msg, flag) != NULL, "message '%s' does not name %s", err.msg, flag);
 }

@@ -7,7 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/sourcefile.h"
 #include "model/sampling.h"
+#include "../support/test_log.h"
+
+static int test_load_sources(void *user, const nbcl_config *c, double **rows, int *count, nbcl_err *err)
+{
+    (void)user;
+    return nbcl_sourcefile_read(c->sourcefile, rows, count, err);
+}
+
+static const nbcl_model_loaders loaders = {NULL, NULL, NULL, test_load_sources};
 
 #define RTD (180.0 * M_1_PI)
 
@@ -87,11 +97,13 @@ static int golden_has_line(const char *id, const char *want)
 /* Resolve cfg, returning what stage 2 logged; stage-1 warnings must be in the golden log. */
 static char *resolve_logged(const char *id)
 {
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     char *warn = NULL, *text = NULL;
     size_t wlen = 0, tlen = 0;
     FILE *w = open_memstream(&warn, &wlen);
-    cr_assert_eq(nbcl_sampling_select(&cfg, &sim, w, &err), 0, "%s", err.msg);
+    nbcl_log wl = test_log_to(w);
+    cr_assert_eq(nbcl_sampling_select(&cfg, &sim, &wl, &err), 0, "%s", err.msg);
+    nbcl_log_flush(&wl);
     fclose(w);
     for (char *l = strtok(warn, "\n"); l; l = strtok(NULL, "\n")) {
         char full[512];
@@ -102,7 +114,9 @@ static char *resolve_logged(const char *id)
     nbcl_rng rng;
     nbcl_rng_init(&rng);
     FILE *t = open_memstream(&text, &tlen);
-    cr_assert_eq(nbcl_sampling_build(&cfg, &sim, &rng, t, &err), 0, "%s", err.msg);
+    nbcl_log tl = test_log_to(t);
+    cr_assert_eq(nbcl_sampling_build(&cfg, &loaders, &sim, &rng, &tl, &err), 0, "%s", err.msg);
+    nbcl_log_flush(&tl);
     fclose(t);
     return text;
 }
@@ -270,8 +284,8 @@ Test(build, resolve_runs_both_stages)
     cfg.mosaic_spread = 0.5 / RTD;
     nbcl_rng rng;
     nbcl_rng_init(&rng);
-    nbcl_err err = {{0}};
-    cr_assert_eq(nbcl_sampling_resolve(&cfg, &sim, &rng, NULL, &err), 0, "%s", err.msg);
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_sampling_resolve(&cfg, &loaders, &sim, &rng, NULL, &err), 0, "%s", err.msg);
     cr_expect_eq(sim.mosaic_domains, 10);
     cr_expect_eq(sim.nsources, 1);
     cr_expect_eq(sim.source_dir[0], -1.0);
@@ -302,9 +316,12 @@ Test(build, sourcefile_defaults_and_delimiters)
                             "0 0 -4 1 1.5e-10 99 extra columns ignored\n");
     double *pos, *w, *lam;
     int n = 0;
-    nbcl_err err = {{0}};
-    cr_assert_eq(nbcl_sources_read(path, sim.beam, 1e-10, &pos, &w, &lam, &n, &err), 0, "%s",
+    nbcl_err err = {0};
+    double *rows = NULL;
+    cr_assert_eq(nbcl_sourcefile_read(path, &rows, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_sources_from_rows(rows, n, sim.beam, 1e-10, &pos, &w, &lam, &err), 0, "%s",
                  err.msg);
+    free(rows);
     cr_assert_eq(n, 4);
     /* missing Z, weight and lambda */
     cr_expect_eq(pos[0], -10.0);
@@ -345,8 +362,8 @@ Test(build, sourcefile_malformed_line_reports_line_number)
     cfg.sourcefile = path;
     nbcl_rng rng;
     nbcl_rng_init(&rng);
-    nbcl_err err = {{0}};
-    cr_assert_neq(nbcl_sampling_resolve(&cfg, &sim, &rng, NULL, &err), 0);
+    nbcl_err err = {0};
+    cr_assert_neq(nbcl_sampling_resolve(&cfg, &loaders, &sim, &rng, NULL, &err), 0);
     cr_expect(strstr(err.msg, path) != NULL, "no file name in: %s", err.msg);
     cr_expect(strstr(err.msg, "line 3") != NULL, "no line number in: %s", err.msg);
     cr_expect(strstr(err.msg, "abc") != NULL, "no token in: %s", err.msg);
@@ -361,13 +378,13 @@ Test(build, sourcefile_missing_or_empty)
     cfg.sourcefile = "/nonexistent/dir/sources.txt";
     nbcl_rng rng;
     nbcl_rng_init(&rng);
-    nbcl_err err = {{0}};
-    cr_expect_neq(nbcl_sampling_resolve(&cfg, &sim, &rng, NULL, &err), 0);
+    nbcl_err err = {0};
+    cr_expect_neq(nbcl_sampling_resolve(&cfg, &loaders, &sim, &rng, NULL, &err), 0);
     cr_expect(strstr(err.msg, "/nonexistent/dir/sources.txt") != NULL, "%s", err.msg);
 
     char *path = write_temp("\n  \n");
     cfg.sourcefile = path;
-    cr_expect_neq(nbcl_sampling_resolve(&cfg, &sim, &rng, NULL, &err), 0);
+    cr_expect_neq(nbcl_sampling_resolve(&cfg, &loaders, &sim, &rng, NULL, &err), 0);
     cr_expect(strstr(err.msg, "no sources") != NULL, "%s", err.msg);
     unlink(path);
     free(path);

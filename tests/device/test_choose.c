@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "device/choose.h"
+#include "../support/test_log.h"
 
 static nbcl_device_info two[2];
 
@@ -36,7 +37,8 @@ Test(devcli, auto_precision_is_double_when_all_have_fp64)
     int use_double = -1;
     nbcl_err err;
     FILE *log = tmpfile();
-    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 0, &use_double, log, &err), 0);
+    nbcl_log L = test_log_to(log);
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 0, &use_double, &L, &err), 0);
     cr_expect_eq(use_double, 1);
     cr_expect_str_eq(read_log(log), "");
     fclose(log);
@@ -47,7 +49,8 @@ Test(devcli, auto_precision_falls_back_to_single_with_a_notice)
     int use_double = -1;
     nbcl_err err;
     FILE *log = tmpfile();
-    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0, 1}, 2, 0, &use_double, log, &err), 0);
+    nbcl_log L = test_log_to(log);
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0, 1}, 2, 0, &use_double, &L, &err), 0);
     cr_expect_eq(use_double, 0);
     char *text = read_log(log);
     cr_expect(strstr(text, "without-fp64") && strstr(text, "single"), "%s", text);
@@ -58,7 +61,7 @@ Test(devcli, auto_precision_falls_back_to_single_with_a_notice)
 Test(devcli, double_without_fp64_is_an_error)
 {
     int use_double = -1;
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     cr_assert_neq(nbcl_runtime_precision(two, (int[]){1}, 1, 1, &use_double, NULL, &err), 0);
     cr_expect(strstr(err.msg, "without-fp64") && strstr(err.msg, "fp64"), "%s", err.msg);
 }
@@ -73,29 +76,32 @@ Test(devcli, single_and_double_as_asked)
     cr_expect_eq(use_double, 1);
 }
 
-Test(devcli, list_devices_prints_a_line_per_device)
+Test(devcli, device_list_has_a_summary_line_per_device)
 {
-    nbcl_err err;
-    FILE *out = tmpfile();
-    cr_assert_eq(nbcl_runtime_list_devices(out, &err), 0, "%s", err.msg);
-    char *text = read_log(out);
-    cr_expect(strstr(text, " 0  0:0  ") != NULL, "%s", text);
-    cr_expect(strstr(text, "fp64") != NULL, "%s", text);
-    fclose(out);
+    nbcl_device_desc *list = NULL;
+    int n = 0;
+    cr_assert_eq(nbcl_devices_list(&list, &n), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_gt(n, 0);
+    cr_expect(strstr(list[0].summary, " 0  0:0  ") != NULL, "%s", list[0].summary);
+    cr_expect(strstr(list[0].summary, "fp64") != NULL, "%s", list[0].summary);
+    cr_expect_eq(list[0].index, 0);
+    cr_expect(list[0].name[0] != '\0');
+    nbcl_devices_free(list);
 }
 
 Test(devcli, pick_uses_nbcl_device_when_no_spec)
 {
     nbcl_device_info *list = NULL;
     int count = 0, *picked = NULL, np = 0, use_double = -1;
-    nbcl_err err = {{0}};
+    nbcl_err err = {0};
     FILE *log = tmpfile();
+    nbcl_log L = test_log_to(log);
     setenv("NBCL_DEVICE", "no-such-device-anywhere", 1);
-    cr_expect_neq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, log, &err), 0);
+    cr_expect_neq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, &L, &err), 0);
     cr_expect(strstr(err.msg, "no-such-device-anywhere") != NULL, "%s", err.msg);
     cr_expect_null(list);
     setenv("NBCL_DEVICE", "0", 1);
-    cr_assert_eq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, log, &err),
+    cr_assert_eq(nbcl_runtime_pick(NULL, 0, &list, &count, &picked, &np, &use_double, &L, &err),
                  0, "%s", err.msg);
     cr_expect_eq(np, 1);
     cr_expect_eq(picked[0], 0);

@@ -1,0 +1,273 @@
+/* nbcl.h: the public API of libnbcl, nanoBragg-CL's simulation engine.
+ *
+ * Three steps, each with an opaque handle:
+ *   1. An experiment (nbcl_experiment): described by a nanoBragg argument vector and/or the
+ *      setters below, then resolved (files read, every default of nanoBragg applied).
+ *   2. An engine (nbcl_engine) made from a resolved experiment: picks OpenCL devices, builds
+ *      (or loads from the program cache) the kernels and uploads the tables, once.
+ *   3. Images: nbcl_engine_run simulates one image into the caller's float buffer, as many
+ *      times as wanted, each with its own per-image parameters (phi, orientation, crystal
+ *      size, fluence); helpers turn an image into the reference's files.
+ *
+ * Conventions: every fallible call returns an nbcl_status (NBCL_OK = 0); the one-line
+ * message of the last failure on the calling thread is nbcl_last_error(). Messages and log
+ * lines name the flag or file concerned. Units are nanoBragg's command-line units (Angstrom,
+ * degrees, mm) unless a name says otherwise. Strings passed in are copied; pointers handed
+ * out stay valid until the handle they came from is destroyed. A handle may be used by one
+ * thread at a time; different handles are independent. No OpenCL type appears here. */
+#ifndef NBCL_NBCL_H
+#define NBCL_NBCL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define NBCL_API
+#else
+#define NBCL_API __attribute__((visibility("default")))
+#endif
+
+#define NBCL_VERSION_MAJOR 0
+#define NBCL_VERSION_MINOR 2
+#define NBCL_VERSION_PATCH 0
+
+/* "MAJOR.MINOR.PATCH" of the library actually loaded */
+NBCL_API const char *nbcl_version(void);
+
+/* ------------------------------------------------------------------ errors and logging */
+
+typedef enum nbcl_status {
+    NBCL_OK = 0,
+    NBCL_E_INVALID = 1,     /* a bad flag, value, argument or combination */
+    NBCL_E_FILE = 2,        /* a file is missing, malformed, or cannot be written */
+    NBCL_E_NO_DEVICE = 3,   /* no OpenCL platform or device, or none matches the request */
+    NBCL_E_OPENCL = 4,      /* an OpenCL call failed (the message names the call and error) */
+    NBCL_E_BUILD = 5,       /* the kernels did not build for a device (message: build log) */
+    NBCL_E_NOMEM = 6,       /* host memory ran out */
+    NBCL_E_STATE = 7        /* a call out of order (e.g. pixel details before any run) */
+} nbcl_status;
+
+/* "NBCL_E_FILE" etc. */
+NBCL_API const char *nbcl_status_name(nbcl_status status);
+/* The message of the last call that failed on this thread ("" if none). */
+NBCL_API const char *nbcl_last_error(void);
+
+typedef enum nbcl_log_level { NBCL_LOG_INFO = 0, NBCL_LOG_WARNING = 1 } nbcl_log_level;
+/* One complete line, without its newline. The library never writes to stdout; without a
+ * callback the lines are dropped. */
+typedef void (*nbcl_log_fn)(void *user, nbcl_log_level level, const char *line);
+
+/* ------------------------------------------------------------------ devices */
+
+typedef struct nbcl_device_desc {
+    int index;                  /* global index, as -device N takes it */
+    int platform_index, device_index;
+    char platform[256], name[256], version[128];
+    char type[16];              /* "cpu", "gpu", "accelerator", ... */
+    unsigned compute_units;
+    uint64_t global_mem, max_alloc;
+    int has_fp64;
+    char summary[768];          /* the line -list_devices prints */
+} nbcl_device_desc;
+
+/* Every OpenCL device on the machine; free the list with nbcl_devices_free. */
+NBCL_API nbcl_status nbcl_devices_list(nbcl_device_desc **list, int *count);
+NBCL_API void nbcl_devices_free(nbcl_device_desc *list);
+
+/* ------------------------------------------------------------------ experiments */
+
+typedef struct nbcl_experiment nbcl_experiment;
+
+typedef enum nbcl_shape {
+    NBCL_SHAPE_SQUARE = 0, NBCL_SHAPE_ROUND = 1, NBCL_SHAPE_GAUSS = 2, NBCL_SHAPE_TOPHAT = 3
+} nbcl_shape;
+
+typedef enum nbcl_precision {
+    NBCL_PRECISION_AUTO = 0, NBCL_PRECISION_DOUBLE = 1, NBCL_PRECISION_SINGLE = 2
+} nbcl_precision;
+
+/* What an argument vector asked for besides a simulation. */
+typedef enum nbcl_request {
+    NBCL_REQUEST_RUN = 0, NBCL_REQUEST_HELP = 1, NBCL_REQUEST_LIST_DEVICES = 2
+} nbcl_request;
+
+/* An experiment with nanoBragg's defaults (nothing given yet). */
+NBCL_API nbcl_status nbcl_experiment_create(nbcl_experiment **out);
+NBCL_API void nbcl_experiment_destroy(nbcl_experiment *exp);
+NBCL_API void nbcl_experiment_set_log(nbcl_experiment *exp, nbcl_log_fn fn, void *user);
+
+/* nanoBragg's flags (argv without the program name), matched as nanoBragg matches them;
+ * nanoBragg-CL's own flags (-device, -precision, -tile, -pngfile, -cache_dir, ...) too.
+ * Flags named here override earlier setters; SMV headers of -img and -mask are read at this
+ * point (as nanoBragg does) so that the flags override them. */
+NBCL_API nbcl_status nbcl_experiment_parse_args(nbcl_experiment *exp, int argc,
+                                                const char *const *argv);
+NBCL_API nbcl_request nbcl_experiment_request(const nbcl_experiment *exp);
+/* The flag table (-help): every flag with its arguments, units and meaning. */
+NBCL_API const char *nbcl_args_help(void);
+
+/* Setters for the common parameters (same units as the flags). */
+NBCL_API nbcl_status nbcl_experiment_set_cell(nbcl_experiment *exp, double a, double b, double c,
+                                              double alpha, double beta, double gamma);
+NBCL_API nbcl_status nbcl_experiment_set_wavelength(nbcl_experiment *exp, double angstrom);
+NBCL_API nbcl_status nbcl_experiment_set_detector(nbcl_experiment *exp, int fast_pixels,
+                                                  int slow_pixels, double pixel_mm,
+                                                  double distance_mm);
+NBCL_API nbcl_status nbcl_experiment_set_beam_center(nbcl_experiment *exp, double xbeam_mm,
+                                                     double ybeam_mm);
+NBCL_API nbcl_status nbcl_experiment_set_crystal_cells(nbcl_experiment *exp, double Na,
+                                                       double Nb, double Nc);
+NBCL_API nbcl_status nbcl_experiment_set_shape(nbcl_experiment *exp, nbcl_shape shape);
+NBCL_API nbcl_status nbcl_experiment_set_default_F(nbcl_experiment *exp, double F);
+/* n reflections: hkl holds 3 integers per reflection, F one amplitude each (copied). */
+NBCL_API nbcl_status nbcl_experiment_set_structure_factors(nbcl_experiment *exp, size_t n,
+                                                           const int *hkl, const double *F);
+NBCL_API nbcl_status nbcl_experiment_set_misset(nbcl_experiment *exp, double rotx_deg,
+                                                double roty_deg, double rotz_deg);
+NBCL_API nbcl_status nbcl_experiment_set_rotation(nbcl_experiment *exp, double phi_deg,
+                                                  double osc_deg, int phisteps);
+NBCL_API nbcl_status nbcl_experiment_set_mosaic(nbcl_experiment *exp, double spread_deg,
+                                                int domains);
+NBCL_API nbcl_status nbcl_experiment_set_fluence(nbcl_experiment *exp, double photons_per_m2);
+NBCL_API nbcl_status nbcl_experiment_set_oversample(nbcl_experiment *exp, int n);
+
+/* Read the files the experiment names (-hkl or the Fdump file, -mat, -sourcefile, -mask),
+ * apply every default and auto-selection of nanoBragg, and log nanoBragg's setup lines.
+ * After this the setters and parse_args are refused (NBCL_E_STATE). nbcl_engine_create
+ * resolves an experiment that is not resolved yet. */
+NBCL_API nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp);
+
+/* After resolving: the detector size in pixels (fast, slow). */
+NBCL_API nbcl_status nbcl_experiment_detector_size(const nbcl_experiment *exp, int *fast,
+                                                   int *slow);
+
+/* After resolving: write the structure factors as nanoBragg's Fdump.bin cache. */
+NBCL_API nbcl_status nbcl_experiment_write_fdump(const nbcl_experiment *exp, const char *path);
+
+/* The files and output settings the argument vector asked for. Strings belong to exp;
+ * a NULL name was not asked for. Scales <= 0 mean "automatic", as in nanoBragg. */
+typedef struct nbcl_outputs {
+    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile;
+    const char *dumpfile;       /* where nanoBragg caches an -hkl table; NULL: no -hkl read */
+    int png_log;                /* -pnglog */
+    double intfile_scale, pgm_scale, adc_offset;
+    int printout;               /* -printout or -printout_pixel */
+    int printout_fpixel, printout_spixel;   /* -1: every pixel */
+    int progress;               /* 0 after -noprogress */
+    long seed;                  /* the noise seed, as -seed takes it (default: the time) */
+    const char *no_effect[8];   /* flags accepted for compatibility that change nothing */
+    int n_no_effect;
+} nbcl_outputs;
+NBCL_API nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *out);
+
+/* ------------------------------------------------------------------ engines */
+
+typedef struct nbcl_engine nbcl_engine;
+
+typedef struct nbcl_engine_options {
+    const char *device;         /* SPEC (see -device); NULL: the experiment's, else
+                                   $NBCL_DEVICE, else the first GPU, else the first device */
+    nbcl_precision precision;   /* AUTO: the experiment's -precision, else double where
+                                   every device has fp64 */
+    int tile;                   /* N x N-pixel tiles; 0: the experiment's -tile, else chosen
+                                   from device memory */
+    int progress;               /* -1: the experiment's; 0: silent; 1: bar or 10% lines */
+    int keep_pixel_details;     /* keep what nbcl_engine_pixel_detail reports (-1: the
+                                   experiment's -printout) */
+    const char *cache_dir;      /* compiled-program cache; NULL: the experiment's -cache_dir,
+                                   else $NBCL_CACHE_DIR, else $XDG_CACHE_HOME/nanobragg-cl;
+                                   "off" disables it */
+} nbcl_engine_options;
+
+NBCL_API void nbcl_engine_options_init(nbcl_engine_options *opts);
+
+/* Pick devices, build the kernels, upload the tables. Logs through the experiment's log
+ * callback. The engine copies what it needs: the experiment may be destroyed afterwards. */
+NBCL_API nbcl_status nbcl_engine_create(nbcl_experiment *exp, const nbcl_engine_options *opts,
+                                        nbcl_engine **out);
+NBCL_API void nbcl_engine_destroy(nbcl_engine *eng);
+
+/* Per-image parameters; nbcl_image_params_init sets "as the experiment" everywhere. */
+typedef struct nbcl_image_params {
+    double phi_deg;             /* start of the rotation (NAN: the experiment's -phi) */
+    double osc_deg;             /* rotation range (NAN: the experiment's -osc) */
+    int set_misset;             /* 1: misset_deg replaces the experiment's misset */
+    double misset_deg[3];
+    int set_umat;               /* 1: umat (row-major rotation) turns the crystal before phi */
+    double umat[9];
+    double Na, Nb, Nc;          /* unit cells (0: the experiment's) */
+    double fluence;             /* photons/m^2 (0: the experiment's) */
+} nbcl_image_params;
+
+NBCL_API void nbcl_image_params_init(nbcl_image_params *p);
+
+/* Simulate one image: fast*slow photons per pixel into image (count >= fast*slow, slow
+ * index outermost). params NULL: the experiment as resolved. Same inputs give the same
+ * image, bit for bit, whatever the tile size or device count of the engine. */
+NBCL_API nbcl_status nbcl_engine_run(nbcl_engine *eng, const nbcl_image_params *params,
+                                     float *image, size_t count);
+
+/* About the last run. */
+typedef struct nbcl_run_info {
+    int fast, slow;
+    double solid_angle;         /* steradians subtended by the detector */
+    int interpolation_fallback; /* an interpolation neighbourhood left the HKL grid */
+    double phi_deg, osc_deg;    /* the rotation the image covers */
+    double seconds;             /* wall time of the run */
+} nbcl_run_info;
+NBCL_API nbcl_status nbcl_engine_run_info(const nbcl_engine *eng, nbcl_run_info *info);
+
+/* What nanoBragg's -printout shows for one pixel of the last run (needs
+ * keep_pixel_details). Lengths in metres, cell vectors in Angstrom. */
+typedef struct nbcl_pixel_detail {
+    double I, polar, omega, capture, stol, stol_from_angle;
+    double pos[3], hkl[3], F_cell, F_latt, I_per_step, pixel;
+    double a[3], b[3], c[3];    /* the last orientation's real-space cell vectors */
+} nbcl_pixel_detail;
+NBCL_API nbcl_status nbcl_engine_pixel_detail(const nbcl_engine *eng, int fast, int slow,
+                                              nbcl_pixel_detail *out);
+
+/* Is this pixel simulated (inside the ROI and not masked)? */
+NBCL_API int nbcl_engine_pixel_active(const nbcl_engine *eng, int fast, int slow);
+
+/* ------------------------------------------------------------------ images and files */
+
+typedef struct nbcl_image_stats {
+    double max_I, max_I_x, max_I_y;     /* largest pixel and where (m), as nanoBragg prints */
+    double mean, rms, rmsd;
+    long counted;                       /* pixels inside the ROI and mask */
+} nbcl_image_stats;
+
+/* nanoBragg's statistics over the ROI and mask. */
+NBCL_API nbcl_status nbcl_engine_image_stats(const nbcl_engine *eng, const float *image,
+                                             nbcl_image_stats *st);
+
+/* Photons to 16-bit SMV counts: floor(value * scale + adc), clipped, 0 outside the ROI. */
+NBCL_API nbcl_status nbcl_engine_counts(const nbcl_engine *eng, const float *image, double scale,
+                                        double adc_offset, uint16_t *counts);
+
+/* nanoBragg's noise image (Poisson photon counts plus adc_offset) with its generator and
+ * this seed (as -seed takes it). photons and overloads may be NULL. */
+NBCL_API nbcl_status nbcl_engine_noise(const nbcl_engine *eng, const float *image, long seed,
+                                       double adc_offset, uint16_t *counts, double *photons,
+                                       int *overloads);
+
+/* Files, each written to a temporary name and renamed (no half-written file is seen).
+ * The SMV header states the geometry of the last run (phi of its image). */
+NBCL_API nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t count);
+NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const char *path,
+                                           const uint16_t *counts, int is_noise_image);
+NBCL_API nbcl_status nbcl_engine_write_pgm(const nbcl_engine *eng, const char *path,
+                                           const float *image, double scale);
+NBCL_API nbcl_status nbcl_engine_write_png(const nbcl_engine *eng, const char *path,
+                                           const float *image, int log_scale);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,76 @@
+/* abi.h: the one definition of what the host hands the kernels and gets back.
+ * This file is read by the C compiler (src/engine) and, embedded in libnbcl, by the OpenCL C
+ * compiler in front of the kernel sources (kernels/), so a table layout cannot differ
+ * between the two sides. Only macros and enums: valid C99 and OpenCL C 1.2.
+ *
+ *   P  (parameter table, __constant real): KP_* scalars; in single precision KP_COUNT high
+ *      floats then KP_COUNT low floats (float pairs, see kernels/wide.cl).
+ *   G  (integer table, __constant int): KI_* (HKL grid extents, ROI, loop counts).
+ *   sources (real4 per source): NBCL_SRC_* fields; a double run keeps lambda in the fourth,
+ *      a single run 1/lambda, and a single run's table is nsources high real4s then nsources
+ *      low real4s.
+ *   crystal: 9 reals per orientation (a, b, c in metres), phi steps outermost.
+ *   stage-1 planes (lattice stage -> scale stage): S1_* planes of `stride` reals;
+ *      S1_BASIC of them normally, S1_COUNT with -printout.
+ *   output planes (scale stage -> host): OUT_* float planes of npix; with -printout each
+ *      printout value PO_v follows as two planes (value, remainder): OUT_BASIC + 2*PO_v and
+ *      OUT_BASIC + 2*PO_v + 1, taken from stage-1 plane NBCL_PRINTOUT_PLANE(PO_v). */
+#ifndef NBCL_ENGINE_ABI_H
+#define NBCL_ENGINE_ABI_H
+
+/* ---- P: scalar parameters ---- */
+#define NBCL_KPARAMS(X) \
+    X(FDET_X) X(FDET_Y) X(FDET_Z) X(SDET_X) X(SDET_Y) X(SDET_Z) X(ODET_X) X(ODET_Y) X(ODET_Z) \
+    X(PIX0_X) X(PIX0_Y) X(PIX0_Z) X(BEAM_X) X(BEAM_Y) X(BEAM_Z) X(POLAR_X) X(POLAR_Y) X(POLAR_Z) \
+    X(ASTAR_X) X(ASTAR_Y) X(ASTAR_Z) X(BSTAR_X) X(BSTAR_Y) X(BSTAR_Z) X(CSTAR_X) X(CSTAR_Y) X(CSTAR_Z) \
+    X(NA) X(NB) X(NC) X(SUBPIXEL) X(PIXEL) X(DISTANCE) X(CLOSE_DISTANCE) X(THICKSTEP) X(MU) \
+    X(KAHN) X(DEFAULT_F) X(FUDGE) X(DMIN) X(I_BG) X(R_E_SQR) X(FLUENCE) X(STEPS)
+
+#define NBCL_ABI_KP(name) KP_##name,
+enum nbcl_kparam { NBCL_KPARAMS(NBCL_ABI_KP) KP_COUNT };
+#undef NBCL_ABI_KP
+
+/* ---- G: integers ---- */
+#define NBCL_KINTS(X) \
+    X(H_MIN) X(K_MIN) X(L_MIN) X(H_MAX) X(K_MAX) X(L_MAX) X(H_RANGE) X(K_RANGE) X(L_RANGE) \
+    X(ROI_XMIN) X(ROI_XMAX) X(ROI_YMIN) X(ROI_YMAX) \
+    X(THICKSTEPS) X(OVERSAMPLE) X(NSOURCES) X(NCRYSTAL)
+
+#define NBCL_ABI_KI(name) KI_##name,
+enum nbcl_kint { NBCL_KINTS(NBCL_ABI_KI) KI_COUNT };
+#undef NBCL_ABI_KI
+
+/* ---- sources: one real4 each ---- */
+enum nbcl_source_field { NBCL_SRC_X, NBCL_SRC_Y, NBCL_SRC_Z, NBCL_SRC_LAMBDA, NBCL_SRC_FIELDS };
+
+/* ---- crystal orientations ---- */
+#define NBCL_CRYSTAL_REALS 9
+
+/* ---- stage-1 planes ---- */
+#define NBCL_STAGE1(X) \
+    X(I) X(POLAR) X(OMEGA) X(CAPTURE) X(OMEGA_SUM) \
+    X(STOL) X(POS_X) X(POS_Y) X(POS_Z) X(H) X(K) X(L) X(F_CELL) X(F_LATT)
+
+#define NBCL_ABI_S1(name) S1_##name,
+enum nbcl_stage1_plane { NBCL_STAGE1(NBCL_ABI_S1) S1_COUNT };
+#undef NBCL_ABI_S1
+#define S1_BASIC (S1_OMEGA_SUM + 1)      /* the planes every run needs */
+
+/* ---- output planes ---- */
+enum nbcl_out_plane { OUT_IMAGE, OUT_OMEGA_SUM, OUT_BASIC };
+
+/* ---- -printout values: name and the stage-1 plane it comes from ---- */
+#define NBCL_PO_LIST(X) \
+    X(I, S1_I) X(POLAR, S1_POLAR) X(OMEGA, S1_OMEGA) X(CAPTURE, S1_CAPTURE) X(STOL, S1_STOL) \
+    X(POS_X, S1_POS_X) X(POS_Y, S1_POS_Y) X(POS_Z, S1_POS_Z) X(H, S1_H) X(K, S1_K) X(L, S1_L) \
+    X(F_CELL, S1_F_CELL) X(F_LATT, S1_F_LATT)
+
+#define NBCL_ABI_PO(name, plane) PO_##name,
+enum nbcl_printout_value { NBCL_PO_LIST(NBCL_ABI_PO) PO_COUNT };
+#undef NBCL_ABI_PO
+#define NBCL_ABI_PO_PLANE(name, plane) plane,
+/* NBCL_PRINTOUT_PLANES: an initializer list, printout value -> stage-1 plane */
+#define NBCL_PRINTOUT_PLANES {NBCL_PO_LIST(NBCL_ABI_PO_PLANE)}
+#define OUT_PLANES_PRINTOUT (OUT_BASIC + 2 * PO_COUNT)
+
+#endif

@@ -1,0 +1,28 @@
+/* handle.h: what a public nbcl_engine holds: its own copy of the resolved experiment, the
+ * persistent core, and what the last image left behind for the file helpers (its geometry
+ * for headers, and with pixel details kept, the per-pixel values). */
+#ifndef NBCL_ENGINE_HANDLE_H
+#define NBCL_ENGINE_HANDLE_H
+
+#include "nbcl/nbcl.h"
+#include "base/log.h"
+#include "base/rng.h"
+#include "engine/engine.h"
+#include "model/sim.h"
+
+struct nbcl_engine {
+    nbcl_core *core;
+    nbcl_sim sim;                 /* the experiment as resolved (own copy) */
+    int have_sim;
+    nbcl_sim image_sim;           /* the last image's values (shares sim's tables) */
+    nbcl_rng rng;                 /* the generator after setup: each noise image starts here */
+    nbcl_log log;
+    unsigned short *mask;         /* own copy, NULL without -mask */
+    size_t npix;
+    int use_double, keep_details, ran;
+    nbcl_run_info info;
+    const double *printout;       /* PO_COUNT planes (the core's), with pixel details */
+    float *last_image;            /* copy of the last image, with pixel details */
+};
+
+#endif

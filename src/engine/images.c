@@ -1,0 +1,132 @@
+/* images.c: what the public API does with a simulated image: nanoBragg's statistics, its
+ * integer and noise images, and the files (float, SMV, PGM, PNG preview), each written to a
+ * temporary name and renamed. Headers state the geometry of the engine's last image. */
+#include <stdlib.h>
+#include <string.h>
+#include "engine/experiment.h"
+#include "engine/handle.h"
+#include "io/outfile.h"
+#include "io/pgm.h"
+#include "io/png.h"
+#include "io/smv.h"
+#include "model/image_stats.h"
+#include "model/noise.h"
+
+static void roi_of(const nbcl_sim *s, int roi[4])
+{
+    roi[0] = s->roi_xmin;
+    roi[1] = s->roi_xmax;
+    roi[2] = s->roi_ymin;
+    roi[3] = s->roi_ymax;
+}
+
+static nbcl_status need(const nbcl_engine *e, const void *a, const void *b, const char *call)
+{
+    if (!e || !a || !b) {
+        nbcl_err err = {0};
+        nbcl_err_code(&err, NBCL_E_INVALID, "%s: NULL argument", call);
+        return nbcl_api_fail(&err, NBCL_E_INVALID);
+    }
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_image_stats(const nbcl_engine *e, const float *image, nbcl_image_stats *st)
+{
+    nbcl_status s = need(e, image, st, "nbcl_engine_image_stats");
+    if (s) return s;
+    nbcl_compute_image_stats(&e->sim, image, e->mask, st);
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_counts(const nbcl_engine *e, const float *image, double scale,
+                               double adc_offset, uint16_t *counts)
+{
+    nbcl_status s = need(e, image, counts, "nbcl_engine_counts");
+    if (s) return s;
+    int roi[4];
+    roi_of(&e->sim, roi);
+    nbcl_smv_from_float(image, e->sim.fpixels, e->sim.spixels, roi, scale, adc_offset, counts);
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_noise(const nbcl_engine *e, const float *image, long seed, double adc_offset,
+                              uint16_t *counts, double *photons, int *overloads)
+{
+    nbcl_status s = need(e, image, counts, "nbcl_engine_noise");
+    if (s) return s;
+    int roi[4];
+    roi_of(&e->sim, roi);
+    nbcl_rng rng = e->rng;       /* every noise image starts from the state after setup */
+    long idum = -seed;           /* nanoBragg keeps -seed */
+    memset(counts, 0, e->npix * sizeof *counts);
+    if (nbcl_noise_image(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset, &idum, &rng,
+                         counts, photons, overloads))
+        return nbcl_api_invalid("nbcl_engine_noise: unusable image or ROI");
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t count)
+{
+    if (!path || !image) return nbcl_api_invalid("nbcl_write_float_image: NULL argument");
+    nbcl_err err = {0};
+    return nbcl_floatfile_write(path, image, count, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+static void smv_header(const nbcl_sim *s, int noise, nbcl_smv_header *h)
+{
+    memset(h, 0, sizeof *h);
+    h->fpixels = s->fpixels;
+    h->spixels = s->spixels;
+    h->pixel_size = s->pixel_size;
+    h->distance = s->distance;
+    h->lambda0 = s->lambda0;
+    h->Xbeam = s->Xbeam;
+    h->Ybeam = s->Ybeam;
+    h->Fbeam = s->Fbeam;
+    h->Sbeam = s->Sbeam;
+    h->detsize_s = s->detsize_s;
+    memcpy(h->dials_origin, s->dials_origin, sizeof h->dials_origin);
+    h->ORGX = s->ORGX;
+    h->ORGY = s->ORGY;
+    h->close_distance = s->close_distance;
+    h->phi0 = s->phi0;
+    h->osc = s->osc;
+    h->twotheta = s->twotheta;
+    h->noise = noise;
+}
+
+nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const char *path, const uint16_t *counts,
+                                  int is_noise_image)
+{
+    nbcl_status s = need(e, path, counts, "nbcl_engine_write_smv");
+    if (s) return s;
+    nbcl_smv_header h;
+    smv_header(&e->image_sim, is_noise_image, &h);
+    nbcl_err err = {0};
+    return nbcl_smv_write(path, &h, counts, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+nbcl_status nbcl_engine_write_pgm(const nbcl_engine *e, const char *path, const float *image,
+                                  double scale)
+{
+    nbcl_status s = need(e, path, image, "nbcl_engine_write_pgm");
+    if (s) return s;
+    int roi[4];
+    roi_of(&e->sim, roi);
+    nbcl_err err = {0};
+    return nbcl_pgm_write(path, image, e->sim.fpixels, e->sim.spixels, roi, scale, &err)
+               ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+nbcl_status nbcl_engine_write_png(const nbcl_engine *e, const char *path, const float *image,
+                                  int log_scale)
+{
+    nbcl_status s = need(e, path, image, "nbcl_engine_write_png");
+    if (s) return s;
+    nbcl_png_opts po;
+    nbcl_png_opts_default(&po);
+    po.log = log_scale;
+    nbcl_err err = {0};
+    return nbcl_png_write_preview(path, image, e->sim.fpixels, e->sim.spixels, e->mask, &po, &err)
+               ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}

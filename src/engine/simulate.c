@@ -1,0 +1,239 @@
+/* simulate.c: the public nbcl_engine: devices chosen, kernels built and tables uploaded
+ * once in nbcl_engine_create; then any number of images, each with its own parameters. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/constants.h"
+#include "device/choose.h"
+#include "engine/abi.h"
+#include "engine/engine.h"
+#include "engine/experiment.h"
+#include "engine/handle.h"
+#include "model/orientations.h"
+
+void nbcl_engine_options_init(nbcl_engine_options *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->precision = NBCL_PRECISION_AUTO;
+    o->progress = -1;
+    o->keep_pixel_details = -1;
+}
+
+void nbcl_image_params_init(nbcl_image_params *p)
+{
+    if (!p) return;
+    memset(p, 0, sizeof *p);
+    p->phi_deg = NAN;
+    p->osc_deg = NAN;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* the engine's settings: each option, else the experiment's flag, else the default */
+static void effective_options(const nbcl_experiment *exp, const nbcl_engine_options *o,
+                              nbcl_engine_options *eff)
+{
+    const nbcl_config *c = &exp->cfg;
+    nbcl_engine_options defaults;
+    nbcl_engine_options_init(&defaults);
+    if (!o) o = &defaults;
+    *eff = *o;
+    if (!eff->device) eff->device = c->device_spec;
+    if (eff->precision == NBCL_PRECISION_AUTO) eff->precision = c->precision;
+    if (eff->tile <= 0) eff->tile = c->tile;
+    if (eff->keep_pixel_details < 0) eff->keep_pixel_details = c->printout;
+    if (eff->progress < 0) eff->progress = c->progress && !eff->keep_pixel_details;
+    if (!eff->cache_dir) eff->cache_dir = c->cache_dir;
+}
+
+static int copy_experiment(nbcl_engine *e, const nbcl_experiment *exp, nbcl_err *err)
+{
+    if (nbcl_sim_copy(&exp->sim, &e->sim, err)) return -1;
+    e->have_sim = 1;
+    e->image_sim = e->sim;
+    e->rng = exp->rng;
+    e->log = exp->log;
+    e->npix = (size_t)e->sim.fpixels * (size_t)e->sim.spixels;
+    if (exp->files.mask) {
+        e->mask = malloc(e->npix * sizeof *e->mask);
+        if (!e->mask) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the mask");
+        memcpy(e->mask, exp->files.mask, e->npix * sizeof *e->mask);
+    }
+    return 0;
+}
+
+static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
+{
+    nbcl_device_info *list = NULL;
+    int count = 0, *picked = NULL, npicked = 0, use_double = 0;
+    if (nbcl_runtime_pick(o->device, (int)o->precision, &list, &count, &picked, &npicked,
+                          &use_double, &e->log, err))
+        return -1;
+    nbcl_device_info *chosen = malloc(sizeof *chosen * (size_t)npicked);
+    int rc = -1;
+    if (!chosen) {
+        nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    } else {
+        for (int i = 0; i < npicked; ++i) chosen[i] = list[picked[i]];
+        nbcl_core_opts co = {.use_double = use_double, .tile = o->tile, .progress = o->progress,
+                             .mask = e->mask, .printout = o->keep_pixel_details,
+                             .cache_dir = o->cache_dir, .log = &e->log};
+        rc = nbcl_core_open(&e->sim, chosen, npicked, &co, &e->core, err);
+    }
+    e->use_double = use_double;
+    free(chosen);
+    free(list);
+    free(picked);
+    return rc;
+}
+
+nbcl_status nbcl_engine_create(nbcl_experiment *exp, const nbcl_engine_options *opts, nbcl_engine **out)
+{
+    if (!exp || !out) return nbcl_api_invalid("nbcl_engine_create: NULL argument");
+    *out = NULL;
+    nbcl_status st = nbcl_experiment_resolve(exp);
+    if (st) return st;
+    nbcl_engine_options eff;
+    effective_options(exp, opts, &eff);
+    nbcl_engine *e = calloc(1, sizeof *e);
+    if (!e) return nbcl_api_nomem("nbcl_engine_create");
+    e->keep_details = eff.keep_pixel_details;
+    nbcl_err err = {0};
+    int rc = copy_experiment(e, exp, &err);
+    if (!rc) rc = open_core(e, &eff, &err);
+    nbcl_log_flush(&e->log);
+    if (rc) {
+        nbcl_engine_destroy(e);
+        return nbcl_api_fail(&err, NBCL_E_OPENCL);
+    }
+    *out = e;
+    return NBCL_OK;
+}
+
+void nbcl_engine_destroy(nbcl_engine *e)
+{
+    if (!e) return;
+    nbcl_core_close(e->core);
+    if (e->have_sim) nbcl_sim_free(&e->sim);
+    free(e->mask);
+    free(e->last_image);
+    free(e);
+}
+
+static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_result *res, nbcl_err *err)
+{
+    if (!e->last_image && !(e->last_image = malloc(e->npix * sizeof(float))))
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for pixel details");
+    memcpy(e->last_image, image, e->npix * sizeof(float));
+    e->printout = res->printout;
+    return 0;
+}
+
+nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *image, size_t count)
+{
+    if (!e || !image) return nbcl_api_invalid("nbcl_engine_run: NULL argument");
+    if (count < e->npix) {
+        nbcl_err err = {0};
+        nbcl_err_code(&err, NBCL_E_INVALID, "nbcl_engine_run: the image buffer holds %zu floats but the "
+                      "detector has %zu pixels", count, e->npix);
+        return nbcl_api_fail(&err, NBCL_E_INVALID);
+    }
+    double t0 = now_seconds();
+    nbcl_err err = {0};
+    nbcl_sim img;
+    nbcl_core_result res;
+    e->ran = 0;
+    if (nbcl_sim_for_image(&e->sim, p, &img, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
+        (e->keep_details && keep_details(e, image, &res, &err))) {
+        nbcl_log_flush(&e->log);
+        return nbcl_api_fail(&err, NBCL_E_OPENCL);
+    }
+    e->image_sim = img;
+    e->ran = 1;
+    nbcl_run_info *in = &e->info;
+    in->fast = img.fpixels;
+    in->slow = img.spixels;
+    in->solid_angle = res.omega_sum / (double)img.steps;
+    in->interpolation_fallback = res.interpolation_fallback;
+    in->phi_deg = img.phi0 * RTD;
+    in->osc_deg = img.osc * RTD;
+    in->seconds = now_seconds() - t0;
+    nbcl_log_flush(&e->log);
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_run_info(const nbcl_engine *e, nbcl_run_info *info)
+{
+    if (!e || !info) return nbcl_api_invalid("nbcl_engine_run_info: NULL argument");
+    if (!e->ran) {
+        nbcl_err err = {0};
+        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_engine_run_info: no image has been simulated yet");
+        return nbcl_api_fail(&err, NBCL_E_STATE);
+    }
+    *info = e->info;
+    return NBCL_OK;
+}
+
+int nbcl_engine_pixel_active(const nbcl_engine *e, int f, int s)
+{
+    if (!e || f < 0 || s < 0 || f >= e->sim.fpixels || s >= e->sim.spixels) return 0;
+    const nbcl_sim *sim = &e->sim;
+    if (f < sim->roi_xmin || f > sim->roi_xmax || s < sim->roi_ymin || s > sim->roi_ymax) return 0;
+    return !(e->mask && e->mask[(size_t)s * sim->fpixels + f] == 0);
+}
+
+nbcl_status nbcl_engine_pixel_detail(const nbcl_engine *e, int f, int s, nbcl_pixel_detail *out)
+{
+    if (!e || !out) return nbcl_api_invalid("nbcl_engine_pixel_detail: NULL argument");
+    nbcl_err err = {0};
+    if (!e->ran || !e->printout) {
+        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_engine_pixel_detail: no image simulated with pixel details kept");
+        return nbcl_api_fail(&err, NBCL_E_STATE);
+    }
+    if (f < 0 || s < 0 || f >= e->sim.fpixels || s >= e->sim.spixels) {
+        nbcl_err_code(&err, NBCL_E_INVALID, "pixel %d %d is outside the %dx%d detector", f, s,
+                      e->sim.fpixels, e->sim.spixels);
+        return nbcl_api_fail(&err, NBCL_E_INVALID);
+    }
+    size_t i = (size_t)s * e->sim.fpixels + f;
+#define PO(k) e->printout[(size_t)(k) * e->npix + i]
+    memset(out, 0, sizeof *out);
+    out->I = PO(PO_I);
+    out->polar = PO(PO_POLAR);
+    out->omega = PO(PO_OMEGA);
+    out->capture = PO(PO_CAPTURE);
+    out->stol = PO(PO_STOL);
+    out->pos[0] = PO(PO_POS_X);
+    out->pos[1] = PO(PO_POS_Y);
+    out->pos[2] = PO(PO_POS_Z);
+    out->hkl[0] = PO(PO_H);
+    out->hkl[1] = PO(PO_K);
+    out->hkl[2] = PO(PO_L);
+    out->F_cell = PO(PO_F_CELL);
+    out->F_latt = PO(PO_F_LATT);
+#undef PO
+    const nbcl_sim *img = &e->image_sim;
+    double tth = atan2(sqrt(out->pos[1] * out->pos[1] + out->pos[2] * out->pos[2]), out->pos[0]);
+    out->stol_from_angle = sin(tth / 2.0) / (img->lambda0 * 1e10);
+    out->I_per_step = out->I / (double)img->steps;
+    out->pixel = e->last_image[i];
+    /* the last orientation the kernels used: the final phi step and mosaic domain */
+    int norient = 0;
+    double *orient = nbcl_crystal_orientations(img, &norient);
+    if (!orient) return nbcl_api_nomem("nbcl_engine_pixel_detail");
+    const double *abc = orient + 9 * (size_t)(norient - 1);
+    for (int k = 0; k < 3; ++k) {
+        out->a[k] = abc[k] * 1e10;
+        out->b[k] = abc[3 + k] * 1e10;
+        out->c[k] = abc[6 + k] * 1e10;
+    }
+    free(orient);
+    return NBCL_OK;
+}

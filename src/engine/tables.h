@@ -1,0 +1,30 @@
+/* tables.h: the host side of the tables of abi.h: filling them from a resolved simulation
+ * and moving them to a device in its precision (doubles, or float pairs in a single run). */
+#ifndef NBCL_ENGINE_TABLES_H
+#define NBCL_ENGINE_TABLES_H
+
+#include <CL/cl.h>
+#include <stddef.h>
+#include "base/error.h"
+#include "engine/abi.h"
+#include "model/sim.h"
+
+/* P[KP_*] */
+void nbcl_fill_params(const nbcl_sim *sim, double P[KP_COUNT]);
+/* G[KI_*] for norient orientations */
+void nbcl_fill_ints(const nbcl_sim *sim, int norient, cl_int G[KI_COUNT]);
+/* NBCL_SRC_FIELDS per source: the incident direction (toward the sample) and lambda (m), or
+ * 1/lambda in a single run (the kernel multiplies by it); malloc'd. */
+double *nbcl_source_table(const nbcl_sim *sim, int use_double);
+
+/* Bytes a table of n values takes on a device: doubles, or floats (plain when block is 0,
+ * else float pairs in blocks of `block` high parts then `block` low parts). */
+size_t nbcl_device_bytes(size_t n, int use_double, size_t block);
+/* A read-only buffer holding v in the device's layout (see nbcl_device_bytes). */
+cl_mem nbcl_upload(cl_context ctx, const double *v, size_t n, size_t block, int use_double,
+                   const char *what, nbcl_err *err);
+/* Overwrite such a buffer (a blocking write on q). */
+int nbcl_write_table(cl_command_queue q, cl_mem buf, const double *v, size_t n, size_t block,
+                     int use_double, const char *what, nbcl_err *err);
+
+#endif

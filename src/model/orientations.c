@@ -1,0 +1,104 @@
+/* orientations.c: the crystal orientations of a run and the per-image variants of a
+ * resolved simulation (see orientations.h). */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/constants.h"
+#include "base/vec3.h"
+#include "model/geometry.h"
+#include "model/orientations.h"
+
+double *nbcl_crystal_orientations(const nbcl_sim *s, int *count)
+{
+    if (s->phisteps <= 0 || s->mosaic_domains <= 0) return NULL;
+    size_t n = (size_t)s->phisteps * (size_t)s->mosaic_domains;
+    if (n > INT32_MAX || n > SIZE_MAX / (9 * sizeof(double))) return NULL;
+    double *t = malloc(sizeof(double) * 9 * n);
+    if (!t) return NULL;
+    for (int p = 0; p < s->phisteps; ++p) {
+        double phi = s->phi0 + s->phistep * p;
+        double ap[3], bp[3], cp[3];
+        /* phi = 0 is the unrotated crystal */
+        if (phi != 0.0) {
+            nbcl_rotate_axis(s->a0, ap, s->spindle, phi);
+            nbcl_rotate_axis(s->b0, bp, s->spindle, phi);
+            nbcl_rotate_axis(s->c0, cp, s->spindle, phi);
+        } else {
+            v3_copy(s->a0, ap); v3_copy(s->b0, bp); v3_copy(s->c0, cp);
+        }
+        for (int m = 0; m < s->mosaic_domains; ++m) {
+            double *o = t + 9 * ((size_t)p * s->mosaic_domains + m);
+            if (s->mosaic_spread > 0.0) {
+                const double *u = s->mosaic_umats + 9 * m;
+                nbcl_rotate_umat(ap, o, u);
+                nbcl_rotate_umat(bp, o + 3, u);
+                nbcl_rotate_umat(cp, o + 6, u);
+            } else {
+                v3_copy(ap, o); v3_copy(bp, o + 3); v3_copy(cp, o + 6);
+            }
+        }
+    }
+    *count = (int)n;
+    return t;
+}
+
+static int positive_or_unset(double v, const char *what, nbcl_err *err)
+{
+    if (v == 0.0 || (v >= 1.0 && isfinite(v) && v <= 1e6)) return 0;
+    return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: %s %g must be a number of unit "
+                         "cells between 1 and 1e6 (0 keeps the experiment's)", what, v);
+}
+
+static int check_params(const nbcl_image_params *p, nbcl_err *err)
+{
+    if (isinf(p->phi_deg) || isinf(p->osc_deg))
+        return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: phi and osc must be finite");
+    if (!isnan(p->osc_deg) && p->osc_deg < 0.0)
+        return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: osc %g must not be negative", p->osc_deg);
+    if (!(p->fluence >= 0.0) || isinf(p->fluence))
+        return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: fluence %g must be positive", p->fluence);
+    for (int k = 0; p->set_misset && k < 3; ++k)
+        if (!isfinite(p->misset_deg[k]))
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: misset angles must be finite");
+    for (int k = 0; p->set_umat && k < 9; ++k)
+        if (!isfinite(p->umat[k]))
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: umat must be finite");
+    if (positive_or_unset(p->Na, "Na", err) || positive_or_unset(p->Nb, "Nb", err) ||
+        positive_or_unset(p->Nc, "Nc", err))
+        return -1;
+    return 0;
+}
+
+int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *s,
+                       nbcl_err *err)
+{
+    *s = *base;
+    if (!p) return 0;
+    if (check_params(p, err)) return -1;
+    if (!isnan(p->phi_deg)) s->phi0 = p->phi_deg / RTD;
+    if (!isnan(p->osc_deg)) {
+        s->osc = p->osc_deg / RTD;
+        s->phistep = s->osc / s->phisteps;
+    }
+    if (p->set_misset || p->set_umat) {
+        double misset[3];
+        for (int k = 0; k < 3; ++k) misset[k] = p->set_misset ? p->misset_deg[k] / RTD : base->misset[k];
+        int use_misset = p->set_misset || base->misset_given;
+        if (nbcl_crystal_orient(s, use_misset ? misset : NULL, p->set_umat ? p->umat : NULL, NULL, err))
+            return -1;
+    }
+    if (p->Na > 0.0) s->Na = p->Na;
+    if (p->Nb > 0.0) s->Nb = p->Nb;
+    if (p->Nc > 0.0) s->Nc = p->Nc;
+    for (int k = 0; k < 3; ++k) {
+        double n = k == 0 ? s->Na : k == 1 ? s->Nb : s->Nc;
+        const double *axis = k == 0 ? s->a0 : k == 1 ? s->b0 : s->c0;
+        s->xtalsize[k] = v3_norm(axis) * n;
+    }
+    if (p->fluence > 0.0) {
+        s->fluence = p->fluence;
+        s->I_bg = nbcl_water_background(s);   /* the water background scales with it */
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* orientations.h: every crystal orientation a run sums over (phi steps x mosaic domains),
+ * computed once per image on the host so the kernels only read them, and the per-image
+ * changes of a resolved simulation (rotation, misset, crystal size, fluence). */
+#ifndef NBCL_MODEL_ORIENTATIONS_H
+#define NBCL_MODEL_ORIENTATIONS_H
+
+#include "nbcl/nbcl.h"
+#include "base/error.h"
+#include "model/sim.h"
+
+/* The crystal vectors a,b,c (m) for every phi step and mosaic domain, phi outermost:
+ * 9 doubles per orientation, malloc'd (NULL when out of memory or the count overflows). */
+double *nbcl_crystal_orientations(const nbcl_sim *sim, int *count);
+
+/* image = base with the per-image parameters p applied (NULL p: base as it is). image
+ * shares base's tables (do not free it); its crystal vectors, phi, N and fluence are its
+ * own. Angles in degrees as in the public API. */
+int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *image,
+                       nbcl_err *err);
+
+#endif

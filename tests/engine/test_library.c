@@ -1,0 +1,376 @@
+/* test_library.c: the public API of libnbcl (nbcl/nbcl.h) as a library user sees it: one
+ * engine, many images; per-image parameters give the same image as a fresh run with the
+ * matching flags; status codes and messages for bad input; the log callback; the program
+ * cache; and a device whose kernels fail to build releasing what it made. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "nbcl/nbcl.h"
+
+#define BASE "-default_F 100 -lambda 1 -N 5 -detpixels 48 -pixel 0.1 -distance 100 " \
+             "-cell 50 60 70 90 90 90 -noprogress"
+
+typedef struct captured {
+    char text[1 << 16];
+    size_t len;
+    int warnings;
+} captured;
+
+static void capture(void *user, nbcl_log_level level, const char *line)
+{
+    captured *c = user;
+    size_t n = strlen(line);
+    if (c->len + n + 2 < sizeof c->text) {
+        memcpy(c->text + c->len, line, n);
+        c->text[c->len + n] = '\n';
+        c->len += n + 1;
+        c->text[c->len] = '\0';
+    }
+    if (level == NBCL_LOG_WARNING) c->warnings++;
+}
+
+static char cache_dir[64];
+
+static void setup(void)
+{
+    strcpy(cache_dir, "/tmp/nbcl-libtest-XXXXXX");
+    cr_assert_not_null(mkdtemp(cache_dir));
+    setenv("NBCL_CACHE_DIR", cache_dir, 1);
+    unsetenv("NBCL_KERNEL_DIR");
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+        else unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void teardown(void)
+{
+    remove_tree(cache_dir);
+}
+
+TestSuite(library, .init = setup, .fini = teardown, .timeout = 300);
+
+/* an experiment from a command line (split at spaces) */
+static nbcl_experiment *experiment(const char *args, captured *log)
+{
+    char buf[2048];
+    const char *argv[128];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *t = strtok(buf, " "); t && argc < 128; t = strtok(NULL, " ")) argv[argc++] = t;
+    nbcl_experiment *exp = NULL;
+    cr_assert_eq(nbcl_experiment_create(&exp), NBCL_OK);
+    if (log) nbcl_experiment_set_log(exp, capture, log);
+    cr_assert_eq(nbcl_experiment_parse_args(exp, argc, argv), NBCL_OK, "%s: %s", args, nbcl_last_error());
+    return exp;
+}
+
+/* one image of a fresh experiment and engine */
+static float *simulate(const char *args, int *npix)
+{
+    nbcl_experiment *exp = experiment(args, NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int f, s;
+    cr_assert_eq(nbcl_experiment_detector_size(exp, &f, &s), NBCL_OK);
+    *npix = f * s;
+    float *img = malloc(sizeof(float) * (size_t)*npix);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, (size_t)*npix), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+    return img;
+}
+
+static void expect_same(const float *a, const float *b, int n, const char *what)
+{
+    int differ = 0;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) {
+        differ += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+        sum += a[i];
+    }
+    cr_expect_eq(differ, 0, "%s: %d of %d pixels differ", what, differ, n);
+    cr_expect_gt(sum, 0.0, "%s: an empty image proves nothing", what);
+}
+
+Test(library, one_engine_many_images_each_equal_to_a_fresh_run)
+{
+    nbcl_experiment *exp = experiment(BASE " -mosaic 0.5 -mosaic_dom 3 -phisteps 2 -osc 0.5", NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_experiment_destroy(exp);   /* the engine keeps its own copy */
+    int n = 48 * 48;
+    float *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+    nbcl_image_params p;
+    static const double phis[] = {0.0, 1.5, 30.0};
+    for (int k = 0; k < 3; ++k) {
+        nbcl_image_params_init(&p);
+        p.phi_deg = phis[k];
+        cr_assert_eq(nbcl_engine_run(eng, &p, a, (size_t)n), NBCL_OK, "%s", nbcl_last_error());
+        nbcl_run_info info;
+        cr_assert_eq(nbcl_engine_run_info(eng, &info), NBCL_OK);
+        cr_expect_float_eq(info.phi_deg, phis[k], 1e-12);
+        cr_expect_float_eq(info.osc_deg, 0.5, 1e-12);
+        char args[512];
+        snprintf(args, sizeof args, BASE " -mosaic 0.5 -mosaic_dom 3 -phisteps 2 -osc 0.5 -phi %g", phis[k]);
+        int m;
+        float *ref = simulate(args, &m);
+        cr_assert_eq(m, n);
+        expect_same(a, ref, n, args);
+        free(ref);
+    }
+    /* the same parameters twice: the same bits */
+    cr_assert_eq(nbcl_engine_run(eng, &p, b, (size_t)n), NBCL_OK);
+    expect_same(a, b, n, "repeated image");
+    nbcl_engine_destroy(eng);
+    free(a);
+    free(b);
+}
+
+Test(library, per_image_crystal_size_fluence_and_misset)
+{
+    nbcl_experiment *exp = experiment(BASE, NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int n = 48 * 48, m;
+    float *a = malloc(sizeof(float) * n);
+    nbcl_image_params p;
+    nbcl_image_params_init(&p);
+    p.Na = p.Nb = p.Nc = 7;
+    p.fluence = 3e24;
+    p.set_misset = 1;
+    p.misset_deg[0] = 10;
+    p.misset_deg[1] = 20;
+    p.misset_deg[2] = 30;
+    cr_assert_eq(nbcl_engine_run(eng, &p, a, (size_t)n), NBCL_OK, "%s", nbcl_last_error());
+    float *ref = simulate("-default_F 100 -lambda 1 -N 7 -detpixels 48 -pixel 0.1 -distance 100 "
+                          "-cell 50 60 70 90 90 90 -noprogress -fluence 3e24 -misset 10 20 30", &m);
+    expect_same(a, ref, n, "N 7, fluence, misset");
+    free(ref);
+    /* back to the experiment as resolved */
+    cr_assert_eq(nbcl_engine_run(eng, NULL, a, (size_t)n), NBCL_OK);
+    ref = simulate(BASE, &m);
+    expect_same(a, ref, n, "NULL parameters");
+    free(ref);
+    free(a);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}
+
+Test(library, setters_and_a_table_handed_in_match_the_command_line)
+{
+    char path[] = "/tmp/nbcl-lib-hkl-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    int hkl[] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 2, 0, 0};
+    double F[] = {100, 200, 300, 50, 80};
+    for (int i = 0; i < 5; ++i) fprintf(f, "%d %d %d %g\n", hkl[3 * i], hkl[3 * i + 1], hkl[3 * i + 2], F[i]);
+    fclose(f);
+
+    nbcl_experiment *exp;
+    cr_assert_eq(nbcl_experiment_create(&exp), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_set_cell(exp, 50, 60, 70, 90, 90, 90), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_set_wavelength(exp, 1.0), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_set_detector(exp, 48, 48, 0.1, 100), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_set_crystal_cells(exp, 5, 5, 5), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_set_structure_factors(exp, 5, hkl, F), NBCL_OK);
+    nbcl_engine_options o;
+    nbcl_engine_options_init(&o);
+    o.progress = 0;
+    nbcl_engine *eng;
+    cr_assert_eq(nbcl_engine_create(exp, &o, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int n = 48 * 48, m;
+    float *a = malloc(sizeof(float) * n);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, a, (size_t)n), NBCL_OK);
+    char args[512];
+    snprintf(args, sizeof args, "-lambda 1 -N 5 -detpixels 48 -pixel 0.1 -distance 100 "
+             "-cell 50 60 70 90 90 90 -noprogress -hkl %s -dump /dev/null", path);
+    float *ref = simulate(args, &m);
+    expect_same(a, ref, n, "setters + table");
+    free(ref);
+    free(a);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+    unlink(path);
+}
+
+Test(library, noise_image_is_the_same_for_the_same_seed)
+{
+    nbcl_experiment *exp = experiment(BASE, NULL);
+    nbcl_engine *eng;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int n = 48 * 48;
+    float *img = malloc(sizeof(float) * n);
+    uint16_t *c1 = malloc(2 * n), *c2 = malloc(2 * n), *c3 = malloc(2 * n);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, (size_t)n), NBCL_OK);
+    double photons = 0;
+    cr_assert_eq(nbcl_engine_noise(eng, img, 7, 40, c1, &photons, NULL), NBCL_OK);
+    cr_assert_eq(nbcl_engine_noise(eng, img, 7, 40, c2, NULL, NULL), NBCL_OK);
+    cr_assert_eq(nbcl_engine_noise(eng, img, 8, 40, c3, NULL, NULL), NBCL_OK);
+    cr_expect_eq(memcmp(c1, c2, 2 * n), 0, "seed 7 twice differs");
+    cr_expect_neq(memcmp(c1, c3, 2 * n), 0, "seeds 7 and 8 agree");
+    cr_expect_gt(photons, 0.0);
+    free(c1);
+    free(c2);
+    free(c3);
+    free(img);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}
+
+Test(library, bad_input_gives_a_status_and_a_message)
+{
+    nbcl_experiment *exp;
+    cr_assert_eq(nbcl_experiment_create(&exp), NBCL_OK);
+    const char *unknown[] = {"-no_such_flag"};
+    cr_expect_eq(nbcl_experiment_parse_args(exp, 1, unknown), NBCL_E_INVALID);
+    cr_expect(strstr(nbcl_last_error(), "-no_such_flag") != NULL, "%s", nbcl_last_error());
+    const char *missing[] = {"-cell", "50", "60", "70", "90", "90", "90", "-hkl", "/nonexistent/x.hkl"};
+    cr_assert_eq(nbcl_experiment_parse_args(exp, 9, missing), NBCL_OK);
+    cr_expect_eq(nbcl_experiment_resolve(exp), NBCL_E_FILE);
+    cr_expect(strstr(nbcl_last_error(), "/nonexistent/x.hkl") != NULL, "%s", nbcl_last_error());
+    cr_expect_eq(nbcl_experiment_set_wavelength(exp, -1), NBCL_E_INVALID);
+    nbcl_experiment_destroy(exp);
+
+    exp = experiment(BASE, NULL);
+    nbcl_engine_options o;
+    nbcl_engine_options_init(&o);
+    o.device = "no-such-device-anywhere";
+    nbcl_engine *eng = (nbcl_engine *)1;
+    cr_expect_eq(nbcl_engine_create(exp, &o, &eng), NBCL_E_NO_DEVICE);
+    cr_expect_null(eng);
+    cr_expect(strstr(nbcl_last_error(), "no-such-device-anywhere") != NULL, "%s", nbcl_last_error());
+    /* resolved now: setters are refused */
+    cr_expect_eq(nbcl_experiment_set_wavelength(exp, 1.5), NBCL_E_STATE);
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_pixel_detail d;
+    cr_expect_eq(nbcl_engine_pixel_detail(eng, 0, 0, &d), NBCL_E_STATE);
+    float small[4];
+    cr_expect_eq(nbcl_engine_run(eng, NULL, small, 4), NBCL_E_INVALID);
+    cr_expect(strstr(nbcl_last_error(), "2304") != NULL, "%s", nbcl_last_error());
+    nbcl_image_params p;
+    nbcl_image_params_init(&p);
+    p.Na = -3;
+    float *img = malloc(sizeof(float) * 48 * 48);
+    cr_expect_eq(nbcl_engine_run(eng, &p, img, 48 * 48), NBCL_E_INVALID);
+    free(img);
+    cr_expect_str_eq(nbcl_status_name(NBCL_E_FILE), "NBCL_E_FILE");
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}
+
+Test(library, log_callback_gets_the_setup_lines_and_warnings)
+{
+    captured log = {0};
+    nbcl_experiment *exp = experiment(BASE " -mosaic 0.5", &log);
+    cr_assert_eq(nbcl_experiment_resolve(exp), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect(strstr(log.text, "Unit Cell: 50 60 70 90 90 90") != NULL, "%s", log.text);
+    cr_expect(strstr(log.text, "  10 mosaic domains") != NULL, "%s", log.text);
+    cr_expect_geq(log.warnings, 1, "the \"upping to 10 mosaic domains\" warning was not a warning");
+    nbcl_experiment_destroy(exp);
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (strstr(e->d_name, ".bin")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+Test(library, program_cache_is_filled_once_and_survives_a_bad_entry)
+{
+    captured log = {0};
+    nbcl_experiment *exp = experiment(BASE, &log);
+    nbcl_engine *eng;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_engine_destroy(eng);
+    cr_expect_eq(count_entries(cache_dir), 1);
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_engine_destroy(eng);
+    cr_expect_eq(count_entries(cache_dir), 1, "a second identical engine made a new entry");
+    cr_expect_eq(log.warnings, 0, "%s", log.text);
+    /* spoil the entry: the next engine warns, rebuilds and replaces it */
+    DIR *d = opendir(cache_dir);
+    struct dirent *e;
+    char path[4096] = "";
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".bin")) snprintf(path, sizeof path, "%s/%s", cache_dir, e->d_name);
+    closedir(d);
+    FILE *f = fopen(path, "r+");
+    cr_assert_not_null(f);
+    fseek(f, 40, SEEK_SET);
+    fputs("spoiled spoiled spoiled", f);
+    fclose(f);
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int n = 48 * 48;
+    float *img = malloc(sizeof(float) * n);
+    cr_expect_eq(nbcl_engine_run(eng, NULL, img, (size_t)n), NBCL_OK);
+    free(img);
+    nbcl_engine_destroy(eng);
+    cr_expect_geq(log.warnings, 1, "no warning about the spoiled entry: %s", log.text);
+    nbcl_experiment_destroy(exp);
+}
+
+/* A complete kernel directory whose lattice stage does not compile: the engine fails with
+ * NBCL_E_BUILD and the device releases what it made (run under AddressSanitizer in CI). */
+Test(library, a_failed_kernel_build_is_reported_and_cleaned_up)
+{
+    const char *src = getenv("NBCL_SOURCE_KERNEL_DIR");
+    cr_assert(src && *src, "NBCL_SOURCE_KERNEL_DIR is not set: run with meson test");
+    char dir[] = "/tmp/nbcl-broken-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    static const char *files[] = {"real.cl", "wide.cl", "physics.cl", "structure_factor.cl",
+                                  "lattice_stage.cl", "scale_stage.cl"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+        char from[4096], to[4096], buf[1 << 16];
+        snprintf(from, sizeof from, "%s/%s", src, files[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, files[i]);
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+        cr_assert(in && out);
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+        if (!strcmp(files[i], "lattice_stage.cl")) fputs("\nthis is not OpenCL C;\n", out);
+        fclose(in);
+        fclose(out);
+    }
+    setenv("NBCL_KERNEL_DIR", dir, 1);
+    captured log = {0};
+    nbcl_experiment *exp = experiment(BASE, &log);
+    nbcl_engine *eng = NULL;
+    cr_expect_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_E_BUILD);
+    cr_expect_null(eng);
+    cr_expect(strstr(nbcl_last_error(), "clBuildProgram") != NULL, "%s", nbcl_last_error());
+    cr_expect(strstr(log.text, dir) != NULL, "the override directory is not logged: %s", log.text);
+    /* an incomplete override directory is refused before any build */
+    char victim[4096];
+    snprintf(victim, sizeof victim, "%s/wide.cl", dir);
+    unlink(victim);
+    cr_expect_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_E_FILE);
+    cr_expect(strstr(nbcl_last_error(), "wide.cl") != NULL, "%s", nbcl_last_error());
+    unsetenv("NBCL_KERNEL_DIR");
+    nbcl_experiment_destroy(exp);
+    remove_tree(dir);
+}
