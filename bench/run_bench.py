@@ -19,9 +19,8 @@ Environment:
   NB_TIMEOUT      seconds one run may take (default 3600)
   NB_CASES        comma-separated case ids (same as giving them as arguments)
   NB_KEEP=1       keep the scratch directories (they are kept anyway for failing cases)
-  NBCL_KERNELS_EMBEDDED_ONLY  defaults to 1 here, so the engine runs the kernels embedded
-                  at build time (matching its library) rather than kernels/*.cl of the
-                  tree; rebuild (ninja) after editing kernels, or set it to 0
+  NBCL_KERNEL_DIR is removed from the engine's environment, so it runs the kernels
+                  embedded at build time (rebuild with ninja after editing kernels)
 
 Every run gets -floatfile, -intfile (scratch names) -nonoise -nopgm -noprogress, in a
 scratch directory holding a copy of golden/inputs/* except Fdump.bin.  Times are wall
@@ -197,11 +196,9 @@ def main():
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
-    # Time the kernels built into the binary, not whatever kernels/*.cl holds right now
-    # (the library reads the source tree first; a tree newer than the build skews them).
-    eng_env.setdefault("NBCL_KERNELS_EMBEDDED_ONLY", "1")
-    print("engine:    %s (commit %s; NBCL_KERNELS_EMBEDDED_ONLY=%s)"
-          % (eng_bin, git_head(), eng_env["NBCL_KERNELS_EMBEDDED_ONLY"]))
+    # Time the kernels built into the binary, never a developer override.
+    eng_env.pop("NBCL_KERNEL_DIR", None)
+    print("engine:    %s (commit %s; embedded kernels)" % (eng_bin, git_head()))
     print("reference: %s (OMP_NUM_THREADS=%d)" % (ref_bin or "none", ref_threads))
     print("repeats: %d (best wall time reported); warm-up: %s -- %s" % (
         repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"

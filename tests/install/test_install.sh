@@ -35,8 +35,13 @@ soname=$(readelf -d "$libdir/libnbcl.so" | sed -n 's/.*SONAME.*\[\(.*\)\].*/\1/p
 find "$tmp/root" -path '*man1/nanobragg-cl.1' | grep -q . || fail "man page not installed"
 find "$tmp/root" -path '*doc/nanobragg-cl/library.md' | grep -q . || fail "docs not installed"
 
-# the example, built with nothing but what pkg-config says
-cc -std=c11 -Wall -Wextra -Werror "$src/docs/example/simulate.c" $cflags $libs -o "$tmp/simulate" ||
+# the example, built with nothing but what pkg-config says (plus the sanitizers, when the
+# library was built with them: a sanitized library needs a sanitized program)
+extra=""
+if readelf -d "$libdir/libnbcl.so" | grep -q "NEEDED.*libasan"; then
+    extra="-fsanitize=address,undefined"
+fi
+cc -std=c11 -Wall -Wextra -Werror $extra "$src/docs/example/simulate.c" $cflags $libs -o "$tmp/simulate" ||
     fail "the example does not build against the installed tree"
 LD_LIBRARY_PATH="$libdir" "$tmp/simulate" "$tmp" >"$tmp/out.txt" 2>&1 ||
     { cat "$tmp/out.txt" >&2; fail "the example failed"; }
