@@ -152,6 +152,9 @@ NBCL_API nbcl_status nbcl_experiment_write_fdump(const nbcl_experiment *exp, con
  * a NULL name was not asked for. Scales <= 0 mean "automatic", as in nanoBragg. */
 typedef struct nbcl_outputs {
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile;
+    int floatfile_given, intfile_given, noisefile_given, pgmfile_given;   /* named by a flag
+                                   (else the name is nanoBragg's default) */
+    const char *cbffile, *nexusfile;
     const char *dumpfile;       /* where nanoBragg caches an -hkl table; NULL: no -hkl read */
     int png_log;                /* -pnglog */
     double intfile_scale, pgm_scale, adc_offset;
@@ -197,13 +200,27 @@ typedef struct nbcl_image_params {
     double osc_deg;             /* rotation range (NAN: the experiment's -osc) */
     int set_misset;             /* 1: misset_deg replaces the experiment's misset */
     double misset_deg[3];
+    int random_misset;          /* 1: a random orientation, as "-misset random -misset_seed S" */
+    long misset_seed;           /* S, as -misset_seed takes it */
+    int set_amat;               /* 1: the crystal from this MOSFLM A matrix (as -mat: cell and
+                                   orientation), instead of the experiment's */
+    double amat[9];             /* row-major, as in a -mat file (reciprocal axes x lambda) */
     int set_umat;               /* 1: umat (row-major rotation) turns the crystal before phi */
     double umat[9];
+    int set_mosaic_seed;        /* 1: the mosaic domains drawn from mosaic_seed (as -mosaic_seed) */
+    long mosaic_seed;
     double Na, Nb, Nc;          /* unit cells (0: the experiment's) */
     double fluence;             /* photons/m^2 (0: the experiment's) */
 } nbcl_image_params;
 
 NBCL_API void nbcl_image_params_init(nbcl_image_params *p);
+
+/* After resolving: how many images the flags ask for (-nimages N: a rotation sweep;
+ * -shots FILE: one image per line; else 1), and image i's parameters (0-based) with its
+ * noise seed (as -seed takes it: -seed + i, or the shot's -seed). */
+NBCL_API nbcl_status nbcl_experiment_series_length(const nbcl_experiment *exp, int *count);
+NBCL_API nbcl_status nbcl_experiment_series_image(const nbcl_experiment *exp, int i,
+                                                  nbcl_image_params *params, long *seed);
 
 /* Simulate one image: fast*slow photons per pixel into image (count >= fast*slow, slow
  * index outermost). params NULL: the experiment as resolved. Same inputs give the same
@@ -218,6 +235,8 @@ typedef struct nbcl_run_info {
     int interpolation_fallback; /* an interpolation neighbourhood left the HKL grid */
     double phi_deg, osc_deg;    /* the rotation the image covers */
     double seconds;             /* wall time of the run */
+    double reciprocal[9];       /* the crystal's a*, b*, c* (1/Angstrom) at phi = 0, before
+                                   mosaic spread, in nanoBragg's lab frame */
 } nbcl_run_info;
 NBCL_API nbcl_status nbcl_engine_run_info(const nbcl_engine *eng, nbcl_run_info *info);
 
@@ -257,10 +276,28 @@ NBCL_API nbcl_status nbcl_engine_noise(const nbcl_engine *eng, const float *imag
                                        int *overloads);
 
 /* Files, each written to a temporary name and renamed (no half-written file is seen).
- * The SMV header states the geometry of the last run (phi of its image). */
+ * Headers state the experiment's geometry and the rotation of `run` (an image's
+ * nbcl_run_info; NULL: the last run), so an image may be written while the engine
+ * simulates the next one. */
 NBCL_API nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t count);
-NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const char *path,
-                                           const uint16_t *counts, int is_noise_image);
+NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const nbcl_run_info *run,
+                                           const char *path, const uint16_t *counts,
+                                           int is_noise_image);
+/* A Pilatus-style miniCBF of counts (the integers of the SMV image) with the header keys
+ * XDS and DIALS read; refused (NBCL_E_INVALID) for a detector a miniCBF cannot describe
+ * (tilted, or not square to the beam): use NeXus then. */
+NBCL_API nbcl_status nbcl_engine_write_cbf(const nbcl_engine *eng, const nbcl_run_info *run,
+                                           const char *path, const uint16_t *counts);
+
+/* A series as one NeXus/HDF5 file in the NXmx definition: open, append each image's
+ * counts with its run info, close (renamed into place) or abort (nothing left). */
+typedef struct nbcl_nexus_writer nbcl_nexus_writer;
+NBCL_API nbcl_status nbcl_engine_nexus_open(const nbcl_engine *eng, const char *path,
+                                            int expected_images, nbcl_nexus_writer **out);
+NBCL_API nbcl_status nbcl_nexus_writer_append(nbcl_nexus_writer *w, const nbcl_run_info *run,
+                                              const uint16_t *counts);
+NBCL_API nbcl_status nbcl_nexus_writer_close(nbcl_nexus_writer *w);
+NBCL_API void nbcl_nexus_writer_abort(nbcl_nexus_writer *w);
 NBCL_API nbcl_status nbcl_engine_write_pgm(const nbcl_engine *eng, const char *path,
                                            const float *image, double scale);
 NBCL_API nbcl_status nbcl_engine_write_png(const nbcl_engine *eng, const char *path,

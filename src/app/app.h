@@ -1,8 +1,11 @@
-/* app.h: the pieces of the nanobragg-cl command (main.c sequences them): checking and
- * writing the output files, and the -printout lines. Uses only the public API. */
+/* app.h: the pieces of the nanobragg-cl command (main.c sequences them): which files to
+ * write and under which names, the image pipeline (simulate one image while the previous
+ * one is written), writing one image's files, and the -printout lines. Uses only the public
+ * API. */
 #ifndef NBCL_APP_H
 #define NBCL_APP_H
 
+#include <stddef.h>
 #include "nbcl/nbcl.h"
 
 /* One error line on stderr (what, or nbcl_last_error() when NULL); returns 1. */
@@ -15,11 +18,34 @@ int nbcl_app_check_outputs(const nbcl_outputs *out);
 /* After an -hkl text file was read: nanoBragg's Fdump.bin cache (failure only warns). */
 void nbcl_app_write_fdump(const nbcl_experiment *exp, const nbcl_outputs *out);
 
+/* The files to write per image (name patterns, NULL = not written) and for the series. */
+typedef struct nbcl_app_plan {
+    int nimages, series;
+    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile;
+    const char *nexusfile;
+    int noise;                  /* the image's counts are its noise image */
+} nbcl_app_plan;
+
+/* The plan for nimages images; a series with a per-image name lacking '#' is an error
+ * (reported). */
+int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *plan);
+
+/* pattern with its run of '#' replaced by number, zero-padded to the run's width. */
+int nbcl_app_numbered(const char *pattern, int number, char *out, size_t n);
+
+/* One image's files (index is 0-based). A single image prints nanoBragg's lines; an image
+ * of a series one summary line. counts is scratch for fast*slow values. nexus may be NULL.
+ * Reports errors itself; returns nonzero on failure. */
+int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                         int index, const float *image, const nbcl_run_info *info, long seed,
+                         uint16_t *counts, nbcl_nexus_writer *nexus);
+
+/* Simulate every image of the experiment with eng and write it, the writing of image i
+ * overlapping the simulation of image i+1. Returns the exit status. */
+int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_outputs *o,
+                        const nbcl_app_plan *plan);
+
 /* -printout / -printout_pixel: nanoBragg's diagnostic lines. */
 void nbcl_app_print_pixels(const nbcl_engine *eng, const nbcl_outputs *out);
-
-/* Statistics lines, then the float, SMV, PGM, PNG and noise files. Reports errors itself;
- * returns the exit status. */
-int nbcl_app_write_outputs(const nbcl_engine *eng, const nbcl_outputs *out, const float *image);
 
 #endif

@@ -39,24 +39,18 @@ static int run(nbcl_experiment *exp)
     nbcl_experiment_outputs(exp, &out);
     if (nbcl_app_check_outputs(&out)) return 1;
     if (nbcl_experiment_resolve(exp)) return nbcl_app_fail(NULL);
+    int nimages = 1;
+    nbcl_experiment_series_length(exp, &nimages);
+    nbcl_app_plan plan;
+    if (nbcl_app_plan_outputs(&out, nimages, &plan)) return 1;
     nbcl_app_write_fdump(exp, &out);
+    nbcl_engine_options opts;
+    nbcl_engine_options_init(&opts);
+    if (plan.series) opts.progress = 0;   /* one progress line for the series instead */
     nbcl_engine *eng;
     fflush(stdout);
-    if (nbcl_engine_create(exp, NULL, &eng)) return nbcl_app_fail(NULL);
-    int fast, slow;
-    nbcl_experiment_detector_size(exp, &fast, &slow);
-    size_t npix = (size_t)fast * (size_t)slow;
-    float *image = malloc(npix * sizeof *image);
-    int rc = 1;
-    if (!image) {
-        nbcl_app_fail("out of host memory for the image");
-    } else if (nbcl_engine_run(eng, NULL, image, npix)) {
-        nbcl_app_fail(NULL);
-    } else {
-        nbcl_app_print_pixels(eng, &out);
-        rc = nbcl_app_write_outputs(eng, &out, image);
-    }
-    free(image);
+    if (nbcl_engine_create(exp, &opts, &eng)) return nbcl_app_fail(NULL);
+    int rc = nbcl_app_run_series(exp, eng, &out, &plan);
     nbcl_engine_destroy(eng);
     return rc;
 }

@@ -32,7 +32,8 @@ int nbcl_app_check_outputs(const nbcl_outputs *o)
 {
     struct { const char *flag, *path; } outs[] = {
         {"-floatfile", o->floatfile}, {"-intfile", o->intfile}, {"-pgmfile", o->pgmfile},
-        {"-pngfile", o->pngfile}, {"-noisefile", o->noisefile},
+        {"-pngfile", o->pngfile}, {"-noisefile", o->noisefile}, {"-cbffile", o->cbffile},
+        {"-nexusfile", o->nexusfile},
     };
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i)
         if (outs[i].path && check_writable(outs[i].flag, outs[i].path)) return 1;
@@ -51,55 +52,139 @@ static int failed(void)
     return nbcl_app_fail(NULL);
 }
 
-static int write_noise(const nbcl_engine *eng, const nbcl_outputs *o, const float *img,
-                       uint16_t *ints)
+/* the name of this image's file, or NULL when it is not written */
+static const char *name_of(const char *pattern, int index, char *buf, size_t n)
 {
-    double photons = 0.0;
-    int overloads = 0;
-    if (nbcl_engine_noise(eng, img, o->seed, o->adc_offset, ints, &photons, &overloads)) return failed();
-    printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
-    printf("writing %s as %zu-byte integers\n", o->noisefile, sizeof(unsigned short));
-    return nbcl_engine_write_smv(eng, o->noisefile, ints, 1) ? failed() : 0;
+    if (!pattern) return NULL;
+    if (nbcl_app_numbered(pattern, index + 1, buf, n)) {
+        nbcl_app_fail("an output file name is too long");
+        return NULL;
+    }
+    return buf;
 }
 
-int nbcl_app_write_outputs(const nbcl_engine *eng, const nbcl_outputs *o, const float *img)
-{
-    nbcl_run_info info;
-    nbcl_image_stats st;
-    nbcl_engine_run_info(eng, &info);
-    nbcl_engine_image_stats(eng, img, &st);
-    size_t npix = (size_t)info.fast * (size_t)info.slow;
-    if (info.interpolation_fallback)
-        printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
+typedef struct image_names {
+    char flt[4096], smv[4096], noise[4096], pgm[4096], png[4096], cbf[4096];
+    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile;
+} image_names;
 
+static int make_names(const nbcl_app_plan *p, int index, image_names *n)
+{
+    n->floatfile = name_of(p->floatfile, index, n->flt, sizeof n->flt);
+    n->intfile = name_of(p->intfile, index, n->smv, sizeof n->smv);
+    n->noisefile = name_of(p->noisefile, index, n->noise, sizeof n->noise);
+    n->pgmfile = name_of(p->pgmfile, index, n->pgm, sizeof n->pgm);
+    n->pngfile = name_of(p->pngfile, index, n->png, sizeof n->png);
+    n->cbffile = name_of(p->cbffile, index, n->cbf, sizeof n->cbf);
+    return (p->floatfile && !n->floatfile) || (p->intfile && !n->intfile) ||
+           (p->noisefile && !n->noisefile) || (p->pgmfile && !n->pgmfile) ||
+           (p->pngfile && !n->pngfile) || (p->cbffile && !n->cbffile);
+}
+
+/* the counts of the CBF and NeXus files: the noise image, else the ideal image rounded */
+static int photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
+                         const float *img, long seed, uint16_t *ints, double *photons, int *overloads)
+{
+    if (p->noise) return nbcl_engine_noise(eng, img, seed, o->adc_offset, ints, photons, overloads) ? failed() : 0;
+    return nbcl_engine_counts(eng, img, 1.0, 0.0, ints) ? failed() : 0;
+}
+
+/* nanoBragg's lines and files for a single image */
+static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                        const image_names *n, const float *img, const nbcl_run_info *info, long seed,
+                        uint16_t *ints, nbcl_nexus_writer *nexus)
+{
+    nbcl_image_stats st;
+    nbcl_engine_image_stats(eng, img, &st);
+    size_t npix = (size_t)info->fast * (size_t)info->slow;
+    if (info->interpolation_fallback)
+        printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
     printf("\nsolid angle subtended by detector = %g steradian ( %g%% sphere)\n",
-           info.solid_angle, 100 * info.solid_angle / 4 / M_PI);
-    printf("writing %s as %zu %zu-byte floats\n", o->floatfile, npix, sizeof(float));
-    if (nbcl_write_float_image(o->floatfile, img, npix)) return failed();
+           info->solid_angle, 100 * info->solid_angle / 4 / M_PI);
+    if (n->floatfile) {
+        printf("writing %s as %zu %zu-byte floats\n", n->floatfile, npix, sizeof(float));
+        if (nbcl_write_float_image(n->floatfile, img, npix)) return failed();
+    }
     printf("max_I = %g  at %g %g\n", st.max_I, st.max_I_x, st.max_I_y);
     printf("mean= %g rms= %g rmsd= %g\n", st.mean, st.rms, st.rmsd);
-
     double scale = o->intfile_scale;
     if (scale <= 0.0) scale = st.max_I > 0.0 ? 55000.0 / st.max_I : 1.0;
     printf("intfile_scale = %g\n", scale);
-    uint16_t *ints = calloc(npix ? npix : 1, sizeof *ints);
-    if (!ints) return nbcl_app_fail("out of host memory for the SMV image");
-    nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
-    printf("writing %s as %zu-byte integers\n", o->intfile, sizeof(unsigned short));
-    int rc = nbcl_engine_write_smv(eng, o->intfile, ints, 0) ? failed() : 0;
-
-    if (!rc && o->pgmfile) {
+    if (n->intfile) {
+        nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
+        printf("writing %s as %zu-byte integers\n", n->intfile, sizeof(unsigned short));
+        if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
+    }
+    if (n->pgmfile) {
         double pgm_scale = o->pgm_scale;
         if (pgm_scale <= 0.0) pgm_scale = st.rmsd > 0.0 ? 250.0 / (5.0 * st.rmsd) : scale;
         printf("pgm_scale = %g\n", pgm_scale);
-        printf("writing %s as %zu-byte integers\n", o->pgmfile, sizeof(unsigned char));
-        rc = nbcl_engine_write_pgm(eng, o->pgmfile, img, pgm_scale) ? failed() : 0;
+        printf("writing %s as %zu-byte integers\n", n->pgmfile, sizeof(unsigned char));
+        if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale)) return failed();
     }
-    if (!rc && o->pngfile) {
-        printf("writing %s as an 8-bit PNG preview\n", o->pngfile);
-        rc = nbcl_engine_write_png(eng, o->pngfile, img, o->png_log) ? failed() : 0;
+    if (n->pngfile) {
+        printf("writing %s as an 8-bit PNG preview\n", n->pngfile);
+        if (nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
     }
-    if (!rc && o->noisefile) rc = write_noise(eng, o, img, ints);
-    free(ints);
-    return rc;
+    if (!n->noisefile && !n->cbffile && !nexus) return 0;
+    double photons = 0.0;
+    int overloads = 0;
+    if (photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+    if (n->noisefile) {
+        printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
+        printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
+        if (nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
+    }
+    if (n->cbffile) {
+        printf("writing %s as a miniCBF\n", n->cbffile);
+        if (nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
+    }
+    if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();
+    return 0;
+}
+
+/* an image of a series: its files and one line */
+static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                        int index, const image_names *n, const float *img, const nbcl_run_info *info,
+                        long seed, uint16_t *ints, nbcl_nexus_writer *nexus)
+{
+    size_t npix = (size_t)info->fast * (size_t)info->slow;
+    nbcl_image_stats st;
+    nbcl_engine_image_stats(eng, img, &st);
+    if (n->floatfile && nbcl_write_float_image(n->floatfile, img, npix)) return failed();
+    double scale = o->intfile_scale;
+    if (scale <= 0.0) scale = st.max_I > 0.0 ? 55000.0 / st.max_I : 1.0;
+    if (n->intfile) {
+        nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
+        if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
+    }
+    if (n->pgmfile) {
+        double pgm_scale = o->pgm_scale;
+        if (pgm_scale <= 0.0) pgm_scale = st.rmsd > 0.0 ? 250.0 / (5.0 * st.rmsd) : scale;
+        if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale)) return failed();
+    }
+    if (n->pngfile && nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
+    double photons = 0.0;
+    int overloads = 0;
+    if (n->noisefile || n->cbffile || nexus) {
+        if (photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+        if (n->noisefile && nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
+        if (n->cbffile && nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
+        if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();
+    }
+    printf("image %d of %d: phi %g to %g deg, max_I = %g, mean = %g", index + 1, plan->nimages,
+           info->phi_deg, info->phi_deg + info->osc_deg, st.max_I, st.mean);
+    if (plan->noise) printf(", %.0f photons (%d overloads)", photons, overloads);
+    printf("\n");
+    return 0;
+}
+
+int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                         int index, const float *image, const nbcl_run_info *info, long seed,
+                         uint16_t *counts, nbcl_nexus_writer *nexus)
+{
+    image_names n;
+    if (make_names(plan, index, &n)) return 1;
+    if (!plan->series) return write_single(eng, o, plan, &n, image, info, seed, counts, nexus);
+    return write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "base/constants.h"
 #include "engine/experiment.h"
+#include "engine/series.h"
 #include "io/hkl.h"
 
 static nbcl_status fail_state(const char *call)
@@ -55,6 +56,7 @@ void nbcl_experiment_destroy(nbcl_experiment *exp)
     free_args(exp);
     nbcl_setup_files_free(&exp->files);
     if (exp->resolved) nbcl_sim_free(&exp->sim);
+    nbcl_series_free(exp);
     free(exp);
 }
 
@@ -271,6 +273,11 @@ nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
     int rc = nbcl_setup_resolve(&exp->cfg, &exp->files, &exp->sim, &exp->rng, &exp->log, &err);
     nbcl_log_flush(&exp->log);
     if (rc) return nbcl_api_fail(&err, NBCL_E_INVALID);
+    if (nbcl_series_resolve(exp, &err)) {
+        nbcl_sim_free(&exp->sim);
+        nbcl_series_free(exp);
+        return nbcl_api_fail(&err, NBCL_E_INVALID);
+    }
     exp->resolved = 1;
     return NBCL_OK;
 }
@@ -313,6 +320,12 @@ nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *o)
     o->noisefile = c->calculate_noise ? c->noisefile : NULL;
     o->pgmfile = c->write_pgm ? c->pgmfile : NULL;
     o->pngfile = c->pngfile;
+    o->floatfile_given = (c->outputs_given & NBCL_GIVEN_FLOAT) != 0;
+    o->intfile_given = (c->outputs_given & NBCL_GIVEN_INT) != 0;
+    o->noisefile_given = (c->outputs_given & NBCL_GIVEN_NOISE) != 0;
+    o->pgmfile_given = (c->outputs_given & NBCL_GIVEN_PGM) != 0;
+    o->cbffile = c->cbffile;
+    o->nexusfile = c->nexusfile;
     o->dumpfile = (exp->resolved ? exp->files.hkl_from_text : c->hklfile != NULL) ? c->dumpfile : NULL;
     o->png_log = c->pnglog;
     o->intfile_scale = c->intfile_scale;

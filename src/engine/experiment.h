@@ -21,6 +21,9 @@ struct nbcl_experiment {
     int resolved;
     nbcl_sim sim;                /* once resolved */
     nbcl_rng rng;                /* the generator after setup (misset, mosaic) */
+    nbcl_image_params *series;   /* once resolved: the parameters of every image */
+    long *series_seeds;          /* and its noise seed (as -seed takes it) */
+    int nseries;
 };
 
 /* Record err's message as this thread's last error; returns err->code, or fallback. */

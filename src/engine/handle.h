@@ -23,6 +23,7 @@ struct nbcl_engine {
     nbcl_run_info info;
     const double *printout;       /* PO_COUNT planes (the core's), with pixel details */
     float *last_image;            /* copy of the last image, with pixel details */
+    double *umat_scratch;         /* mosaic domains of an image with its own mosaic seed */
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/experiment.h"
+#include "base/constants.h"
 #include "engine/handle.h"
 #include "io/outfile.h"
 #include "io/pgm.h"
@@ -95,13 +96,18 @@ static void smv_header(const nbcl_sim *s, int noise, nbcl_smv_header *h)
     h->noise = noise;
 }
 
-nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const char *path, const uint16_t *counts,
-                                  int is_noise_image)
+nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const nbcl_run_info *run, const char *path,
+                                  const uint16_t *counts, int is_noise_image)
 {
     nbcl_status s = need(e, path, counts, "nbcl_engine_write_smv");
     if (s) return s;
     nbcl_smv_header h;
-    smv_header(&e->image_sim, is_noise_image, &h);
+    smv_header(&e->sim, is_noise_image, &h);
+    if (!run && e->ran) run = &e->info;
+    if (run) {
+        h.phi0 = run->phi_deg / RTD;
+        h.osc = run->osc_deg / RTD;
+    }
     nbcl_err err = {0};
     return nbcl_smv_write(path, &h, counts, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
 }

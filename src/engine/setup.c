@@ -29,8 +29,14 @@ static void apply_header(nbcl_config *c, const nbcl_smv_image *img, int is_mask)
         c->Ybeam = is_mask ? c->detsize_s - v / 1000.0 : v / 1000.0;
     if (!isnan(v = nbcl_smv_value(img, "ORGX"))) c->ORGX = v;
     if (!isnan(v = nbcl_smv_value(img, "ORGY"))) c->ORGY = v;
-    if (!isnan(v = nbcl_smv_value(img, "PHI"))) c->phi0 = v / RTD;
-    if (!isnan(v = nbcl_smv_value(img, "OSC_RANGE"))) c->osc = v / RTD;
+    if (!isnan(v = nbcl_smv_value(img, "PHI"))) {
+        c->phi_deg = v;
+        c->phi0 = v / RTD;
+    }
+    if (!isnan(v = nbcl_smv_value(img, "OSC_RANGE"))) {
+        c->osc_deg = v;
+        c->osc = v / RTD;
+    }
     /* TWOTHETA is read by the reference into a variable it never uses: no effect */
 }
 

@@ -61,6 +61,8 @@ static int copy_experiment(nbcl_engine *e, const nbcl_experiment *exp, nbcl_err 
     e->rng = exp->rng;
     e->log = exp->log;
     e->npix = (size_t)e->sim.fpixels * (size_t)e->sim.spixels;
+    e->umat_scratch = malloc(9 * sizeof(double) * (size_t)(e->sim.mosaic_domains > 0 ? e->sim.mosaic_domains : 1));
+    if (!e->umat_scratch) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for mosaic domains");
     if (exp->files.mask) {
         e->mask = malloc(e->npix * sizeof *e->mask);
         if (!e->mask) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the mask");
@@ -124,6 +126,7 @@ void nbcl_engine_destroy(nbcl_engine *e)
     if (e->have_sim) nbcl_sim_free(&e->sim);
     free(e->mask);
     free(e->last_image);
+    free(e->umat_scratch);
     free(e);
 }
 
@@ -150,7 +153,7 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     nbcl_sim img;
     nbcl_core_result res;
     e->ran = 0;
-    if (nbcl_sim_for_image(&e->sim, p, &img, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
+    if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
         (e->keep_details && keep_details(e, image, &res, &err))) {
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
@@ -165,6 +168,11 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     in->phi_deg = img.phi0 * RTD;
     in->osc_deg = img.osc * RTD;
     in->seconds = now_seconds() - t0;
+    for (int k = 0; k < 3; ++k) {
+        in->reciprocal[k] = img.a_star[k];
+        in->reciprocal[3 + k] = img.b_star[k];
+        in->reciprocal[6 + k] = img.c_star[k];
+    }
     nbcl_log_flush(&e->log);
     return NBCL_OK;
 }

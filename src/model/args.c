@@ -52,7 +52,8 @@ enum {
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
-    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_PNGFILE, R_PNGLOG, R_HELP
+    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
+    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -187,6 +188,10 @@ static const rule RULES[] = {
     {R_LIST_DEVICES, EQ, {"-list_devices", "--list-devices"}, 0, 0, "", "list OpenCL devices and exit"},
     {R_PRECISION, EQ, {"-precision", "--precision"}, 0, 1, "double|single|auto", "arithmetic (default auto)"},
     {R_TILE, EQ, {"-tile", "--tile"}, 0, 1, "N", "N x N pixel tiles (default auto)"},
+    {R_NIMAGES, EQ, {"-nimages", "--nimages"}, 0, 1, "N", "rotation sweep: N images of -osc each, from -phi on"},
+    {R_SHOTS, EQ, {"-shots", "--shots"}, 0, 1, "file", "one image per line of flags (orientation, size, beam, seed)"},
+    {R_CBFFILE, EQ, {"-cbffile", "--cbffile"}, 0, 1, "file", "Pilatus-style miniCBF photon counts ('#' numbers a series)"},
+    {R_NEXUSFILE, EQ, {"-nexusfile", "--nexusfile"}, 0, 1, "file", "the whole series as one NeXus/HDF5 (NXmx) file"},
     {R_CACHE_DIR, EQ, {"-cache_dir", "--cache-dir"}, 0, 1, "DIR|off", "compiled-kernel cache (default $XDG_CACHE_HOME/nanobragg-cl)"},
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
@@ -401,7 +406,10 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_MISSET_RAND: break;  /* handled by the caller: it ends this argument's rules */
     case R_MISSET:
         c->misset_mode = 1;
-        for (int k = 0; k < 3; ++k) c->misset[k] = num(x, k) / RTD;
+        for (int k = 0; k < 3; ++k) {
+            c->misset_deg[k] = num(x, k);
+            c->misset[k] = c->misset_deg[k] / RTD;
+        }
         break;
     case R_SAMPLESIZE: case R_XTALSIZE:
         c->sample_x = c->sample_y = c->sample_z = positive(x, 0) / 1000; break;
@@ -492,8 +500,8 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_ROUND_DIV: c->round_div = 1; break;
     case R_SQUARE_DIV: c->round_div = 0; break;
     case R_ADC: c->adc_offset = num(x, 0); break;
-    case R_PHI: c->phi0 = num(x, 0) / RTD; break;
-    case R_OSC: c->osc = num(x, 0) / RTD; break;
+    case R_PHI: c->phi_deg = num(x, 0); c->phi0 = c->phi_deg / RTD; break;
+    case R_OSC: c->osc_deg = num(x, 0); c->osc = c->osc_deg / RTD; break;
     case R_PHISTEP: c->phistep = num(x, 0) / RTD; break;
     case R_PHISTEPS: c->phisteps = count(x, 0); break;
     case R_DMIN: c->dmin = nonneg(x, 0) * 1e-10; break;
@@ -508,10 +516,11 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
         note_no_effect(c, x->flag);
         break;
     case R_SOURCEFILE: c->sourcefile = word(x, 0); break;
-    case R_FLOATFILE: c->floatfile = word(x, 0); break;
-    case R_INTFILE: c->intfile = word(x, 0); break;
-    case R_PGMFILE: c->pgmfile = word(x, 0); c->write_pgm = 1; break;
-    case R_NOISEFILE: c->noisefile = word(x, 0); c->calculate_noise = 1; break;
+    case R_FLOATFILE: c->floatfile = word(x, 0); c->outputs_given |= NBCL_GIVEN_FLOAT; break;
+    case R_INTFILE: c->intfile = word(x, 0); c->outputs_given |= NBCL_GIVEN_INT; break;
+    case R_PGMFILE: c->pgmfile = word(x, 0); c->write_pgm = 1; c->outputs_given |= NBCL_GIVEN_PGM; break;
+    case R_NOISEFILE:
+        c->noisefile = word(x, 0); c->calculate_noise = 1; c->outputs_given |= NBCL_GIVEN_NOISE; break;
     case R_NONOISE: c->calculate_noise = 0; break;
     case R_NOPGM: c->write_pgm = 0; break;
     case R_SCALE: c->intfile_scale = num(x, 0); break;
@@ -540,6 +549,10 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_PRECISION: apply_precision(c, x); break;
     case R_TILE: c->tile = count(x, 0); break;
     case R_CACHE_DIR: c->cache_dir = word(x, 0); break;
+    case R_NIMAGES: c->nimages = count(x, 0); break;
+    case R_SHOTS: c->shotsfile = word(x, 0); break;
+    case R_CBFFILE: c->cbffile = word(x, 0); break;
+    case R_NEXUSFILE: c->nexusfile = word(x, 0); break;
     case R_PNGFILE: c->pngfile = word(x, 0); break;
     case R_PNGLOG: c->pnglog = 1; break;
     case R_HELP: *action = NBCL_CLI_HELP; break;
@@ -570,6 +583,9 @@ static int is_value_like(const char *s)
     return s[0] != '-' || is_number(s, &v);
 }
 
+static int apply_flags(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *action,
+                       nbcl_err *err);
+
 int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *action,
                    const nbcl_cli_hooks *hooks, nbcl_err *err)
 {
@@ -590,7 +606,22 @@ int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *
             return nbcl_err_code(err, NBCL_E_INVALID, "%s: no reader for SMV headers here", mask ? "-mask" : "-img");
         if (hooks->headers(hooks->user, c, mask, img, err)) return -1;
     }
+    if (apply_flags(argc, argv, c, action, err)) return -1;
+    if (c->user_cell && !(c->cell[0] > 0.0))
+        return nbcl_err_set(err, "-cell: the a axis must be a positive length");
+    return 0;
+}
 
+int nbcl_cli_apply(int argc, char **argv, nbcl_config *c, nbcl_err *err)
+{
+    enum nbcl_cli_action action = NBCL_CLI_RUN;
+    return apply_flags(argc, argv, c, &action, err);
+}
+
+/* Every argument of argv (argv[0] is skipped) onto c, by the reference's rules. */
+static int apply_flags(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *action,
+                       nbcl_err *err)
+{
     int value_until = 0;   /* arguments up to this index are values of an exact flag */
     for (int i = 1; i < argc; ++i) {
         const char *arg = argv[i];
@@ -637,8 +668,6 @@ int nbcl_cli_parse(int argc, char **argv, nbcl_config *c, enum nbcl_cli_action *
             return nbcl_err_set(err, "unknown flag '%s' (see -help)", arg);
         }
     }
-    if (c->user_cell && !(c->cell[0] > 0.0))
-        return nbcl_err_set(err, "-cell: the a axis must be a positive length");
     return 0;
 }
 

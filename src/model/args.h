@@ -23,6 +23,10 @@ typedef struct nbcl_cli_hooks {
 int nbcl_cli_parse(int argc, char **argv, nbcl_config *cfg, enum nbcl_cli_action *action,
                    const nbcl_cli_hooks *hooks, nbcl_err *err);
 
+/* Apply more flags (argv[0] is skipped) onto cfg as it is: no reset, no SMV headers.
+ * Used for the lines of a shot list, which override the base command line. */
+int nbcl_cli_apply(int argc, char **argv, nbcl_config *cfg, nbcl_err *err);
+
 /* Every accepted flag with its arguments, units and default (one static text). */
 const char *nbcl_cli_help(void);
 

@@ -10,6 +10,10 @@
 enum nbcl_convention { NBCL_ADXV, NBCL_MOSFLM, NBCL_XDS, NBCL_DIALS, NBCL_DENZO, NBCL_CUSTOM };
 enum nbcl_pivot { NBCL_PIVOT_BEAM, NBCL_PIVOT_SAMPLE };
 
+enum nbcl_given_output {
+    NBCL_GIVEN_FLOAT = 1, NBCL_GIVEN_INT = 2, NBCL_GIVEN_NOISE = 4, NBCL_GIVEN_PGM = 8
+};
+
 typedef struct nbcl_config {
     /* crystal */
     int user_cell;                 /* -cell given */
@@ -79,6 +83,14 @@ typedef struct nbcl_config {
     /* flags the reference reads but never uses: reported as having no effect */
     const char *no_effect[8];
     int n_no_effect;
+
+    /* series: several images in one run (docs/datasets.md) */
+    int nimages;                   /* -nimages N; 0 = not given (one image) */
+    const char *shotsfile;         /* -shots FILE: one image per line of flags */
+    const char *cbffile, *nexusfile;
+    unsigned outputs_given;        /* NBCL_GIVEN_* bits: output names on the command line */
+    double phi_deg, osc_deg;       /* -phi and -osc as typed (degrees); NAN = not given */
+    double misset_deg[3];          /* -misset as typed (degrees) */
 
     /* engine */
     const char *device_spec;       /* -device, else NBCL_DEVICE, else NULL */

@@ -61,15 +61,21 @@ static int matrix_to_reciprocal(const nbcl_config *c, const nbcl_model_loaders *
     if (!ld || !ld->matrix)
         return nbcl_err_code(err, NBCL_E_INVALID, "-mat %s: no reader for matrix files here", c->matfile);
     if (ld->matrix(ld->user, c, m, log, err)) return -1;
+    if (nbcl_matrix_reciprocal(m, c->lambda0, as, bs, cs))
+        return nbcl_err_code(err, NBCL_E_INVALID, "-mat %s: the matrix has a zero column", c->matfile);
+    return 0;
+}
+
+int nbcl_matrix_reciprocal(const double m[9], double lambda0, double as[3], double bs[3],
+                           double cs[3])
+{
     double *cols[3] = {as, bs, cs};
     for (int row = 0; row < 3; ++row)
         for (int col = 0; col < 3; ++col) cols[col][row] = m[3 * row + col];
-    v3_scale(as, 1e-10 / c->lambda0, as);
-    v3_scale(bs, 1e-10 / c->lambda0, bs);
-    v3_scale(cs, 1e-10 / c->lambda0, cs);
-    if (v3_norm(as) == 0.0 || v3_norm(bs) == 0.0 || v3_norm(cs) == 0.0)
-        return nbcl_err_code(err, NBCL_E_INVALID, "-mat %s: the matrix has a zero column", c->matfile);
-    return 0;
+    v3_scale(as, 1e-10 / lambda0, as);
+    v3_scale(bs, 1e-10 / lambda0, bs);
+    v3_scale(cs, 1e-10 / lambda0, cs);
+    return v3_norm(as) == 0.0 || v3_norm(bs) == 0.0 || v3_norm(cs) == 0.0 ? -1 : 0;
 }
 
 static double clamp_angle(double s, double c)

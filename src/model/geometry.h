@@ -14,6 +14,11 @@ int nbcl_geometry_resolve(const nbcl_config *cfg, nbcl_sim *sim, nbcl_log *log, 
 int nbcl_crystal_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim, const double sample_size[3],
                          nbcl_rng *rng, nbcl_log *log, nbcl_err *err);
 
+/* A MOSFLM A matrix (row-major, as in the file) to the reciprocal axes (1/Angstrom): its
+ * columns divided by the wavelength (m). Nonzero when a column is zero. */
+int nbcl_matrix_reciprocal(const double m[9], double lambda0, double as[3], double bs[3],
+                           double cs[3]);
+
 /* Orient the crystal: the base axes turned by misset (radians, rotations about x, y, z; NULL:
  * none) then by umat (row-major; NULL: none), then the real and reciprocal vectors,
  * cell and volume rebuilt as the reference does. Logs the cell when log is not NULL. */

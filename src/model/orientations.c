@@ -8,6 +8,7 @@
 #include "base/vec3.h"
 #include "model/geometry.h"
 #include "model/orientations.h"
+#include "model/sampling.h"
 
 double *nbcl_crystal_orientations(const nbcl_sim *s, int *count)
 {
@@ -61,17 +62,43 @@ static int check_params(const nbcl_image_params *p, nbcl_err *err)
     for (int k = 0; p->set_misset && k < 3; ++k)
         if (!isfinite(p->misset_deg[k]))
             return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: misset angles must be finite");
-    for (int k = 0; p->set_umat && k < 9; ++k)
-        if (!isfinite(p->umat[k]))
-            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: umat must be finite");
+    for (int k = 0; k < 9; ++k)
+        if ((p->set_umat && !isfinite(p->umat[k])) || (p->set_amat && !isfinite(p->amat[k])))
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: umat and amat must be finite");
     if (positive_or_unset(p->Na, "Na", err) || positive_or_unset(p->Nb, "Nb", err) ||
         positive_or_unset(p->Nc, "Nc", err))
         return -1;
     return 0;
 }
 
+/* The image's crystal: an A matrix instead of the experiment's axes, then the misset
+ * (random, given, or the experiment's), then umat, as the setup would have done it. */
+static int orient(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *s, nbcl_err *err)
+{
+    if (p->set_amat) {
+        if (nbcl_matrix_reciprocal(p->amat, s->lambda0, s->base_star, s->base_star + 3, s->base_star + 6))
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: the A matrix has a zero column");
+        s->base_user_cell = 0;
+    }
+    double misset[3];
+    const double *use = NULL;
+    if (p->random_misset) {
+        nbcl_rng rng;   /* as a fresh run: the misset is drawn first */
+        nbcl_rng_init(&rng);
+        long seed = -p->misset_seed;
+        nbcl_random_misset(&rng, &seed, misset);
+        use = misset;
+    } else if (p->set_misset) {
+        for (int k = 0; k < 3; ++k) misset[k] = p->misset_deg[k] / RTD;
+        use = misset;
+    } else if (base->misset_given) {
+        use = base->misset;
+    }
+    return nbcl_crystal_orient(s, use, p->set_umat ? p->umat : NULL, NULL, err);
+}
+
 int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *s,
-                       nbcl_err *err)
+                       double *umat_scratch, nbcl_err *err)
 {
     *s = *base;
     if (!p) return 0;
@@ -81,12 +108,15 @@ int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_si
         s->osc = p->osc_deg / RTD;
         s->phistep = s->osc / s->phisteps;
     }
-    if (p->set_misset || p->set_umat) {
-        double misset[3];
-        for (int k = 0; k < 3; ++k) misset[k] = p->set_misset ? p->misset_deg[k] / RTD : base->misset[k];
-        int use_misset = p->set_misset || base->misset_given;
-        if (nbcl_crystal_orient(s, use_misset ? misset : NULL, p->set_umat ? p->umat : NULL, NULL, err))
-            return -1;
+    if ((p->set_misset || p->set_amat || p->set_umat || p->random_misset) && orient(base, p, s, err))
+        return -1;
+    if (p->set_mosaic_seed) {
+        if (!umat_scratch)
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: no room for new mosaic domains");
+        nbcl_rng rng;
+        nbcl_rng_init(&rng);
+        nbcl_mosaic_umats(&rng, s->mosaic_spread, s->mosaic_domains, -p->mosaic_seed, umat_scratch);
+        s->mosaic_umats = umat_scratch;
     }
     if (p->Na > 0.0) s->Na = p->Na;
     if (p->Nb > 0.0) s->Nb = p->Nb;

@@ -20,20 +20,24 @@ static void log_thickness_and_phi(const nbcl_sim *sim, nbcl_log *log)
     }
 }
 
+void nbcl_mosaic_umats(nbcl_rng *rng, double spread, int domains, long seed, double *umats)
+{
+    for (int d = 0; d < domains; ++d)
+        nbcl_mosaic_rotation_umat(rng, (float)spread, umats + 9 * d, &seed);
+    static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    memcpy(umats, identity, sizeof identity);
+}
+
 /* One random rotation per domain from the mosaic seed; domain 0 is then made the identity
  * (its random draw still happens, as in the reference, so later domains line up). */
 static int build_mosaic(const nbcl_config *cfg, nbcl_sim *sim, nbcl_rng *rng, nbcl_log *log,
                         nbcl_err *err)
 {
     sim->mosaic_umats = calloc((size_t)sim->mosaic_domains, 9 * sizeof(double));
-    if (!sim->mosaic_umats) return nbcl_err_set(err, "-mosaic_dom %d: out of memory",
-                                                sim->mosaic_domains);
-    long seed = cfg->mosaic_seed;
-    for (int d = 0; d < sim->mosaic_domains; ++d)
-        nbcl_mosaic_rotation_umat(rng, (float)sim->mosaic_spread, sim->mosaic_umats + 9 * d,
-                                  &seed);
-    static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    memcpy(sim->mosaic_umats, identity, sizeof identity);
+    if (!sim->mosaic_umats) return nbcl_err_code(err, NBCL_E_NOMEM, "-mosaic_dom %d: out of memory",
+                                                 sim->mosaic_domains);
+    nbcl_mosaic_umats(rng, sim->mosaic_spread, sim->mosaic_domains, cfg->mosaic_seed,
+                      sim->mosaic_umats);
     nbcl_logf(log, "  created a total of %d mosaic domains\n", sim->mosaic_domains);
     return 0;
 }

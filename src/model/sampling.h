@@ -46,6 +46,11 @@ int nbcl_sampling_sources(const nbcl_config *cfg, const nbcl_model_loaders *ld, 
 int nbcl_sources_from_rows(const double *rows, int count, const double beam[3], double lambda0,
                            double **pos, double **weight, double **lambda, nbcl_err *err);
 
+/* The mosaic domains' rotations (9 per domain) from a seed as the config stores it (negated):
+ * one random rotation per domain, then domain 0 made the identity (its draw still happens,
+ * as in the reference, so later domains line up). */
+void nbcl_mosaic_umats(nbcl_rng *rng, double spread, int domains, long seed, double *umats);
+
 /* Free (and NULL) the tables nbcl_sampling_build allocated. */
 void nbcl_sampling_free(nbcl_sim *sim);
 

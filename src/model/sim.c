@@ -10,6 +10,12 @@
 #include "base/vec3.h"
 
 
+double nbcl_fluence_of(double fluence, double flux, double exposure, double beamsize)
+{
+    if (flux != 0.0 && exposure > 0.0 && beamsize >= 0) return flux * exposure / beamsize / beamsize;
+    return fluence;
+}
+
 static void beam_and_fluence(const nbcl_config *c, nbcl_sim *s, double size[3], nbcl_log *log)
 {
     s->lambda0 = c->lambda0;
@@ -18,8 +24,7 @@ static void beam_and_fluence(const nbcl_config *c, nbcl_sim *s, double size[3], 
     s->exposure = c->exposure;
     s->beamsize = c->beamsize;
     size[0] = c->sample_x; size[1] = c->sample_y; size[2] = c->sample_z;
-    if (s->flux != 0.0 && s->exposure > 0.0 && s->beamsize >= 0)
-        s->fluence = s->flux * s->exposure / s->beamsize / s->beamsize;
+    s->fluence = nbcl_fluence_of(c->fluence, s->flux, s->exposure, s->beamsize);
     if (s->beamsize >= 0) {
         if (s->beamsize < size[1]) {
             nbcl_logf(log, "WARNING: clipping sample (%lg m high) with beam (%lg m)\n", size[1], s->beamsize);

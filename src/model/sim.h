@@ -78,6 +78,9 @@ typedef struct nbcl_sim {
  * image continues with it). On failure nothing stays allocated. */
 int nbcl_sim_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim,
                      nbcl_rng *rng, nbcl_log *log, nbcl_err *err);
+/* The fluence (photons/m^2) a run uses: flux * exposure / beamsize^2 when flux and exposure
+ * are given (as the reference), else -fluence. */
+double nbcl_fluence_of(double fluence, double flux, double exposure, double beamsize);
 /* The reference's water background per pixel term, from fluence and water_size. */
 double nbcl_water_background(const nbcl_sim *sim);
 /* A deep copy of a resolved simulation (tables included). */

@@ -3,7 +3,7 @@
  * stderr naming the flag or file at fault, and leave no output file behind (no
  * floatimage.bin, intimage.img, image.pgm, noiseimage.img, no temporaries). A valid small
  * run is the positive control. Detectors are 32x32 so that any run is quick. */
-#include "model_util.h"
+#include "../model/model_util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,0 +1,164 @@
+/* image_loop.c: the image loop of nanobragg-cl. The main thread simulates image i+1 on the
+ * engine while a writer thread turns image i into files (noise, integers, compression,
+ * writing), so the device is rarely idle; two image buffers, whatever the series length.
+ * One progress line (images done, elapsed, ETA) on stderr for a series. A failure stops
+ * the series: finished images keep their files, the failing file is never left half
+ * written (every file is written under a temporary name and renamed), and a NeXus file
+ * being built is removed. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "app/app.h"
+
+typedef struct job {
+    int index;
+    const float *image;
+    nbcl_run_info info;
+    long seed;
+} job;
+
+typedef struct pipeline {
+    const nbcl_engine *eng;
+    const nbcl_outputs *out;
+    const nbcl_app_plan *plan;
+    nbcl_nexus_writer *nexus;
+    uint16_t *counts;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    job jobs[2];
+    int posted, done, failed, quit;
+} pipeline;
+
+static void *writer_main(void *arg)
+{
+    pipeline *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (p->done == p->posted && !p->quit) pthread_cond_wait(&p->cond, &p->lock);
+        if (p->done == p->posted) {   /* quit and nothing left */
+            pthread_mutex_unlock(&p->lock);
+            return NULL;
+        }
+        job j = p->jobs[p->done % 2];
+        pthread_mutex_unlock(&p->lock);
+        int rc = nbcl_app_write_image(p->eng, p->out, p->plan, j.index, j.image, &j.info, j.seed,
+                                      p->counts, p->nexus);
+        fflush(stdout);
+        pthread_mutex_lock(&p->lock);
+        if (rc) p->failed = 1;
+        p->done++;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        if (rc) return NULL;
+    }
+}
+
+/* wait until at most `pending` posted images are not written yet; nonzero if writing failed */
+static int wait_written(pipeline *p, int pending)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->posted - p->done > pending && !p->failed) pthread_cond_wait(&p->cond, &p->lock);
+    int failed = p->failed;
+    pthread_mutex_unlock(&p->lock);
+    return failed;
+}
+
+static void post(pipeline *p, const job *j)
+{
+    pthread_mutex_lock(&p->lock);
+    p->jobs[p->posted % 2] = *j;
+    p->posted++;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress(int done, int total, double t0, int tty)
+{
+    double el = now() - t0, eta = done > 0 ? el * (total - done) / done : 0.0;
+    if (tty)
+        fprintf(stderr, "\r[%-30.*s] %d/%d images  elapsed %.1f s  ETA %.1f s ", 30 * done / total,
+                "##############################", done, total, el, eta);
+    else if (done == total || done % (total / 10 > 0 ? total / 10 : 1) == 0)
+        fprintf(stderr, "progress: %d/%d images (%.1f s elapsed, ETA %.1f s)\n", done, total, el, eta);
+    if (tty && done == total) fputc('\n', stderr);
+}
+
+/* simulate every image, handing each to the writer */
+static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *p, float *bufs[2],
+                        size_t npix, int show)
+{
+    double t0 = now(), kernel = 0.0;
+    int tty = isatty(fileno(stderr));
+    for (int i = 0; i < p->plan->nimages; ++i) {
+        if (wait_written(p, 1)) return 1;   /* image i-2's buffer is free again */
+        job j = {.index = i, .image = bufs[i % 2]};
+        nbcl_image_params params;
+        if (nbcl_experiment_series_image(exp, i, &params, &j.seed) ||
+            nbcl_engine_run(eng, &params, bufs[i % 2], npix) || nbcl_engine_run_info(eng, &j.info))
+            return nbcl_app_fail(NULL);
+        kernel += j.info.seconds;
+        if (!p->plan->series && p->out->printout) nbcl_app_print_pixels(eng, p->out);
+        post(p, &j);
+        if (show) progress(i + 1, p->plan->nimages, t0, tty);
+    }
+    if (wait_written(p, 0)) return 1;
+    if (p->plan->series)
+        printf("%d images in %.3f s (engine %.3f s, %.3f s per image)\n", p->plan->nimages,
+               now() - t0, kernel, kernel / p->plan->nimages);
+    return 0;
+}
+
+int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_outputs *o,
+                        const nbcl_app_plan *plan)
+{
+    int fast, slow;
+    nbcl_experiment_detector_size(exp, &fast, &slow);
+    size_t npix = (size_t)fast * (size_t)slow;
+    pipeline p = {.eng = eng, .out = o, .plan = plan};
+    float *bufs[2] = {malloc(npix * sizeof(float)), plan->series ? malloc(npix * sizeof(float)) : NULL};
+    if (!plan->series) bufs[1] = bufs[0];
+    p.counts = malloc(npix * sizeof *p.counts);
+    if (!bufs[0] || !bufs[1] || !p.counts) {
+        free(bufs[0]);
+        if (plan->series) free(bufs[1]);
+        free(p.counts);
+        return nbcl_app_fail("out of host memory for the images");
+    }
+    int rc = 0;
+    if (plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, plan->nimages, &p.nexus))
+        rc = nbcl_app_fail(NULL);
+    pthread_t writer;
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.cond, NULL);
+    if (!rc && pthread_create(&writer, NULL, writer_main, &p) != 0) rc = nbcl_app_fail("cannot start the writer thread");
+    else if (!rc) {
+        rc = simulate_all(exp, eng, &p, bufs, npix, plan->series && o->progress);
+        pthread_mutex_lock(&p.lock);
+        p.quit = 1;
+        pthread_cond_broadcast(&p.cond);
+        pthread_mutex_unlock(&p.lock);
+        pthread_join(writer, NULL);
+        if (p.failed) rc = 1;
+    }
+    if (p.nexus) {
+        if (rc) nbcl_nexus_writer_abort(p.nexus);
+        else if (nbcl_nexus_writer_close(p.nexus)) rc = nbcl_app_fail(NULL);
+        else printf("wrote %s (%d images)\n", plan->nexusfile, plan->nimages);
+    }
+    pthread_cond_destroy(&p.cond);
+    pthread_mutex_destroy(&p.lock);
+    free(bufs[0]);
+    if (plan->series) free(bufs[1]);
+    free(p.counts);
+    return rc;
+}
