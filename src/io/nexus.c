@@ -14,7 +14,7 @@
  *                      saturation, distance and beam centre (derived), transformations/
  *                      translation (the origin), module/ (NXdetector_module)
  *   /entry/sample      NXsample: depends_on -> transformations/omega, one start angle per
- *                      image, omega_end and omega_increment_set beside it; orientation_matrix
+ *                      image, omega_end and omega_increment_set beside it; ub_matrix
  *                      (images, 3, 3) once a per-image orientation is given
  *
  * Pixel (0,0): the origin written is the outer corner of pixel (0,0), the point dxtbx takes
@@ -56,7 +56,7 @@ struct nbcl_nexus {
     hid_t file;
     hid_t data;                /* /entry/data/data */
     hid_t angle, angle_end, angle_inc;   /* /entry/sample/transformations/omega... */
-    hid_t umat;                /* /entry/sample/orientation_matrix, made at the first umat */
+    hid_t umat;                /* /entry/sample/ub_matrix, made at the first umat */
     hid_t entry, sample;
     int fast, slow;
     hsize_t images;
@@ -760,15 +760,16 @@ static void ensure_orientations(nxw *w, nbcl_nexus *nx)
 {
     static const hsize_t row[2] = {3, 3};
     if (nx->umat >= 0 || w->failed) return;
-    nx->umat = growing_dataset(w, nx->sample, "orientation_matrix", H5T_IEEE_F64LE, 3, row,
+    nx->umat = growing_dataset(w, nx->sample, "ub_matrix", H5T_IEEE_F64LE, 3, row,
                                nx->chunk1d, H5P_DEFAULT);
     attr_text(w, nx->umat, "description",
-              "per image: the crystal orientation (row-major rotation) used to simulate it; "
-              "NaN where none was stated");
+              "per image: UB, the crystal's reciprocal axes a*, b*, c* as columns (McStas frame, "
+              "at the image's rotation angle 0), as used to simulate it; NaN where none was stated");
+    attr_text(w, nx->umat, "units", "1/angstrom");
     double unknown[9];
     for (int i = 0; i < 9; i++) unknown[i] = NAN;
     for (hsize_t i = 0; i < nx->images && !w->failed; i++)
-        append_row(w, nx->umat, H5T_NATIVE_DOUBLE, i, unknown, "orientation_matrix");
+        append_row(w, nx->umat, H5T_NATIVE_DOUBLE, i, unknown, "ub_matrix");
 }
 
 static void append_orientation(nxw *w, nbcl_nexus *nx, const double *umat)
@@ -780,7 +781,7 @@ static void append_orientation(nxw *w, nbcl_nexus *nx, const double *umat)
         for (int i = 0; i < 9; i++) unknown[i] = NAN;
         umat = unknown;
     }
-    append_row(w, nx->umat, H5T_NATIVE_DOUBLE, nx->images, umat, "orientation_matrix");
+    append_row(w, nx->umat, H5T_NATIVE_DOUBLE, nx->images, umat, "ub_matrix");
 }
 
 /* HDF5 1.10 does not survive a metadata write that fails (a failed flush leaves a file

@@ -1,7 +1,7 @@
 /* nexus.h: a whole image series as one HDF5 file in the NXmx application definition
- * (libhdf5), which DIALS (dxtbx's NXmx format), XDS (through the Dectris/neggia plugins'
- * layout) and h5py read. Images are appended one at a time (one chunk per image, deflate,
- * or bitshuffle/LZ4 when that HDF5 filter plugin is available), so memory stays one image
+ * (libhdf5), which DIALS (dxtbx's NXmx format) and h5py read. Images are appended one at a
+ * time (one chunk per image, shuffle+deflate, or bitshuffle/LZ4 when that HDF5 filter
+ * plugin is available), so memory stays one image
  * whatever the series length; the file is written under a temporary name and renamed when
  * closed, and removed if the series is abandoned.
  *
@@ -36,9 +36,9 @@ int nbcl_nexus_open(const char *path, const nbcl_nexus_geometry *g, int expected
                     nbcl_nexus **out, nbcl_err *err);
 
 /* Append one image: counts (fast*slow values, slow index outermost), the rotation angle at
- * its start and its range (degrees). umat (9 values, row-major, may be NULL) is the crystal
- * orientation of this image (a still of a shot list), stored per image where NXmx has a
- * place for it. */
+ * its start and its range (degrees). umat (9 values, row-major, may be NULL) is the crystal's
+ * UB matrix for this image (a*, b*, c* as columns, 1/Angstrom, McStas frame), stored per
+ * image as /entry/sample/ub_matrix. */
 int nbcl_nexus_append(nbcl_nexus *nx, const int32_t *counts, double angle_start_deg,
                       double angle_range_deg, const double *umat, nbcl_err *err);
 

@@ -224,12 +224,12 @@ def check_angles(ck, f, c):
     ck.expect(text(omega.attrs["transformation_type"]) == "rotation", "omega type")
     ck.close(omega.attrs["vector"], unit(c["axis"]), 1e-12, "omega@vector")
     if c["umat"]:
-        m = sample["orientation_matrix"][()]
-        ck.expect(m.shape == (n, 3, 3), "orientation_matrix shape %s" % (m.shape,))
+        m = sample["ub_matrix"][()]
+        ck.expect(m.shape == (n, 3, 3), "ub_matrix shape %s" % (m.shape,))
         for i in range(n):
             ck.close(m[i].ravel(), pattern_umat(i).ravel(), 1e-15, "orientation %d" % i)
     else:
-        ck.expect("orientation_matrix" not in sample, "orientation_matrix without umat")
+        ck.expect("ub_matrix" not in sample, "ub_matrix without umat")
 
 
 def check_detector_chain(ck, f, c):

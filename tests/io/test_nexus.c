@@ -388,10 +388,10 @@ Test(nexus, orientations_per_image)
     write_test_series(path, &compression);
     hid_t f = open_file(path);
     hsize_t dims[3];
-    cr_assert_eq(dataset_dims(f, "/entry/sample/orientation_matrix", dims), 3);
+    cr_assert_eq(dataset_dims(f, "/entry/sample/ub_matrix", dims), 3);
     cr_assert(dims[0] == IMAGES && dims[1] == 3 && dims[2] == 3);
     double m[IMAGES * 9];
-    read_doubles(f, "/entry/sample/orientation_matrix", m);
+    read_doubles(f, "/entry/sample/ub_matrix", m);
     for (int k = 0; k < 9; k++) cr_expect(isnan(m[k]), "image 0 had no orientation");
     for (int i = 1; i < IMAGES; i++) {
         double u[9];
@@ -516,7 +516,7 @@ Test(nexus, temporary_until_close_then_replaces)
     hsize_t dims[3];
     dataset_dims(f, "/entry/data/data", dims);
     cr_expect_eq(dims[0], 1);
-    cr_expect(H5Lexists(f, "/entry/sample/orientation_matrix", H5P_DEFAULT) == 0,
+    cr_expect(H5Lexists(f, "/entry/sample/ub_matrix", H5P_DEFAULT) == 0,
               "no orientation was given, none should be written");
     H5Fclose(f);
 }
