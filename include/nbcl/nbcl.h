@@ -211,6 +211,9 @@ typedef struct nbcl_image_params {
     long mosaic_seed;
     double Na, Nb, Nc;          /* unit cells (0: the experiment's) */
     double fluence;             /* photons/m^2 (0: the experiment's) */
+    double lambda_A;            /* wavelength in Angstrom, as -lambda (0: the experiment's);
+                                   every source's wavelength follows it by the rule that
+                                   chose it (dispersion steps, or a source file's own) */
 } nbcl_image_params;
 
 NBCL_API void nbcl_image_params_init(nbcl_image_params *p);
@@ -234,6 +237,7 @@ typedef struct nbcl_run_info {
     double solid_angle;         /* steradians subtended by the detector */
     int interpolation_fallback; /* an interpolation neighbourhood left the HKL grid */
     double phi_deg, osc_deg;    /* the rotation the image covers */
+    double wavelength_A;        /* the image's wavelength */
     double seconds;             /* wall time of the run */
     double reciprocal[9];       /* the crystal's a*, b*, c* (1/Angstrom) at phi = 0, before
                                    mosaic spread, in nanoBragg's lab frame */

@@ -54,7 +54,7 @@ static int cbf_meta(const nbcl_engine *e, const nbcl_run_info *run, const char *
     m->distance_mm = -d.origin_mm[2];
     m->beam_x_px = -d.origin_mm[0] / pixel_mm;
     m->beam_y_px = d.origin_mm[1] / pixel_mm;
-    m->wavelength_A = s->lambda0 * 1e10;
+    m->wavelength_A = run ? run->wavelength_A : s->lambda0 * 1e10;
     m->exposure_s = exposure_of(s);
     m->start_angle_deg = run ? run->phi_deg : s->phi0 * RTD;
     m->angle_increment_deg = run ? run->osc_deg : s->osc * RTD;

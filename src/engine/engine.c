@@ -39,6 +39,7 @@ struct nbcl_core {
     nbcl_stream *stream;
     float *omega_plane, *printout_planes;
     double *printout;
+    double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;
 };
 
@@ -282,8 +283,30 @@ static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release};
 
 /* The image's parameter table and orientations onto every device (blocking writes on each
  * device's own queue, while no tile is in flight). */
+/* An image with its own wavelength: the source table again (only when it changed). */
+static int upload_sources_if_changed(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
+{
+    size_t n = (size_t)img->nsources;
+    if (img->nsources != c->sim.nsources)
+        return nbcl_err_code(err, NBCL_E_INVALID, "an image may not change the number of sources");
+    if (memcmp(c->lambdas, img->source_lambda, n * sizeof(double)) == 0) return 0;
+    int rc = 0;
+    for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
+        nbcl_devctx *dev;
+        devstate *d = nbcl_stream_state(c->stream, i, &dev);
+        double *src = nbcl_source_table(img, d->use_double);
+        if (!src) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
+        size_t m = NBCL_SRC_FIELDS * n;
+        rc = nbcl_write_table(dev->queue, d->sources, src, m, m, d->use_double, "source", err);
+        free(src);
+    }
+    if (!rc) memcpy(c->lambdas, img->source_lambda, n * sizeof(double));
+    return rc;
+}
+
 static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
 {
+    if (upload_sources_if_changed(c, img, err)) return -1;
     double P[KP_COUNT];
     nbcl_fill_params(img, P);
     int norient = 0;
@@ -355,6 +378,9 @@ static int alloc_host(nbcl_core *c, nbcl_err *err)
     c->npix = (size_t)c->sim.fpixels * (size_t)c->sim.spixels;
     if (c->sim.fpixels <= 0 || c->sim.spixels <= 0 || c->npix > SIZE_MAX / (sizeof(double) * 2 * PO_COUNT))
         return nbcl_err_code(err, NBCL_E_INVALID, "detector of %d x %d pixels", c->sim.fpixels, c->sim.spixels);
+    c->lambdas = malloc(sizeof(double) * (size_t)(c->sim.nsources > 0 ? c->sim.nsources : 1));
+    if (!c->lambdas) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the sources");
+    memcpy(c->lambdas, c->sim.source_lambda, sizeof(double) * (size_t)c->sim.nsources);
     c->omega_plane = malloc(sizeof(float) * c->npix);
     if (!c->omega_plane) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a %dx%d detector",
                                               c->sim.fpixels, c->sim.spixels);
@@ -434,6 +460,7 @@ void nbcl_core_close(nbcl_core *c)
     free(c->omega_plane);
     free(c->printout_planes);
     free(c->printout);
+    free(c->lambdas);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -24,6 +24,7 @@ struct nbcl_engine {
     const double *printout;       /* PO_COUNT planes (the core's), with pixel details */
     float *last_image;            /* copy of the last image, with pixel details */
     double *umat_scratch;         /* mosaic domains of an image with its own mosaic seed */
+    double *lambda_scratch;       /* source wavelengths of an image with its own wavelength */
 };
 
 #endif

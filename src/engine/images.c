@@ -107,6 +107,7 @@ nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const nbcl_run_info *run
     if (run) {
         h.phi0 = run->phi_deg / RTD;
         h.osc = run->osc_deg / RTD;
+        h.lambda0 = run->wavelength_A / 1e10;
     }
     nbcl_err err = {0};
     return nbcl_smv_write(path, &h, counts, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;

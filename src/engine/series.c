@@ -18,11 +18,11 @@
 static const struct { const char *flag; int values; } SHOT_FLAGS[] = {
     {"-misset", 3}, {"-misset_seed", 1}, {"-mat", 1}, {"-phi", 1}, {"-osc", 1},
     {"-mosaic_seed", 1}, {"-N", 1}, {"-Na", 1}, {"-Nb", 1}, {"-Nc", 1}, {"-fluence", 1},
-    {"-flux", 1}, {"-exposure", 1}, {"-seed", 1},
+    {"-flux", 1}, {"-exposure", 1}, {"-seed", 1}, {"-lambda", 1},
 };
 #define NSHOT_FLAGS ((int)(sizeof SHOT_FLAGS / sizeof SHOT_FLAGS[0]))
 #define SHOT_FLAG_LIST "-misset (angles or random), -misset_seed, -mat, -phi, -osc, -mosaic_seed, " \
-                       "-N, -Na, -Nb, -Nc, -fluence, -flux, -exposure, -seed"
+                       "-N, -Na, -Nb, -Nc, -lambda, -fluence, -flux, -exposure, -seed"
 
 static int shot_flag(const char *word)
 {
@@ -112,6 +112,7 @@ static int shot_params(const nbcl_experiment *exp, const nbcl_shot_line *l, cons
         p->Nb = c.Nb;
         p->Nc = c.Nc;
     }
+    if (given(bits, "-lambda")) p->lambda_A = c.lambda_A;
     if (given(bits, "-fluence") || given(bits, "-flux") || given(bits, "-exposure"))
         p->fluence = nbcl_fluence_of(c.fluence, c.flux, c.exposure, c.beamsize);
     *seed = given(bits, "-seed") ? -c.seed : -exp->cfg.seed + index;
@@ -125,12 +126,13 @@ static void warn_auto_sampling(nbcl_experiment *exp)
     int size = 0, osc = 0;
     for (int i = 0; i < exp->nseries; ++i) {
         const nbcl_image_params *p = &exp->series[i];
-        size |= p->Na > 0 || p->Nb > 0 || p->Nc > 0 || p->set_amat;
+        size |= p->Na > 0 || p->Nb > 0 || p->Nc > 0 || p->set_amat || p->lambda_A > 0;
         osc |= !isnan(p->osc_deg);
     }
     if (size && exp->cfg.oversample <= 0)
         nbcl_logf(&exp->log, "WARNING: -shots: every shot keeps the %d-fold oversampling chosen for the "
-                  "command line's crystal; give -oversample to choose it yourself\n", exp->sim.oversample);
+                  "command line's crystal and wavelength; give -oversample to choose it yourself\n",
+                  exp->sim.oversample);
     if (osc && exp->cfg.phisteps <= 0)
         nbcl_logf(&exp->log, "WARNING: -shots: every shot keeps the command line's %d phi step%s; give "
                   "-phisteps to choose them yourself\n", exp->sim.phisteps, exp->sim.phisteps == 1 ? "" : "s");

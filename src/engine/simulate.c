@@ -62,7 +62,9 @@ static int copy_experiment(nbcl_engine *e, const nbcl_experiment *exp, nbcl_err 
     e->log = exp->log;
     e->npix = (size_t)e->sim.fpixels * (size_t)e->sim.spixels;
     e->umat_scratch = malloc(9 * sizeof(double) * (size_t)(e->sim.mosaic_domains > 0 ? e->sim.mosaic_domains : 1));
-    if (!e->umat_scratch) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for mosaic domains");
+    e->lambda_scratch = malloc(sizeof(double) * (size_t)(e->sim.nsources > 0 ? e->sim.nsources : 1));
+    if (!e->umat_scratch || !e->lambda_scratch)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for per-image tables");
     if (exp->files.mask) {
         e->mask = malloc(e->npix * sizeof *e->mask);
         if (!e->mask) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the mask");
@@ -127,6 +129,7 @@ void nbcl_engine_destroy(nbcl_engine *e)
     free(e->mask);
     free(e->last_image);
     free(e->umat_scratch);
+    free(e->lambda_scratch);
     free(e);
 }
 
@@ -153,7 +156,7 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     nbcl_sim img;
     nbcl_core_result res;
     e->ran = 0;
-    if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
+    if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
         (e->keep_details && keep_details(e, image, &res, &err))) {
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
@@ -166,6 +169,7 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     in->solid_angle = res.omega_sum / (double)img.steps;
     in->interpolation_fallback = res.interpolation_fallback;
     in->phi_deg = img.phi0 * RTD;
+    in->wavelength_A = img.lambda0 * 1e10;
     in->osc_deg = img.osc * RTD;
     in->seconds = now_seconds() - t0;
     for (int k = 0; k < 3; ++k) {

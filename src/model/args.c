@@ -479,7 +479,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_OS_OMEGA: c->oversample_omega = 1; break;
     case R_OVERSAMPLE: c->oversample = count(x, 0); break;
     case R_ROI: for (int k = 0; k < 4; ++k) c->roi[k] = inum(x, k); break;
-    case R_LAMBDA: c->lambda0 = positive(x, 0) / 1.0e10; break;
+    case R_LAMBDA: c->lambda_A = positive(x, 0); c->lambda0 = c->lambda_A / 1.0e10; break;
     case R_ENERGY: v = positive(x, 0); c->lambda0 = (12398.42 / v) / 1.0e10; break;
     case R_FLUENCE: c->fluence = nonneg(x, 0); break;
     case R_FLUX: c->flux = nonneg(x, 0); break;

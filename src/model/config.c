@@ -66,5 +66,5 @@ void nbcl_config_defaults(nbcl_config *c)
     c->printout_fpixel = c->printout_spixel = -1;
     c->progress = 1;
     c->precision = NBCL_PRECISION_AUTO;
-    c->phi_deg = c->osc_deg = NAN;
+    c->phi_deg = c->osc_deg = c->lambda_A = NAN;
 }

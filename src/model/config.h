@@ -91,6 +91,7 @@ typedef struct nbcl_config {
     unsigned outputs_given;        /* NBCL_GIVEN_* bits: output names on the command line */
     double phi_deg, osc_deg;       /* -phi and -osc as typed (degrees); NAN = not given */
     double misset_deg[3];          /* -misset as typed (degrees) */
+    double lambda_A;               /* -lambda as typed (Angstrom); NAN = not given */
 
     /* engine */
     const char *device_spec;       /* -device, else NBCL_DEVICE, else NULL */

@@ -57,6 +57,8 @@ static int check_params(const nbcl_image_params *p, nbcl_err *err)
         return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: phi and osc must be finite");
     if (!isnan(p->osc_deg) && p->osc_deg < 0.0)
         return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: osc %g must not be negative", p->osc_deg);
+    if (!(p->lambda_A >= 0.0) || isinf(p->lambda_A))
+        return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: wavelength %g must be positive", p->lambda_A);
     if (!(p->fluence >= 0.0) || isinf(p->fluence))
         return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: fluence %g must be positive", p->fluence);
     for (int k = 0; p->set_misset && k < 3; ++k)
@@ -98,7 +100,7 @@ static int orient(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *s,
 }
 
 int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *s,
-                       double *umat_scratch, nbcl_err *err)
+                       double *umat_scratch, double *lambda_scratch, nbcl_err *err)
 {
     *s = *base;
     if (!p) return 0;
@@ -108,7 +110,19 @@ int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_si
         s->osc = p->osc_deg / RTD;
         s->phistep = s->osc / s->phisteps;
     }
-    if ((p->set_misset || p->set_amat || p->set_umat || p->random_misset) && orient(base, p, s, err))
+    if (p->lambda_A > 0.0) {   /* before the crystal: an A matrix is divided by it */
+        if (!lambda_scratch)
+            return nbcl_err_code(err, NBCL_E_INVALID, "image parameters: no room for new wavelengths");
+        s->lambda0 = p->lambda_A / 1.0e10;
+        nbcl_source_lambdas(s, lambda_scratch);
+        s->source_lambda = lambda_scratch;
+    }
+    /* a crystal from an A matrix scales with the wavelength (the matrix holds a* x lambda) */
+    int rescale = p->lambda_A > 0.0 && !base->base_user_cell && !p->set_amat;
+    if (rescale)
+        for (int k = 0; k < 9; ++k) s->base_star[k] = base->base_star[k] * (base->lambda0 / s->lambda0);
+    if ((rescale || p->set_misset || p->set_amat || p->set_umat || p->random_misset) &&
+        orient(base, p, s, err))
         return -1;
     if (p->set_mosaic_seed) {
         if (!umat_scratch)

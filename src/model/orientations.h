@@ -14,9 +14,10 @@ double *nbcl_crystal_orientations(const nbcl_sim *sim, int *count);
 
 /* image = base with the per-image parameters p applied (NULL p: base as it is). image
  * shares base's tables (do not free it); its crystal vectors, phi, N and fluence are its
- * own; new mosaic domains (p->set_mosaic_seed) go into umat_scratch (9 per domain; may be
- * NULL when no image asks for them). Angles in degrees as in the public API. */
+ * own; new mosaic domains (p->set_mosaic_seed) go into umat_scratch (9 per domain) and new
+ * source wavelengths (p->lambda_A) into lambda_scratch (one per source); either may be
+ * NULL when no image asks for it. Angles in degrees as in the public API. */
 int nbcl_sim_for_image(const nbcl_sim *base, const nbcl_image_params *p, nbcl_sim *image,
-                       double *umat_scratch, nbcl_err *err);
+                       double *umat_scratch, double *lambda_scratch, nbcl_err *err);
 
 #endif

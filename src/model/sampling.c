@@ -71,7 +71,9 @@ void nbcl_sampling_free(nbcl_sim *sim)
     free(sim->source_dir);
     free(sim->source_weight);
     free(sim->source_lambda);
+    free(sim->source_kind);
     free(sim->mosaic_umats);
+    sim->source_kind = NULL;
     sim->source_dir = sim->source_weight = sim->source_lambda = NULL;
     sim->mosaic_umats = NULL;
     sim->nsources = 0;

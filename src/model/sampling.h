@@ -44,7 +44,11 @@ int nbcl_sampling_sources(const nbcl_config *cfg, const nbcl_model_loaders *ld, 
  * missing columns take position -10 m * beam, weight 1, lambda0. Positions are returned as
  * given (not unitized). *pos gets 3 per source, *weight and *lambda 1 per source (malloc'd). */
 int nbcl_sources_from_rows(const double *rows, int count, const double beam[3], double lambda0,
-                           double **pos, double **weight, double **lambda, nbcl_err *err);
+                           double **pos, double **weight, double **lambda, int **kind, nbcl_err *err);
+
+/* Every source's wavelength for sim->lambda0 as it is now, by the rule that chose it
+ * (sim->source_kind): a dispersion step, the run's wavelength, or the file's value. */
+void nbcl_source_lambdas(const nbcl_sim *sim, double *out);
 
 /* The mosaic domains' rotations (9 per domain) from a seed as the config stores it (negated):
  * one random rotation per domain, then domain 0 made the identity (its draw still happens,

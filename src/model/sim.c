@@ -185,16 +185,28 @@ static int copy_doubles(const double *from, size_t n, double **to)
     return 0;
 }
 
+static int copy_ints(const int *from, size_t n, int **to)
+{
+    *to = NULL;
+    if (!from) return 0;
+    *to = malloc((n ? n : 1) * sizeof(int));
+    if (!*to) return -1;
+    memcpy(*to, from, n * sizeof(int));
+    return 0;
+}
+
 int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
 {
     *to = *from;
     to->source_dir = to->source_weight = to->source_lambda = to->mosaic_umats = NULL;
+    to->source_kind = NULL;
     memset(&to->hkl, 0, sizeof to->hkl);
     size_t ns = (size_t)from->nsources, nm = (size_t)from->mosaic_domains;
     if (copy_doubles(from->source_dir, 3 * ns, &to->source_dir) ||
         copy_doubles(from->source_weight, ns, &to->source_weight) ||
         copy_doubles(from->source_lambda, ns, &to->source_lambda) ||
-        copy_doubles(from->mosaic_umats, 9 * nm, &to->mosaic_umats)) {
+        copy_doubles(from->mosaic_umats, 9 * nm, &to->mosaic_umats) ||
+        copy_ints(from->source_kind, ns, &to->source_kind)) {
         nbcl_sim_free(to);
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory copying the simulation");
     }
@@ -210,6 +222,7 @@ void nbcl_sim_free(nbcl_sim *s)
     free(s->source_dir);
     free(s->source_weight);
     free(s->source_lambda);
+    free(s->source_kind);
     free(s->mosaic_umats);
     nbcl_hkl_free(&s->hkl);
     memset(s, 0, sizeof *s);

@@ -12,6 +12,8 @@
 #include "model/config.h"
 #include "model/loaders.h"
 
+enum { NBCL_SOURCE_GIVEN = -1, NBCL_SOURCE_LAMBDA0 = -2 };
+
 typedef struct nbcl_sim {
     /* detector geometry */
     enum nbcl_convention convention;
@@ -42,6 +44,9 @@ typedef struct nbcl_sim {
     double *source_dir;          /* 3 per source: unit vector from sample toward source */
     double *source_weight;
     double *source_lambda;       /* m */
+    int *source_kind;            /* how each wavelength was chosen: the dispersion step d (>= 0),
+                                    NBCL_SOURCE_GIVEN (a source file's value) or
+                                    NBCL_SOURCE_LAMBDA0 (the run's wavelength) */
 
     /* crystal */
     double a0[3], b0[3], c0[3];  /* unrotated real-space vectors (m) */

@@ -15,6 +15,7 @@
 /* Growable per-source arrays. */
 typedef struct source_list {
     double *pos, *weight, *lambda;
+    int *kind;                  /* how each wavelength was chosen (sim.h, source_kind) */
     int count, cap;
 } source_list;
 
@@ -23,10 +24,12 @@ static void source_list_free(source_list *l)
     free(l->pos);
     free(l->weight);
     free(l->lambda);
+    free(l->kind);
     memset(l, 0, sizeof *l);
 }
 
-static int source_list_push(source_list *l, const double pos[3], double weight, double lambda)
+static int source_list_push(source_list *l, const double pos[3], double weight, double lambda,
+                            int kind)
 {
     if (l->count == l->cap) {
         int cap = l->cap ? 2 * l->cap : 16;
@@ -36,12 +39,15 @@ static int source_list_push(source_list *l, const double pos[3], double weight, 
         if (w) l->weight = w;
         double *lam = realloc(l->lambda, (size_t)cap * sizeof *lam);
         if (lam) l->lambda = lam;
-        if (!p || !w || !lam) return -1;
+        int *k = realloc(l->kind, (size_t)cap * sizeof *k);
+        if (k) l->kind = k;
+        if (!p || !w || !lam || !k) return -1;
         l->cap = cap;
     }
     memcpy(l->pos + 3 * l->count, pos, 3 * sizeof *pos);
     l->weight[l->count] = weight;
     l->lambda[l->count] = lambda;
+    l->kind[l->count] = kind;
     l->count++;
     return 0;
 }
@@ -54,11 +60,11 @@ static int push_file_source(source_list *l, const double v[5], const double beam
     for (int k = 0; k < 3; k++) pos[k] = isnan(v[k]) ? -NBCL_SOURCE_DISTANCE * beam[k] : v[k];
     double weight = isnan(v[3]) ? 1.0 : v[3];
     double lambda = isnan(v[4]) ? lambda0 : v[4];
-    return source_list_push(l, pos, weight, lambda);
+    return source_list_push(l, pos, weight, lambda, isnan(v[4]) ? NBCL_SOURCE_LAMBDA0 : NBCL_SOURCE_GIVEN);
 }
 
 int nbcl_sources_from_rows(const double *rows, int count, const double beam[3], double lambda0,
-                           double **pos, double **weight, double **lambda, nbcl_err *err)
+                           double **pos, double **weight, double **lambda, int **kind, nbcl_err *err)
 {
     source_list l = {0};
     for (int i = 0; i < count; i++)
@@ -69,6 +75,8 @@ int nbcl_sources_from_rows(const double *rows, int count, const double beam[3], 
     *pos = l.pos;
     *weight = l.weight;
     *lambda = l.lambda;
+    if (kind) *kind = l.kind;
+    else free(l.kind);
     return 0;
 }
 
@@ -122,7 +130,7 @@ static int generate_sources(const nbcl_sim *sim, int round_div, source_list *l, 
             nbcl_rotate_axis(start, tilted, sim->polar_vector, vdiv);
             nbcl_rotate_axis(tilted, pos, sim->vert_vector, hdiv);
             for (int d = 0; d < sim->dispsteps; ++d)
-                if (source_list_push(l, pos, weight, disp_lambda(sim, d)))
+                if (source_list_push(l, pos, weight, disp_lambda(sim, d), d))
                     return nbcl_err_set(err, "sources: out of memory");
         }
     return 0;
@@ -154,7 +162,7 @@ int nbcl_sampling_sources(const nbcl_config *cfg, const nbcl_model_loaders *ld, 
                                  cfg->sourcefile);
         if (ld->sources(ld->user, cfg, &rows, &n, err)) return -1;
         int rc = nbcl_sources_from_rows(rows, n, sim->beam, sim->lambda0, &l.pos, &l.weight,
-                                        &l.lambda, err);
+                                        &l.lambda, &l.kind, err);
         free(rows);
         if (rc) return -1;
         l.count = l.cap = n;
@@ -166,6 +174,16 @@ int nbcl_sampling_sources(const nbcl_config *cfg, const nbcl_model_loaders *ld, 
     sim->source_dir = l.pos;
     sim->source_weight = l.weight;
     sim->source_lambda = l.lambda;
+    sim->source_kind = l.kind;
     sim->nsources = l.count;
     return 0;
+}
+
+void nbcl_source_lambdas(const nbcl_sim *sim, double *out)
+{
+    for (int i = 0; i < sim->nsources; ++i) {
+        int kind = sim->source_kind ? sim->source_kind[i] : NBCL_SOURCE_GIVEN;
+        out[i] = kind >= 0 ? disp_lambda(sim, kind)
+               : kind == NBCL_SOURCE_LAMBDA0 ? sim->lambda0 : sim->source_lambda[i];
+    }
 }

@@ -164,6 +164,27 @@ Test(series, shot_lines_equal_single_runs_with_their_flags)
     }
 }
 
+Test(series, a_shot_may_change_the_wavelength_of_every_source)
+{
+    write_text("lambda.txt", "-lambda 1.3\n-lambda 0.9 -seed 2\n");
+    cr_assert_eq(run("lam", BASE " -dispersion 2 -dispsteps 3 -seed 1 -shots lambda.txt "
+                     "-floatfile l_#.bin -noisefile l_#.img -intfile l_#.smv"), 0);
+    static const char *line[] = {"-seed 1 -lambda 1.3", "-seed 2 -lambda 0.9"};
+    for (int i = 0; i < 2; ++i) {
+        char args[1024], one[32], a[64], b[64];
+        snprintf(one, sizeof one, "one%d", i);
+        snprintf(args, sizeof args, BASE " -dispersion 2 -dispsteps 3 -floatfile %s.bin -noisefile %s.img "
+                 "-intfile /dev/null %s", one, one, line[i]);
+        cr_assert_eq(run(one, args), 0, "%s", args);
+        snprintf(a, sizeof a, "l_%d.bin", i + 1);
+        snprintf(b, sizeof b, "%s.bin", one);
+        expect_same_file(a, b);
+        snprintf(a, sizeof a, "l_%d.img", i + 1);
+        snprintf(b, sizeof b, "%s.img", one);
+        expect_same_file(a, b);   /* the header states the shot's wavelength too */
+    }
+}
+
 static void expect_refused(const char *name, const char *args, const char *needle1, const char *needle2)
 {
     cr_expect_neq(run(name, args), 0, "%s was accepted", args);

@@ -319,7 +319,7 @@ Test(build, sourcefile_defaults_and_delimiters)
     nbcl_err err = {0};
     double *rows = NULL;
     cr_assert_eq(nbcl_sourcefile_read(path, &rows, &n, &err), 0, "%s", err.msg);
-    cr_assert_eq(nbcl_sources_from_rows(rows, n, sim.beam, 1e-10, &pos, &w, &lam, &err), 0, "%s",
+    cr_assert_eq(nbcl_sources_from_rows(rows, n, sim.beam, 1e-10, &pos, &w, &lam, NULL, &err), 0, "%s",
                  err.msg);
     free(rows);
     cr_assert_eq(n, 4);
