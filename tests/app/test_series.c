@@ -210,6 +210,19 @@ Test(series, bad_shot_lines_are_refused_before_any_image)
     expect_refused("b5", BASE " -shots missing.txt -floatfile x_#.bin", "missing.txt", "cannot open");
 }
 
+Test(series, a_tilted_detector_is_refused_for_minicbf_and_written_as_nexus)
+{
+    cr_expect_neq(run("tilt", BASE " -detector_rotx 5 -cbffile t_#.cbf -nonoise -intfile /dev/null "
+                      "-floatfile /dev/null"), 0);
+    char *log = slurp("tilt.log", NULL);
+    cr_expect(strstr(log, "-cbffile t_1.cbf") && strstr(log, "-nexusfile"), "%s", log);
+    free(log);
+    cr_expect(!exists("t_1.cbf"));
+    cr_expect_eq(run("tiltnx", BASE " -detector_rotx 5 -nexusfile t.nxs -intfile /dev/null "
+                     "-floatfile /dev/null"), 0);
+    cr_expect(exists("t.nxs"));
+}
+
 Test(series, a_series_needs_numbered_names)
 {
     expect_refused("n1", BASE " -nimages 3 -osc 1 -floatfile plain.bin", "-floatfile plain.bin", "'#'");

@@ -213,6 +213,27 @@ Test(library, setters_and_a_table_handed_in_match_the_command_line)
     unlink(path);
 }
 
+Test(library, a_sweep_through_the_series_calls)
+{
+    nbcl_experiment *exp = experiment(BASE " -phi 10 -osc 0.25 -nimages 4 -seed 30", NULL);
+    int n = 0;
+    cr_expect_eq(nbcl_experiment_series_length(exp, &n), NBCL_E_STATE, "length before resolving");
+    cr_assert_eq(nbcl_experiment_resolve(exp), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_experiment_series_length(exp, &n), NBCL_OK);
+    cr_expect_eq(n, 4);
+    for (int i = 0; i < 4; ++i) {
+        nbcl_image_params p;
+        long seed = 0;
+        cr_assert_eq(nbcl_experiment_series_image(exp, i, &p, &seed), NBCL_OK);
+        cr_expect_eq(p.phi_deg, 10 + 0.25 * i);
+        cr_expect(isnan(p.osc_deg));
+        cr_expect_eq(seed, 30 + i);
+    }
+    nbcl_image_params p;
+    cr_expect_eq(nbcl_experiment_series_image(exp, 4, &p, NULL), NBCL_E_INVALID);
+    nbcl_experiment_destroy(exp);
+}
+
 Test(library, noise_image_is_the_same_for_the_same_seed)
 {
     nbcl_experiment *exp = experiment(BASE, NULL);
