@@ -48,6 +48,12 @@ nbcl_status nbcl_api_invalid(const char *msg)
     return NBCL_E_INVALID;
 }
 
+nbcl_status nbcl_api_state(const char *msg)
+{
+    snprintf(last_error, sizeof last_error, "%s", msg);
+    return NBCL_E_STATE;
+}
+
 nbcl_status nbcl_api_nomem(const char *call)
 {
     snprintf(last_error, sizeof last_error, "%s: out of host memory", call);

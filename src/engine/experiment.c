@@ -286,9 +286,7 @@ nbcl_status nbcl_experiment_detector_size(const nbcl_experiment *exp, int *fast,
 {
     if (!exp || !fast || !slow) return nbcl_api_invalid("nbcl_experiment_detector_size: NULL argument");
     if (!exp->resolved) {
-        nbcl_err err = {0};
-        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_experiment_detector_size: resolve the experiment first");
-        return nbcl_api_fail(&err, NBCL_E_STATE);
+        return nbcl_api_state("nbcl_experiment_detector_size: resolve the experiment first");
     }
     *fast = exp->sim.fpixels;
     *slow = exp->sim.spixels;

@@ -30,6 +30,7 @@ struct nbcl_experiment {
 nbcl_status nbcl_api_fail(const nbcl_err *err, nbcl_status fallback);
 /* The same for a message of our own (NBCL_E_INVALID) and for an allocation that failed. */
 nbcl_status nbcl_api_invalid(const char *msg);
+nbcl_status nbcl_api_state(const char *msg);   /* a call out of order (NBCL_E_STATE) */
 nbcl_status nbcl_api_nomem(const char *call);
 
 #endif

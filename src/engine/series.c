@@ -203,9 +203,7 @@ nbcl_status nbcl_experiment_series_length(const nbcl_experiment *exp, int *count
 {
     if (!exp || !count) return nbcl_api_invalid("nbcl_experiment_series_length: NULL argument");
     if (!exp->resolved) {
-        nbcl_err err = {0};
-        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_experiment_series_length: resolve the experiment first");
-        return nbcl_api_fail(&err, NBCL_E_STATE);
+        return nbcl_api_state("nbcl_experiment_series_length: resolve the experiment first");
     }
     *count = exp->nseries;
     return NBCL_OK;
@@ -215,11 +213,8 @@ nbcl_status nbcl_experiment_series_image(const nbcl_experiment *exp, int i, nbcl
                                          long *seed)
 {
     if (!exp || !p) return nbcl_api_invalid("nbcl_experiment_series_image: NULL argument");
+    if (!exp->resolved) return nbcl_api_state("nbcl_experiment_series_image: resolve the experiment first");
     nbcl_err err = {0};
-    if (!exp->resolved) {
-        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_experiment_series_image: resolve the experiment first");
-        return nbcl_api_fail(&err, NBCL_E_STATE);
-    }
     if (i < 0 || i >= exp->nseries) {
         nbcl_err_code(&err, NBCL_E_INVALID, "image %d of a series of %d", i, exp->nseries);
         return nbcl_api_fail(&err, NBCL_E_INVALID);

@@ -185,9 +185,7 @@ nbcl_status nbcl_engine_run_info(const nbcl_engine *e, nbcl_run_info *info)
 {
     if (!e || !info) return nbcl_api_invalid("nbcl_engine_run_info: NULL argument");
     if (!e->ran) {
-        nbcl_err err = {0};
-        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_engine_run_info: no image has been simulated yet");
-        return nbcl_api_fail(&err, NBCL_E_STATE);
+        return nbcl_api_state("nbcl_engine_run_info: no image has been simulated yet");
     }
     *info = e->info;
     return NBCL_OK;
@@ -204,11 +202,9 @@ int nbcl_engine_pixel_active(const nbcl_engine *e, int f, int s)
 nbcl_status nbcl_engine_pixel_detail(const nbcl_engine *e, int f, int s, nbcl_pixel_detail *out)
 {
     if (!e || !out) return nbcl_api_invalid("nbcl_engine_pixel_detail: NULL argument");
+    if (!e->ran || !e->printout)
+        return nbcl_api_state("nbcl_engine_pixel_detail: no image simulated with pixel details kept");
     nbcl_err err = {0};
-    if (!e->ran || !e->printout) {
-        nbcl_err_code(&err, NBCL_E_STATE, "nbcl_engine_pixel_detail: no image simulated with pixel details kept");
-        return nbcl_api_fail(&err, NBCL_E_STATE);
-    }
     if (f < 0 || s < 0 || f >= e->sim.fpixels || s >= e->sim.spixels) {
         nbcl_err_code(&err, NBCL_E_INVALID, "pixel %d %d is outside the %dx%d detector", f, s,
                       e->sim.fpixels, e->sim.spixels);

@@ -13,13 +13,13 @@
 #include <cbflib/cbf.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "base/appendf.h"
 #include "io/cbf.h"
 #include "io/outfile.h"
 
@@ -154,19 +154,6 @@ static void timestamp(char *buf, size_t cap)
     snprintf(buf, cap, "%s.%03ld", day, ts.tv_nsec / 1000000L);
 }
 
-/* Append one "# ..." line to the header text (*len may pass cap: the caller checks). */
-static void line(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void line(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(*len < cap ? buf + *len : NULL, *len < cap ? cap - *len : 0, fmt, ap);
-    va_end(ap);
-    if (n > 0) *len += (size_t)n;
-}
-
 /* The header_contents text (starting with a newline, so the text field opens on a line of
  * its own); -1 if it does not fit. */
 static int format_header(const nbcl_cbf_meta *m, char *buf, size_t cap)
@@ -183,19 +170,19 @@ static int format_header(const nbcl_cbf_meta *m, char *buf, size_t cap)
     fmt_exact(st, sizeof st, m->start_angle_deg, 4);
     fmt_exact(inc, sizeof inc, m->angle_increment_deg, 4);
     size_t len = 0;
-    line(buf, cap, &len, "\n# Detector: %s, S/N 00-0000\n",
+    nbcl_appendf(buf, cap, &len, "\n# Detector: %s, S/N 00-0000\n",
          pilatus_shaped(m->fast, m->slow) ? "PILATUS (nanoBragg-CL simulation)"
                                           : "nanoBragg-CL simulated pixel detector");
-    line(buf, cap, &len, "# %s\n# Pixel_size %se-6 m x %se-6 m\n", date, px, px);
-    if (m->sensor_thickness_mm > 0) line(buf, cap, &len, "# Silicon sensor, thickness %s m\n", th);
-    line(buf, cap, &len, "# Exposure_time %s s\n# Exposure_period %s s\n", expo, expo);
-    line(buf, cap, &len, "# Count_cutoff %d counts\n", m->count_cutoff);
-    line(buf, cap, &len, "# Wavelength %s A\n# Detector_distance %s m\n", wl, dist);
-    line(buf, cap, &len, "# Beam_xy (%s, %s) pixels\n", bx, by);
-    line(buf, cap, &len, "# Start_angle %s deg.\n# Angle_increment %s deg.\n", st, inc);
-    line(buf, cap, &len, "# Detector_2theta 0.0000 deg.\n");
-    line(buf, cap, &len, "# Phi %s deg.\n# Phi_increment %s deg.\n", st, inc);
-    line(buf, cap, &len, "# Oscillation_axis X, CW\n# N_oscillations 1");
+    nbcl_appendf(buf, cap, &len, "# %s\n# Pixel_size %se-6 m x %se-6 m\n", date, px, px);
+    if (m->sensor_thickness_mm > 0) nbcl_appendf(buf, cap, &len, "# Silicon sensor, thickness %s m\n", th);
+    nbcl_appendf(buf, cap, &len, "# Exposure_time %s s\n# Exposure_period %s s\n", expo, expo);
+    nbcl_appendf(buf, cap, &len, "# Count_cutoff %d counts\n", m->count_cutoff);
+    nbcl_appendf(buf, cap, &len, "# Wavelength %s A\n# Detector_distance %s m\n", wl, dist);
+    nbcl_appendf(buf, cap, &len, "# Beam_xy (%s, %s) pixels\n", bx, by);
+    nbcl_appendf(buf, cap, &len, "# Start_angle %s deg.\n# Angle_increment %s deg.\n", st, inc);
+    nbcl_appendf(buf, cap, &len, "# Detector_2theta 0.0000 deg.\n");
+    nbcl_appendf(buf, cap, &len, "# Phi %s deg.\n# Phi_increment %s deg.\n", st, inc);
+    nbcl_appendf(buf, cap, &len, "# Oscillation_axis X, CW\n# N_oscillations 1");
     return len < cap ? 0 : -1;
 }
 

@@ -3,12 +3,12 @@
  * the reader serves -img and -mask and refuses files it cannot interpret. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/outfile.h"
+#include "base/appendf.h"
 #include "io/smv.h"
 
 #define SMV_HEADER_BYTES 512
@@ -19,19 +19,6 @@ const char *nbcl_smv_byte_order(void)
     return *(const unsigned char *)&probe == 1 ? "little_endian" : "big_endian";
 }
 
-/* Append to buf like fprintf would; *len keeps growing past cap so overflow is detectable. */
-static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(*len < cap ? buf + *len : NULL, *len < cap ? cap - *len : 0, fmt, ap);
-    va_end(ap);
-    if (n > 0) *len += (size_t)n;
-}
-
 long nbcl_smv_format_header(const nbcl_smv_header *h, char *buf, size_t cap)
 {
     const double RTD = 180.0 * M_1_PI;
@@ -39,27 +26,27 @@ long nbcl_smv_format_header(const nbcl_smv_header *h, char *buf, size_t cap)
     double denzo_x = h->noise ? (h->Sbeam + 0.0 * px) * 1000.0 : (h->Sbeam - 0.0 * px) * 1000.0;
     double denzo_y = h->noise ? (h->Fbeam + 0.0 * px) * 1000.0 : (h->Fbeam - 0.0 * px) * 1000.0;
     size_t len = 0;
-    put(buf, cap, &len, "{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=%s;\nTYPE=unsigned_short;\n",
+    nbcl_appendf(buf, cap, &len, "{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=%s;\nTYPE=unsigned_short;\n",
         nbcl_smv_byte_order());
-    put(buf, cap, &len, "SIZE1=%d;\nSIZE2=%d;\nPIXEL_SIZE=%g;\nDISTANCE=%g;\n", h->fpixels,
+    nbcl_appendf(buf, cap, &len, "SIZE1=%d;\nSIZE2=%d;\nPIXEL_SIZE=%g;\nDISTANCE=%g;\n", h->fpixels,
         h->spixels, px * 1000.0, h->distance * 1000.0);
-    put(buf, cap, &len, "WAVELENGTH=%g;\n", h->lambda0 * 1e10);
-    put(buf, cap, &len, "BEAM_CENTER_X=%g;\nBEAM_CENTER_Y=%g;\n", h->Xbeam * 1000.0,
+    nbcl_appendf(buf, cap, &len, "WAVELENGTH=%g;\n", h->lambda0 * 1e10);
+    nbcl_appendf(buf, cap, &len, "BEAM_CENTER_X=%g;\nBEAM_CENTER_Y=%g;\n", h->Xbeam * 1000.0,
         h->Ybeam * 1000.0);
-    put(buf, cap, &len, "ADXV_CENTER_X=%g;\nADXV_CENTER_Y=%g;\n", h->Fbeam * 1000.0,
+    nbcl_appendf(buf, cap, &len, "ADXV_CENTER_X=%g;\nADXV_CENTER_Y=%g;\n", h->Fbeam * 1000.0,
         (h->detsize_s - h->Sbeam) * 1000.0);
-    put(buf, cap, &len, "MOSFLM_CENTER_X=%g;\nMOSFLM_CENTER_Y=%g;\n",
+    nbcl_appendf(buf, cap, &len, "MOSFLM_CENTER_X=%g;\nMOSFLM_CENTER_Y=%g;\n",
         (h->Sbeam - 0.5 * px) * 1000.0, (h->Fbeam - 0.5 * px) * 1000.0);
-    put(buf, cap, &len, "DENZO_X_BEAM=%g;\nDENZO_Y_BEAM=%g;\n", denzo_x, denzo_y);
-    put(buf, cap, &len, "DIALS_ORIGIN=%g,%g,%g\n", h->dials_origin[0], h->dials_origin[1],
+    nbcl_appendf(buf, cap, &len, "DENZO_X_BEAM=%g;\nDENZO_Y_BEAM=%g;\n", denzo_x, denzo_y);
+    nbcl_appendf(buf, cap, &len, "DIALS_ORIGIN=%g,%g,%g\n", h->dials_origin[0], h->dials_origin[1],
         h->dials_origin[2]);
-    put(buf, cap, &len, "XDS_ORGX=%g;\nXDS_ORGY=%g;\n", h->ORGX, h->ORGY);
-    put(buf, cap, &len, "CLOSE_DISTANCE=%g;\n", h->close_distance * 1000.0);
-    put(buf, cap, &len, "PHI=%g;\nOSC_START=%g;\nOSC_RANGE=%g;\n", h->phi0 * RTD, h->phi0 * RTD,
+    nbcl_appendf(buf, cap, &len, "XDS_ORGX=%g;\nXDS_ORGY=%g;\n", h->ORGX, h->ORGY);
+    nbcl_appendf(buf, cap, &len, "CLOSE_DISTANCE=%g;\n", h->close_distance * 1000.0);
+    nbcl_appendf(buf, cap, &len, "PHI=%g;\nOSC_START=%g;\nOSC_RANGE=%g;\n", h->phi0 * RTD, h->phi0 * RTD,
         h->osc * RTD);
-    put(buf, cap, &len, "TWOTHETA=%g;\n", h->twotheta * RTD);
-    put(buf, cap, &len, "DETECTOR_SN=000;\nBEAMLINE=fake;\n}\f");
-    while (len < SMV_HEADER_BYTES) put(buf, cap, &len, " ");
+    nbcl_appendf(buf, cap, &len, "TWOTHETA=%g;\n", h->twotheta * RTD);
+    nbcl_appendf(buf, cap, &len, "DETECTOR_SN=000;\nBEAMLINE=fake;\n}\f");
+    while (len < SMV_HEADER_BYTES) nbcl_appendf(buf, cap, &len, " ");
     return len < cap ? (long)len : -1;
 }
 

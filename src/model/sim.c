@@ -219,11 +219,7 @@ int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
 
 void nbcl_sim_free(nbcl_sim *s)
 {
-    free(s->source_dir);
-    free(s->source_weight);
-    free(s->source_lambda);
-    free(s->source_kind);
-    free(s->mosaic_umats);
+    nbcl_sampling_free(s);
     nbcl_hkl_free(&s->hkl);
     memset(s, 0, sizeof *s);
 }
