@@ -38,6 +38,19 @@ static void nbcl_print_using(nbcl_log *log, const nbcl_device_info *list, const 
     }
 }
 
+int nbcl_runtime_c_version(const nbcl_device_info *list, const int *picked, int npicked,
+                           nbcl_err *err)
+{
+    for (int i = 0; i < npicked; i++) {
+        const nbcl_device_info *d = &list[picked[i]];
+        if (d->c_major < 1 || (d->c_major == 1 && d->c_minor < 2))
+            return nbcl_err_code(err, NBCL_E_NO_DEVICE, "device %d (%s) supports OpenCL C %d.%d; the "
+                                 "kernels need OpenCL C 1.2 or later (choose another -device)",
+                                 d->index, d->name, d->c_major, d->c_minor);
+    }
+    return 0;
+}
+
 int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info **list,
                       int *count, int **picked, int *npicked, int *use_double, nbcl_log *log,
                       nbcl_err *err)
@@ -48,6 +61,7 @@ int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info 
     if (nbcl_device_enumerate(list, count, err))
         return -1;
     if (nbcl_device_select(*list, *count, spec, picked, npicked, err) ||
+        nbcl_runtime_c_version(*list, *picked, *npicked, err) ||
         nbcl_runtime_precision(*list, *picked, *npicked, precision, use_double, log, err)) {
         free(*list);
         free(*picked);

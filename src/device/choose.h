@@ -19,6 +19,10 @@ int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info 
                       int *count, int **picked, int *npicked, int *use_double, nbcl_log *log,
                       nbcl_err *err);
 
+/* Every picked device must compile OpenCL C 1.2 (pure, for tests). */
+int nbcl_runtime_c_version(const nbcl_device_info *list, const int *picked, int npicked,
+                           nbcl_err *err);
+
 /* The precision rule alone (pure, for tests): sets *use_double or fails as above. */
 int nbcl_runtime_precision(const nbcl_device_info *list, const int *picked, int npicked,
                            int precision, int *use_double, nbcl_log *log, nbcl_err *err);

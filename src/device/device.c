@@ -89,6 +89,18 @@ static int nbcl_device_fp64(cl_device_id d, int *has, nbcl_err *err)
     return 0;
 }
 
+/* "OpenCL C 1.2 ..." -> 1, 2 (0, 0 if the driver says something else) */
+static int nbcl_device_c_version(cl_device_id d, nbcl_device_info *info, nbcl_err *err)
+{
+    char *text = nbcl_device_string_alloc(d, CL_DEVICE_OPENCL_C_VERSION, err);
+    if (!text)
+        return -1;
+    if (sscanf(text, "OpenCL C %d.%d", &info->c_major, &info->c_minor) != 2)
+        info->c_major = info->c_minor = 0;
+    free(text);
+    return 0;
+}
+
 static int nbcl_device_describe(cl_device_id d, nbcl_device_info *info, nbcl_err *err)
 {
     info->id = d;
@@ -101,7 +113,7 @@ static int nbcl_device_describe(cl_device_id d, nbcl_device_info *info, nbcl_err
                           sizeof info->global_mem, err) ||
         nbcl_device_value(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, &info->max_alloc,
                           sizeof info->max_alloc, err) ||
-        nbcl_device_fp64(d, &info->has_fp64, err))
+        nbcl_device_fp64(d, &info->has_fp64, err) || nbcl_device_c_version(d, info, err))
         return -1;
     return 0;
 }

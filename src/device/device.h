@@ -22,6 +22,7 @@ typedef struct nbcl_device_info {
     cl_ulong global_mem, max_alloc;
     char version[128];
     int has_fp64;
+    int c_major, c_minor;         /* OpenCL C version (CL_DEVICE_OPENCL_C_VERSION) */
 } nbcl_device_info;
 
 /* All devices of all platforms. No platform at all is an error whose message says that

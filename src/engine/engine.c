@@ -52,27 +52,57 @@ typedef struct devstate {
     unsigned char *mask_tile;
     int vw;                 /* pixels per work-item (vector lanes) */
     int use_double;
+    size_t local;           /* work-group size */
 } devstate;
 
 /* ------------------------------------------------------------------ building */
 
-/* Pixels per work-item: the device's preferred vector width for the precision (1 on most
- * GPUs, 8 or 16 on a CPU with AVX-512), or NBCL_VECTOR_WIDTH from the environment. */
-static int vector_width(cl_device_id dev, int use_double)
+int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env)
 {
-    const char *env = getenv("NBCL_VECTOR_WIDTH");
-    cl_uint w = 1;
-    if (env && *env) {
-        w = (cl_uint)atoi(env);
-    } else if (clGetDeviceInfo(dev, use_double ? CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE
-                                               : CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT,
-                               sizeof w, &w, NULL) != CL_SUCCESS) {
-        w = 1;
-    }
-    static const int allowed[] = {16, 8, 4, 2, 1};
+    unsigned w = is_cpu ? preferred : 1;
+    if (env && *env) w = (unsigned)atoi(env);
+    static const unsigned allowed[] = {16, 8, 4, 2, 1};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; ++i)
-        if ((cl_uint)allowed[i] <= w) return allowed[i];
+        if (allowed[i] <= w) return (int)allowed[i];
     return 1;
+}
+
+static int vector_width(const nbcl_device_info *info, int use_double)
+{
+    cl_uint w = 1;
+    if (clGetDeviceInfo(info->id, use_double ? CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE
+                                             : CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT,
+                        sizeof w, &w, NULL) != CL_SUCCESS)
+        w = 1;
+    return nbcl_vector_width_rule((info->type & CL_DEVICE_TYPE_CPU) != 0, w, getenv("NBCL_VECTOR_WIDTH"));
+}
+
+size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits)
+{
+    size_t cap = preferred;
+    for (int i = 0; i < nlimits; ++i)
+        if (limits[i] > 0 && limits[i] < cap) cap = limits[i];
+    size_t local = 1;
+    while (local * 2 <= cap) local *= 2;
+    return local;
+}
+
+/* The work-group size: 64, or less where a kernel or the device allows less. */
+static int local_size(devstate *d, cl_device_id dev, nbcl_err *err)
+{
+    size_t limits[3] = {0, 0, 0}, items[3] = {0, 0, 0};
+    if (nbcl_cl_check(clGetKernelWorkGroupInfo(d->lattice, dev, CL_KERNEL_WORK_GROUP_SIZE,
+                                               sizeof limits[0], &limits[0], NULL),
+                      "clGetKernelWorkGroupInfo(nbcl_lattice)", err) ||
+        nbcl_cl_check(clGetKernelWorkGroupInfo(d->scale, dev, CL_KERNEL_WORK_GROUP_SIZE,
+                                               sizeof limits[1], &limits[1], NULL),
+                      "clGetKernelWorkGroupInfo(nbcl_scale)", err) ||
+        nbcl_cl_check(clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL),
+                      "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES)", err))
+        return -1;
+    limits[2] = items[0];
+    d->local = nbcl_local_size_rule(LOCAL_SIZE, limits, 3);
+    return 0;
 }
 
 /* a grid whose cell indices a float cannot count exactly */
@@ -167,7 +197,7 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     *state = d;
     d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
-    d->vw = vector_width(dev->info->id, dev->use_double);
+    d->vw = vector_width(dev->info, dev->use_double);
     char options[1024];
     build_options(c, dev->use_double, d->vw, options, sizeof options);
     int hit = 0;
@@ -181,6 +211,7 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
     d->scale = clCreateKernel(d->program, "nbcl_scale", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_scale)", err)) return -1;
+    if (local_size(d, dev->info->id, err)) return -1;
     return create_tables(c, d, dev->context, err);
 }
 
@@ -252,7 +283,7 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     SET_ARG(d->scale, 2, n);
     SET_ARG(d->scale, 3, stride);
     SET_ARG(d->scale, 4, out);
-    size_t local = LOCAL_SIZE;
+    size_t local = d->local;
     size_t items = (size_t)stride / (size_t)d->vw;
     size_t global = (items + local - 1) / local * local;
     cl_int rc = clEnqueueNDRangeKernel(dev->queue, d->lattice, 1, NULL, &global, &local, 0, NULL, NULL);

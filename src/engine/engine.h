@@ -41,6 +41,15 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
 int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_core_result *res,
                     nbcl_err *err);
 
+/* Pixels per work-item: a CPU's preferred vector width for the precision (8 or 16 with
+ * AVX-512), 1 on GPUs and accelerators (wide variants spill there), or env
+ * (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */
+int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
+
+/* The work-group size: the largest power of two at most preferred and every nonzero
+ * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */
+size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits);
+
 /* The tile edge and device count in use. */
 int nbcl_core_tile(const nbcl_core *core);
 

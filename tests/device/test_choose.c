@@ -17,6 +17,33 @@ static void setup(void)
     two[0].index = 0;
     two[1].index = 1;
     two[0].has_fp64 = 1;
+    two[0].c_major = two[1].c_major = 1;
+    two[0].c_minor = two[1].c_minor = 2;
+}
+
+Test(devcli, a_device_below_opencl_c_1_2_is_refused)
+{
+    nbcl_err err = {0};
+    cr_expect_eq(nbcl_runtime_c_version(two, (int[]){0, 1}, 2, &err), 0, "%s", err.msg);
+    two[1].c_minor = 1;
+    cr_expect_neq(nbcl_runtime_c_version(two, (int[]){0, 1}, 2, &err), 0);
+    cr_expect(strstr(err.msg, "without-fp64") && strstr(err.msg, "OpenCL C 1.1") &&
+              strstr(err.msg, "1.2"), "%s", err.msg);
+    cr_expect_eq(nbcl_runtime_c_version(two, (int[]){0}, 1, &err), 0, "only the picked devices count");
+    two[0].c_major = 3;
+    two[0].c_minor = 0;
+    cr_expect_eq(nbcl_runtime_c_version(two, (int[]){0}, 1, &err), 0, "3.0 is newer than 1.2");
+}
+
+Test(devcli, real_devices_report_their_opencl_c_version)
+{
+    nbcl_device_info *list = NULL;
+    int n = 0;
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_device_enumerate(&list, &n, &err), 0, "%s", err.msg);
+    for (int i = 0; i < n; ++i)
+        cr_expect(list[i].c_major >= 1, "device %d: OpenCL C %d.%d", i, list[i].c_major, list[i].c_minor);
+    free(list);
 }
 
 /* what was written to a temporary log */

@@ -1,0 +1,28 @@
+/* test_rules.c: the engine's device-dependent choices as pure rules: pixels per work-item
+ * (vector lanes only on CPUs; GPUs and accelerators run one pixel per work-item) and the
+ * work-group size (never above what a kernel or the device allows). */
+#include <criterion/criterion.h>
+#include "engine/engine.h"
+
+Test(rules, vector_width_is_one_on_gpus_whatever_they_prefer)
+{
+    cr_expect_eq(nbcl_vector_width_rule(0, 4, NULL), 1);
+    cr_expect_eq(nbcl_vector_width_rule(0, 8, ""), 1);
+    cr_expect_eq(nbcl_vector_width_rule(1, 8, NULL), 8);
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, NULL), 16);
+    cr_expect_eq(nbcl_vector_width_rule(1, 3, NULL), 2);
+    cr_expect_eq(nbcl_vector_width_rule(1, 0, NULL), 1);
+    cr_expect_eq(nbcl_vector_width_rule(1, 32, NULL), 16);
+    /* the environment decides when set, on any device */
+    cr_expect_eq(nbcl_vector_width_rule(0, 1, "4"), 4);
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, "1"), 1);
+}
+
+Test(rules, local_size_respects_every_limit)
+{
+    size_t none[3] = {0, 0, 0}, small[3] = {1024, 32, 1024}, odd[3] = {48, 0, 0}, one[1] = {1};
+    cr_expect_eq(nbcl_local_size_rule(64, none, 3), 64);
+    cr_expect_eq(nbcl_local_size_rule(64, small, 3), 32);
+    cr_expect_eq(nbcl_local_size_rule(64, odd, 3), 32);
+    cr_expect_eq(nbcl_local_size_rule(64, one, 1), 1);
+}
