@@ -76,7 +76,9 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
             for (int c = 0; c < 4; ++c) {
                 real v[NBCL_VW];
                 int offset = a * hstride + b * kstride + c;
-                for (int j = 0; j < NBCL_VW; ++j) v[j] = F[base[j] + offset];
+                /* a lane outside the grid reads cell 0 (its value is discarded): its
+                 * neighbourhood may not exist at all on a thin grid */
+                for (int j = 0; j < NBCL_VW; ++j) v[j] = F[inside[j] ? base[j] + offset : 0];
                 along_l[c] = vload_realv(0, v);
             }
             along_k[b] = polint4_v(l1, along_l, hkl.z);
