@@ -171,6 +171,12 @@ static size_t nbcl_tile_floats(const nbcl_tile *t, int nplanes)
 int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
                           int width, int height)
 {
+    return nbcl_stream_auto_tile_scratch(devices, ndevices, nplanes, 0, width, height);
+}
+
+int nbcl_stream_auto_tile_scratch(const nbcl_device_info *devices, int ndevices, int nplanes,
+                                  size_t scratch_per_pixel, int width, int height)
+{
     double cap = 1e300, occupancy = 1.0;
     for (int i = 0; i < ndevices; i++) {
         double mem = (double)devices[i].global_mem / 8.0;
@@ -178,7 +184,8 @@ int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int npl
         cap = fmin(cap, fmin(mem, alloc));
         occupancy = fmax(occupancy, sqrt((double)devices[i].compute_units * 2048.0));
     }
-    double per_pixel = 4.0 * (nplanes > 0 ? nplanes : 1);
+    /* the largest single buffer per pixel: the output planes or the scratch */
+    double per_pixel = fmax(4.0 * (nplanes > 0 ? nplanes : 1), (double)scratch_per_pixel);
     double by_memory = floor(sqrt(cap / per_pixel));
     double balanced = floor(sqrt((double)width * height / (16.0 * (ndevices > 0 ? ndevices : 1))));
     double side = fmin(fmax(ceil(occupancy), balanced), fmin(by_memory, NBCL_TILE_MAX));
@@ -370,17 +377,17 @@ static int nbcl_stream_check(const nbcl_device_info *devices, int ndevices,
     return 0;
 }
 
-/* A tile's buffer must fit every device's largest allocation. */
+/* A tile's buffers (output and scratch) must fit every device's largest allocation. */
 static int nbcl_stream_check_tile(const nbcl_device_info *devices, int ndevices, int tile,
-                                  size_t slot_bytes, nbcl_err *err)
+                                  size_t slot_bytes, size_t scratch_bytes, nbcl_err *err)
 {
+    size_t need = slot_bytes > scratch_bytes ? slot_bytes : scratch_bytes;
     for (int i = 0; i < ndevices; i++)
-        if ((cl_ulong)slot_bytes > devices[i].max_alloc)
-            return nbcl_err_set(err, "-tile %d needs %zu bytes per tile buffer, more than the "
-                                "largest allocation (%llu bytes) of device %d (%s); use a "
-                                "smaller -tile", tile, slot_bytes,
-                                (unsigned long long)devices[i].max_alloc, devices[i].index,
-                                devices[i].name);
+        if ((cl_ulong)need > devices[i].max_alloc)
+            return nbcl_err_code(err, NBCL_E_INVALID, "-tile %d needs a %zu-byte buffer per tile, more "
+                                 "than the largest allocation (%llu bytes) of device %d (%s); use a "
+                                 "smaller -tile", tile, need, (unsigned long long)devices[i].max_alloc,
+                                 devices[i].index, devices[i].name);
     return 0;
 }
 
@@ -426,12 +433,15 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     sh->nplanes = opts->nplanes;
     sh->multi = ndevices > 1;
     sh->tile = opts->tile > 0 ? opts->tile
-                              : nbcl_stream_auto_tile(devices, ndevices, opts->nplanes, width, height);
+                              : nbcl_stream_auto_tile_scratch(devices, ndevices, opts->nplanes,
+                                                              opts->scratch_per_pixel, width, height);
     st->progress = opts->progress;
     st->ndevices = ndevices;
     int tw = sh->tile < width ? sh->tile : width, th = sh->tile < height ? sh->tile : height;
     size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh->nplanes * sizeof(float);
-    if (nbcl_stream_check_tile(devices, ndevices, sh->tile, slot_bytes, err)) {
+    /* scratch of whole vector work-items: up to 16 pixels of padding */
+    size_t scratch_bytes = ((size_t)tw * (size_t)th + 16) * opts->scratch_per_pixel;
+    if (nbcl_stream_check_tile(devices, ndevices, sh->tile, slot_bytes, scratch_bytes, err)) {
         free(st);
         return -1;
     }

@@ -45,6 +45,8 @@ enum nbcl_progress { NBCL_PROGRESS_NONE, NBCL_PROGRESS_AUTO };
 typedef struct nbcl_stream_opts {
     int tile;            /* N for N x N tiles; 0 = chosen from device memory and compute units */
     int nplanes;         /* float planes per pixel produced by enqueue_tile (>= 1) */
+    size_t scratch_per_pixel;   /* bytes per tile pixel of the largest buffer device_init or
+                                   enqueue_tile allocate (0: none); tiles are sized for it */
     enum nbcl_progress progress;   /* AUTO: bar with ETA on a terminal, 10% lines otherwise */
     int use_double;
 } nbcl_stream_opts;
@@ -84,5 +86,8 @@ int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
  * the smallest device memory, the largest allocation, and 2048 pixels. */
 int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
                           int width, int height);
+/* The same, also fitting a scratch buffer of scratch_per_pixel bytes per tile pixel. */
+int nbcl_stream_auto_tile_scratch(const nbcl_device_info *devices, int ndevices, int nplanes,
+                                  size_t scratch_per_pixel, int width, int height);
 
 #endif

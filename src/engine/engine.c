@@ -460,8 +460,11 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     if (!rc) rc = alloc_host(c, err);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
+        /* the lattice stage's scratch: its stage-1 planes of reals */
+        size_t real_size = opts->use_double ? sizeof(double) : sizeof(float);
         nbcl_stream_opts so = {.tile = opts->tile,
                                .nplanes = opts->printout ? OUT_PLANES_PRINTOUT : OUT_BASIC,
+                               .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
                                .use_double = opts->use_double};
         rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim.fpixels,

@@ -290,3 +290,13 @@ Test(bad, truncated_fdump)
     static const char *const in[] = {"short.bin", NULL};
     expect_refused("-dump short.bin -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "short.bin", in);
 }
+
+/* A -tile whose lattice-stage scratch cannot be one allocation of the device: a clear error
+ * naming -tile (PoCL's largest allocation is a quarter of POCL_MEMORY_LIMIT GB). */
+Test(bad, tile_larger_than_the_largest_allocation)
+{
+    setenv("POCL_MEMORY_LIMIT", "1", 1);
+    expect_refused("-default_F 100 -cell 100 100 100 90 90 90 -noprogress -detpixels 4096 -tile 4096 "
+                   "-precision double -roi 0 9 0 9", "-tile 4096", NULL);
+    unsetenv("POCL_MEMORY_LIMIT");
+}

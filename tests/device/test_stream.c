@@ -98,7 +98,7 @@ static void teardown(void)
 static int run(const nbcl_device_info *d, int nd, int tile, test_user *u, float **planes,
                int w, int h, nbcl_err *err)
 {
-    nbcl_stream_opts opts = {tile, NPLANES, NBCL_PROGRESS_NONE, 0};
+    nbcl_stream_opts opts = {.tile = tile, .nplanes = NPLANES, .progress = NBCL_PROGRESS_NONE};
     for (int p = 0; p < NPLANES; p++)
         for (size_t i = 0; i < (size_t)w * h; i++)
             planes[p][i] = NAN;
@@ -207,7 +207,7 @@ Test(stream, progress_lines_when_stderr_is_not_a_terminal)
     int fd = mkstemp(path);
     cr_assert(fd >= 0);
     cr_assert_not_null(freopen(path, "w", stderr));
-    nbcl_stream_opts opts = {50, NPLANES, NBCL_PROGRESS_AUTO, 0};
+    nbcl_stream_opts opts = {.tile = 50, .nplanes = NPLANES, .progress = NBCL_PROGRESS_AUTO};
     cr_assert_eq(nbcl_stream_run(devs, 1, &ops, &u, &opts, got, W, H, &err), 0, "%s", err.msg);
     fflush(stderr);
     FILE *f = fopen(path, "r");
