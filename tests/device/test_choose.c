@@ -67,6 +67,26 @@ Test(devcli, auto_precision_is_double_when_all_have_fp64)
     nbcl_log L = test_log_to(log);
     cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 0, &use_double, &L, &err), 0);
     cr_expect_eq(use_double, 1);
+    cr_expect_str_eq(read_log(log), "", "a CPU needs no note");
+    fclose(log);
+}
+
+Test(devcli, auto_double_on_a_gpu_says_how_to_get_single)
+{
+    int use_double = -1;
+    nbcl_err err = {0};
+    FILE *log = tmpfile();
+    nbcl_log L = test_log_to(log);
+    two[0].type = CL_DEVICE_TYPE_GPU;
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 0, &use_double, &L, &err), 0);
+    cr_expect_eq(use_double, 1);
+    char *text = read_log(log);
+    cr_expect(strstr(text, "double precision") && strstr(text, "-precision single"), "%s", text);
+    fclose(log);
+    /* asked for explicitly: no note */
+    log = tmpfile();
+    L = test_log_to(log);
+    cr_assert_eq(nbcl_runtime_precision(two, (int[]){0}, 1, 1, &use_double, &L, &err), 0);
     cr_expect_str_eq(read_log(log), "");
     fclose(log);
 }
