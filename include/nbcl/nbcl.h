@@ -14,7 +14,11 @@
  * lines name the flag or file concerned. Units are nanoBragg's command-line units (Angstrom,
  * degrees, mm) unless a name says otherwise. Strings passed in are copied; pointers handed
  * out stay valid until the handle they came from is destroyed. A handle may be used by one
- * thread at a time; different handles are independent. No OpenCL type appears here. */
+ * thread at a time; different handles are independent. One exception, for pipelines: the
+ * calls taking a `const nbcl_engine *` (statistics, counts, noise, writers, the NeXus
+ * writer's append) may run on another thread while nbcl_engine_run simulates the next
+ * image, as long as they are given that image's nbcl_run_info (not NULL). No OpenCL type
+ * appears here. */
 #ifndef NBCL_NBCL_H
 #define NBCL_NBCL_H
 
@@ -58,7 +62,9 @@ NBCL_API const char *nbcl_last_error(void);
 
 typedef enum nbcl_log_level { NBCL_LOG_INFO = 0, NBCL_LOG_WARNING = 1 } nbcl_log_level;
 /* One complete line, without its newline. The library never writes to stdout; without a
- * callback the lines are dropped. */
+ * callback the lines are dropped. An engine keeps its experiment's callback: it must stay
+ * valid until every engine made from the experiment is destroyed. (Progress bars and
+ * NBCL_BUILD_LOG output go to stderr.) */
 typedef void (*nbcl_log_fn)(void *user, nbcl_log_level level, const char *line);
 
 /* ------------------------------------------------------------------ devices */
@@ -299,7 +305,7 @@ typedef struct nbcl_nexus_writer nbcl_nexus_writer;
 NBCL_API nbcl_status nbcl_engine_nexus_open(const nbcl_engine *eng, const char *path,
                                             int expected_images, nbcl_nexus_writer **out);
 NBCL_API nbcl_status nbcl_nexus_writer_append(nbcl_nexus_writer *w, const nbcl_run_info *run,
-                                              const uint16_t *counts);
+                                              const uint16_t *counts);   /* run NULL: the last */
 NBCL_API nbcl_status nbcl_nexus_writer_close(nbcl_nexus_writer *w);
 NBCL_API void nbcl_nexus_writer_abort(nbcl_nexus_writer *w);
 NBCL_API nbcl_status nbcl_engine_write_pgm(const nbcl_engine *eng, const char *path,

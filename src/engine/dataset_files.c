@@ -136,7 +136,9 @@ static void ub_matrix(const nbcl_sim *s, const nbcl_run_info *run, double ub[9])
 nbcl_status nbcl_nexus_writer_append(nbcl_nexus_writer *w, const nbcl_run_info *run,
                                      const uint16_t *counts)
 {
-    if (!w || !run || !counts) return nbcl_api_invalid("nbcl_nexus_writer_append: NULL argument");
+    if (!w || !counts) return nbcl_api_invalid("nbcl_nexus_writer_append: NULL argument");
+    if (!run && w->eng->ran) run = &w->eng->info;
+    if (!run) return nbcl_api_state("nbcl_nexus_writer_append: no image has been simulated yet");
     for (size_t i = 0; i < w->npix; ++i) w->counts[i] = counts[i];
     double ub[9];
     ub_matrix(&w->eng->sim, run, ub);
