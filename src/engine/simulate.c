@@ -142,6 +142,18 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
     return 0;
 }
 
+/* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads. */
+static int check_finite(const nbcl_engine *e, const float *image, nbcl_err *err)
+{
+    for (size_t i = 0; i < e->npix; ++i)
+        if (!isfinite(image[i]))
+            return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
+                                 "numbers overflow; check -default_F and the structure factors, -fluence "
+                                 "and the source wavelengths", isnan(image[i]) ? "NaN" : "infinity",
+                                 i % (size_t)e->sim.fpixels, i / (size_t)e->sim.fpixels);
+    return 0;
+}
+
 nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *image, size_t count)
 {
     if (!e || !image) return nbcl_api_invalid("nbcl_engine_run: NULL argument");
@@ -156,7 +168,8 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     nbcl_sim img;
     nbcl_core_result res;
     e->ran = 0;
-    if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) || nbcl_core_image(e->core, &img, image, &res, &err) ||
+    if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) ||
+        nbcl_core_image(e->core, &img, image, &res, &err) || check_finite(e, image, &err) ||
         (e->keep_details && keep_details(e, image, &res, &err))) {
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);

@@ -29,6 +29,21 @@ static int parse_source_line(char *line, double v[NBCL_SOURCE_COLUMNS], char **b
     return n;
 }
 
+/* A row that cannot be a source, and why (NULL when it can): a position at the sample (no
+ * direction), a negative or infinite weight, a wavelength that is not a positive number. */
+static const char *unusable(const double v[NBCL_SOURCE_COLUMNS], int n)
+{
+    if (n >= 3 && v[0] == 0.0 && v[1] == 0.0 && v[2] == 0.0)
+        return "the source is at the sample (X Y Z = 0 0 0): it has no direction";
+    for (int k = 0; k < 3 && k < n; ++k)
+        if (isinf(v[k])) return "a position is infinite";
+    if (n >= 4 && !isnan(v[3]) && !(v[3] >= 0.0 && isfinite(v[3])))
+        return "the weight must be zero or positive";
+    if (n >= 5 && !isnan(v[4]) && !(v[4] > 0.0 && isfinite(v[4])))
+        return "the wavelength must be a positive number of metres";
+    return NULL;
+}
+
 static int push_row(double **rows, int *count, int *cap, const double v[NBCL_SOURCE_COLUMNS])
 {
     if (*count == *cap) {
@@ -58,9 +73,12 @@ int nbcl_sourcefile_read(const char *path, double **rows_out, int *count_out, nb
         double v[NBCL_SOURCE_COLUMNS];
         char *bad = NULL;
         int n = parse_source_line(line, v, &bad);
+        const char *why = n > 0 ? unusable(v, n) : NULL;
         if (n < 0)
             rc = nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: line %lu: '%.40s' is not a number",
                                path, lineno, bad);
+        else if (why)
+            rc = nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: line %lu: %s", path, lineno, why);
         else if (n > 0 && push_row(&rows, &count, &cap, v))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "-sourcefile %s: out of memory", path);
     }

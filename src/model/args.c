@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,14 +268,29 @@ static double num(vals *x, int k)
     return v;
 }
 
+/* atoi without its undefined behaviour: out-of-range values are clamped */
+static int clamped_atoi(const char *s)
+{
+    long v = strtol(s, NULL, 10);
+    return v > INT_MAX ? INT_MAX : v < -INT_MAX ? -INT_MAX : (int)v;
+}
+
+/* a whole number that fits an int (checked before converting) */
 static int inum(vals *x, int k)
 {
     double v = num(x, k);
-    if (x->strict && !x->bad && v != floor(v)) {
+    if (!x->strict) return k < x->avail ? clamped_atoi(x->v[k]) : 0;
+    if (x->bad) return 0;
+    if (v != floor(v)) {
         nbcl_err_set(x->err, "%s: '%s' is not a whole number", x->flag, x->v[k]);
         x->bad = 1;
+        return 0;
     }
-    if (!x->strict) return k < x->avail ? atoi(x->v[k]) : 0;
+    if (v > INT_MAX || v < -INT_MAX) {
+        nbcl_err_set(x->err, "%s: %s is out of range (at most %d in size)", x->flag, x->v[k], INT_MAX);
+        x->bad = 1;
+        return 0;
+    }
     return (int)v;
 }
 
@@ -341,6 +357,12 @@ static void apply_cell(nbcl_config *c, vals *x)
     } else {
         for (int k = 0; k < 6 && k < x->avail && x->v[k][0] != '-'; ++k) c->cell[k] = atof(x->v[k]);
     }
+    for (int k = 0; x->strict && !x->bad && k < 6; ++k)
+        if (!(c->cell[k] > 0.0) || (k >= 3 && c->cell[k] >= 180.0)) {
+            nbcl_err_set(x->err, "-cell: %s %s must be %s", k < 3 ? "length" : "angle", x->v[k],
+                         k < 3 ? "greater than zero (Angstrom)" : "between 0 and 180 degrees");
+            x->bad = 1;
+        }
     for (int k = 3; k < 6; ++k) c->cell[k] /= RTD;
 }
 

@@ -118,6 +118,12 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl
     s->roi_xmax = c->roi[1] < 0 ? s->fpixels : c->roi[1];
     s->roi_ymin = c->roi[2] < 0 ? 0 : c->roi[2];
     s->roi_ymax = c->roi[3] < 0 ? s->spixels : c->roi[3];
+    if (s->roi_xmin > s->roi_xmax || s->roi_ymin > s->roi_ymax)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is inverted (xmin xmax ymin "
+                             "ymax, each pair in increasing order)", c->roi[0], c->roi[1], c->roi[2], c->roi[3]);
+    if (s->roi_xmin >= s->fpixels || s->roi_ymin >= s->spixels)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is outside the %dx%d detector",
+                             c->roi[0], c->roi[1], c->roi[2], c->roi[3], s->fpixels, s->spixels);
 
     s->convention = c->convention;
     s->pivot = c->pivot;

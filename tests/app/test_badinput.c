@@ -300,3 +300,52 @@ Test(bad, tile_larger_than_the_largest_allocation)
                    "-precision double -roi 0 9 0 9", "-tile 4096", NULL);
     unsetenv("POCL_MEMORY_LIMIT");
 }
+
+/* Numbers no int can hold are refused by name before any conversion (they were undefined
+ * behaviour), and so are a size-product overflow and results that would mean nothing. */
+Test(bad, numbers_out_of_int_range)
+{
+    static const char *const cases[][2] = {
+        {"-roi 1e308 1 1 1", "-roi"}, {"-N 1e10", "-N"}, {"-printout_pixel 1e308 0", "-printout_pixel"},
+        {"-detpixels 3e9", "-detpixels"}, {"-seed 1e20", "-seed"}, {"-misset_seed 1e10", "-misset_seed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char args[512];
+        snprintf(args, sizeof args, BASE "-lambda 6.2 -N 3 %s", cases[i][0]);
+        expect_refused(args, "out of range", NULL);
+        expect_refused(args, cases[i][1], NULL);
+    }
+}
+
+Test(bad, orientation_table_that_overflows)
+{
+    expect_refused(BASE "-lambda 6.2 -N 3 -mosaic 1 -mosaic_dom 65537 -osc 1 -phisteps 65536",
+                   "too many orientations", NULL);
+}
+
+Test(bad, meaningless_cells_and_regions)
+{
+    expect_refused("-default_F 100 -cell 100 100 100 0 90 90 -detpixels 32 -noprogress", "-cell: angle 0", NULL);
+    expect_refused("-default_F 100 -cell 100 0 100 90 90 90 -detpixels 32 -noprogress", "-cell: length 0", NULL);
+    expect_refused(BASE "-roi 10 5 0 10", "inverted", NULL);
+    expect_refused(BASE "-roi 100 200 0 10", "outside the 32x32 detector", NULL);
+}
+
+Test(bad, an_image_of_infinities_is_not_written)
+{
+    expect_refused("-default_F 1e300 -cell 100 100 100 90 90 90 -detpixels 32 -noprogress", "infinity at pixel", NULL);
+}
+
+Test(bad, unusable_sources)
+{
+    static const char *const rows[][2] = {
+        {"-10 0 0 1 0\n", "wavelength"}, {"-10 0 0 1 inf\n", "wavelength"},
+        {"-10 0 0 -1 1e-10\n", "weight"}, {"0 0 0 1 1e-10\n", "no direction"},
+    };
+    static const char *const in[] = {"src.txt", NULL};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
+        write_text("src.txt", rows[i][0]);
+        expect_refused(BASE "-sourcefile src.txt", rows[i][1], in);
+        expect_refused(BASE "-sourcefile src.txt", "src.txt: line 1", in);
+    }
+}
