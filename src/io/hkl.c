@@ -220,6 +220,12 @@ static long read_fdump_header(FILE *fp, const char *path, nbcl_hkl *g, nbcl_err 
     if (sscanf(head, "%d %d %d %d %d %d%n", &g->h_min, &g->h_max, &g->k_min, &g->k_max,
                &g->l_min, &g->l_max, &used) != 6 || (size_t)used != len - 2)
         return nbcl_err_set(err, "%s: malformed Fdump header", path);
+    /* range-check before any arithmetic: max - min + 1 must not overflow */
+    int ext[6] = {g->h_min, g->h_max, g->k_min, g->k_max, g->l_min, g->l_max};
+    for (int i = 0; i < 6; i++)
+        if (ext[i] > NBCL_HKL_INDEX_LIMIT || ext[i] < -NBCL_HKL_INDEX_LIMIT)
+            return nbcl_err_code(err, NBCL_E_FILE, "%s: impossible extents in Fdump header (index %d)",
+                                 path, ext[i]);
     nbcl_hkl_set_ranges(g);
     if (g->h_range < 1 || g->k_range < 1 || g->l_range < 1 || g->h_range > 2 * NBCL_HKL_INDEX_LIMIT
         || g->k_range > 2 * NBCL_HKL_INDEX_LIMIT || g->l_range > 2 * NBCL_HKL_INDEX_LIMIT)

@@ -330,3 +330,15 @@ Test(hkl, fdump_into_missing_directory)
     cr_assert_not_null(strstr(err.msg, "nope/Fdump.bin"), "%s", err.msg);
     nbcl_hkl_free(&g);
 }
+
+/* Extents whose range (max - min + 1) overflows an int are refused before any arithmetic. */
+Test(hkl, fdump_header_extents_that_overflow)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "huge.bin");
+    io_write_text(path, "-2147483648 2147483647 0 1 0 1\n\f");
+    nbcl_hkl g;
+    nbcl_err err = {0};
+    cr_expect_neq(nbcl_fdump_read(path, &g, &err), 0);
+    cr_expect(strstr(err.msg, "impossible extents") != NULL, "%s", err.msg);
+}
