@@ -35,8 +35,19 @@ int nbcl_app_check_outputs(const nbcl_outputs *o)
         {"-pngfile", o->pngfile}, {"-noisefile", o->noisefile}, {"-cbffile", o->cbffile},
         {"-nexusfile", o->nexusfile},
     };
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i)
+    size_t n = sizeof outs / sizeof outs[0];
+    for (size_t i = 0; i < n; ++i)
         if (outs[i].path && check_writable(outs[i].flag, outs[i].path)) return 1;
+    /* two outputs on one file would leave only the last one written (devices excepted) */
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = i + 1; j < n; ++j)
+            if (outs[i].path && outs[j].path && strcmp(outs[i].path, outs[j].path) == 0 &&
+                strncmp(outs[i].path, "/dev/", 5) != 0) {
+                fflush(stdout);
+                fprintf(stderr, "nanobragg-cl: error: %s and %s both name %s\n", outs[i].flag,
+                        outs[j].flag, outs[i].path);
+                return 1;
+            }
     return 0;
 }
 

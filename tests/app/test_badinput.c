@@ -349,3 +349,9 @@ Test(bad, unusable_sources)
         expect_refused(BASE "-sourcefile src.txt", "src.txt: line 1", in);
     }
 }
+
+Test(bad, two_outputs_naming_one_file)
+{
+    expect_refused(BASE "-floatfile same.img -intfile same.img", "both name same.img", NULL);
+    expect_refused(BASE "-intfile n.img -noisefile n.img", "-noisefile", NULL);
+}
