@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "base/lines.h"
 #include "io/hkl.h"
 #include "io/outfile.h"
 
@@ -89,10 +90,10 @@ typedef int (*entry_fn)(void *ctx, const hkl_entry *e, long lineno);
 /* Read every line of fp, handing each entry to fn. Returns the entry count or -1. */
 static long for_each_entry(FILE *fp, const char *path, entry_fn fn, void *ctx, nbcl_err *err)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    char line[NBCL_LINE_MAX];
     long lineno = 0, entries = 0;
-    while (getline(&line, &cap, fp) >= 0) {
+    enum nbcl_line_result r;
+    while ((r = nbcl_read_line(fp, line, sizeof line)) == NBCL_LINE_OK) {
         hkl_entry e;
         int kind = parse_line(line, path, ++lineno, &e, err);
         if (kind == LINE_ERROR) entries = -1;
@@ -100,9 +101,8 @@ static long for_each_entry(FILE *fp, const char *path, entry_fn fn, void *ctx, n
         else entries += kind;
         if (entries < 0) break;
     }
-    if (entries >= 0 && ferror(fp))
-        entries = nbcl_err_set(err, "%s: read error: %s", path, strerror(errno));
-    free(line);
+    if (entries >= 0 && r != NBCL_LINE_EOF)
+        entries = nbcl_err_code(err, NBCL_E_FILE, "%s line %ld: %s", path, lineno + 1, nbcl_line_problem(r));
     return entries;
 }
 

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/lines.h"
 #include "io/shotfile.h"
 
-#define LINE_LIMIT 65536   /* longer than any sensible line of flags */
 
 static void free_words(nbcl_shot_line *line)
 {
@@ -46,16 +46,12 @@ int nbcl_shotfile_read(const char *path, nbcl_shot_line **out, int *count_out, n
     if (!f) return nbcl_err_code(err, NBCL_E_FILE, "-shots %s: cannot open (%s)", path, strerror(errno));
     nbcl_shot_line *lines = NULL;
     int count = 0, cap = 0, rc = 0;
-    char *buf = NULL;
-    size_t bufcap = 0;
+    char buf[NBCL_LINE_MAX];
     long lineno = 0;
-    ssize_t len;
-    while (!rc && (len = getline(&buf, &bufcap, f)) >= 0) {
+    enum nbcl_line_result r = NBCL_LINE_EOF;
+    while (!rc && (r = nbcl_read_line(f, buf, sizeof buf)) == NBCL_LINE_OK) {
         ++lineno;
-        if (len > LINE_LIMIT)
-            rc = nbcl_err_code(err, NBCL_E_FILE, "-shots %s line %ld: longer than %d characters",
-                               path, lineno, LINE_LIMIT);
-        else if (count >= NBCL_SHOT_MAX_LINES)
+        if (count >= NBCL_SHOT_MAX_LINES)
             rc = nbcl_err_code(err, NBCL_E_FILE, "-shots %s: more than %d shots", path, NBCL_SHOT_MAX_LINES);
         else if (grow(&lines, &cap, count))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "-shots %s: out of memory", path);
@@ -66,8 +62,8 @@ int nbcl_shotfile_read(const char *path, nbcl_shot_line **out, int *count_out, n
         else
             free_words(&lines[count]);   /* the line that failed */
     }
-    if (!rc && ferror(f)) rc = nbcl_err_code(err, NBCL_E_FILE, "-shots %s: read error", path);
-    free(buf);
+    if (!rc && r != NBCL_LINE_EOF)
+        rc = nbcl_err_code(err, NBCL_E_FILE, "-shots %s line %ld: %s", path, lineno + 1, nbcl_line_problem(r));
     fclose(f);
     if (!rc && count == 0) rc = nbcl_err_code(err, NBCL_E_FILE, "-shots %s: no shots in the file", path);
     if (rc) {

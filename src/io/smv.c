@@ -136,29 +136,18 @@ static int string_value(const char *header, const char *key, char *buf, size_t c
     return 0;
 }
 
-static int read_whole(const char *path, unsigned char **buf, size_t *len, nbcl_err *err)
+/* Up to max bytes of the file from the current position, appended to *buf (length *len). */
+#define SMV_HEADER_PROBE 65536  /* bytes read before the header says how long the file is */
+
+static int read_upto(FILE *fp, const char *path, size_t max, unsigned char **buf, size_t *len,
+                     nbcl_err *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return nbcl_err_set(err, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0, got;
-    unsigned char *b = malloc(cap);
-    while (b && (got = fread(b + n, 1, cap - n, fp)) > 0) {
-        n += got;
-        if (n == cap) {
-            unsigned char *nb = realloc(b, cap *= 2);
-            if (!nb) free(b);
-            b = nb;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!b) return nbcl_err_set(err, "%s: out of memory", path);
-    if (bad) {
-        free(b);
-        return nbcl_err_set(err, "%s: read error", path);
-    }
+    unsigned char *b = realloc(*buf, *len + max + 1);
+    if (!b) return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory", path);
     *buf = b;
-    *len = n;
+    size_t got = fread(b + *len, 1, max, fp);
+    *len += got;
+    if (ferror(fp)) return nbcl_err_code(err, NBCL_E_FILE, "%s: read error", path);
     return 0;
 }
 
@@ -188,7 +177,7 @@ static int parse_header(const char *path, const unsigned char *buf, size_t len,
 {
     if (len == 0 || buf[0] != '{')
         return nbcl_err_set(err, "%s: not an SMV image (no '{' header)", path);
-    size_t probe = len < 8192 ? len : 8192;
+    size_t probe = len < SMV_HEADER_PROBE ? len : SMV_HEADER_PROBE;
     img->header = strndup((const char *)buf, probe);
     if (!img->header) return nbcl_err_set(err, "%s: out of memory", path);
     double hb = nbcl_smv_value_exact(img, "HEADER_BYTES");
@@ -219,13 +208,20 @@ static void copy_pixels(const unsigned char *src, size_t n, int swapped, unsigne
 int nbcl_smv_read(const char *path, nbcl_smv_image *out, nbcl_err *err)
 {
     memset(out, 0, sizeof *out);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return nbcl_err_code(err, NBCL_E_FILE, "%s: cannot open: %s", path, strerror(errno));
+    /* the header first, then exactly what it announces (plus one byte to see the end), so
+     * that an endless file (/dev/zero) or a huge one is never read whole */
     unsigned char *buf = NULL;
     size_t len = 0;
-    if (read_whole(path, &buf, &len, err)) return -1;
     nbcl_smv_image img = {0};
-    int rc = parse_header(path, buf, len, &img, err);
+    int rc = read_upto(fp, path, SMV_HEADER_PROBE, &buf, &len, err);
+    if (!rc) rc = parse_header(path, buf, len, &img, err);
     size_t n = rc ? 0 : (size_t)img.width * (size_t)img.height;
-    if (!rc && len != (size_t)img.header_bytes + 2 * n)
+    size_t want = (size_t)img.header_bytes + 2 * n;
+    if (!rc && want + 1 > len) rc = read_upto(fp, path, want + 1 - len, &buf, &len, err);
+    fclose(fp);
+    if (!rc && len != want)
         rc = nbcl_err_set(err, "%s: file is %zu bytes but its header says %d + 2*%dx%d = %zu",
                           path, len, img.header_bytes, img.width, img.height,
                           (size_t)img.header_bytes + 2 * n);

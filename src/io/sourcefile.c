@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/lines.h"
 #include "io/sourcefile.h"
 
 /* Characters that separate columns in a source file (the reference's set, plus line ends). */
@@ -63,12 +64,12 @@ int nbcl_sourcefile_read(const char *path, double **rows_out, int *count_out, nb
     FILE *f = fopen(path, "r");
     if (!f) return nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: cannot open (%s)", path,
                                  strerror(errno));
-    char *line = NULL;
-    size_t linecap = 0;
+    char line[NBCL_LINE_MAX];
     unsigned long lineno = 0;
     double *rows = NULL;
     int count = 0, cap = 0, rc = 0;
-    while (!rc && getline(&line, &linecap, f) >= 0) {
+    enum nbcl_line_result r = NBCL_LINE_EOF;
+    while (!rc && (r = nbcl_read_line(f, line, sizeof line)) == NBCL_LINE_OK) {
         lineno++;
         double v[NBCL_SOURCE_COLUMNS];
         char *bad = NULL;
@@ -82,7 +83,9 @@ int nbcl_sourcefile_read(const char *path, double **rows_out, int *count_out, nb
         else if (n > 0 && push_row(&rows, &count, &cap, v))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "-sourcefile %s: out of memory", path);
     }
-    free(line);
+    if (!rc && r != NBCL_LINE_EOF)
+        rc = nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: line %lu: %s", path, lineno + 1,
+                           nbcl_line_problem(r));
     fclose(f);
     if (!rc && count == 0) rc = nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: no sources in file", path);
     if (rc) {

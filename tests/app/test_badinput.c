@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -39,6 +40,10 @@ static void run_bin(const char *args, ran *out)
     pid_t pid = fork();
     cr_assert(pid >= 0, "fork failed");
     if (pid == 0) {
+        /* bounded memory and time: a reader that ran away would be stopped and fail */
+        struct rlimit mem = {(rlim_t)6 << 30, (rlim_t)6 << 30}, cpu = {60, 60};
+        setrlimit(RLIMIT_AS, &mem);
+        setrlimit(RLIMIT_CPU, &cpu);
         int dn = open("/dev/null", O_WRONLY);
         dup2(dn, 1);
         dup2(pfd[1], 2);
@@ -354,4 +359,26 @@ Test(bad, two_outputs_naming_one_file)
 {
     expect_refused(BASE "-floatfile same.img -intfile same.img", "both name same.img", NULL);
     expect_refused(BASE "-intfile n.img -noisefile n.img", "-noisefile", NULL);
+}
+
+/* Files that are no text, or a table that cannot be meant, are refused after a few bytes:
+ * nothing is read or allocated without bound. */
+Test(bad, endless_or_huge_inputs)
+{
+    expect_refused(BASE "-hkl /dev/zero", "binary data", NULL);
+    expect_refused(BASE "-sourcefile /dev/urandom", "/dev/urandom", NULL);
+    expect_refused(BASE "-img /dev/zero", "not an SMV image", NULL);
+    expect_refused(BASE "-mask /dev/urandom", "not an SMV image", NULL);
+    expect_refused(BASE "-shots /dev/zero -floatfile a_#.bin", "binary data", NULL);
+    write_text("big.hkl", "-2000 -2000 -2000 1\n2000 2000 2000 1\n");
+    static const char *const in[] = {"big.hkl", NULL};
+    expect_refused(BASE "-hkl big.hkl", "more than half this machine's memory", in);
+    unlink("big.hkl");
+    char line[6000];
+    memset(line, '1', sizeof line - 2);
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = '\0';
+    write_text("long.hkl", line);
+    static const char *const in2[] = {"long.hkl", NULL};
+    expect_refused(BASE "-hkl long.hkl", "longer than 4096", in2);
 }

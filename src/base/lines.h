@@ -1,0 +1,26 @@
+/* lines.h: reading text files line by line with a bound, so that a file that is no text
+ * (/dev/zero, a binary file, an endless line) is refused after a few kilobytes instead of
+ * being read into memory without limit. */
+#ifndef NBCL_BASE_LINES_H
+#define NBCL_BASE_LINES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define NBCL_LINE_MAX 4096   /* longer than any line of the text formats read here */
+
+enum nbcl_line_result {
+    NBCL_LINE_OK = 1,        /* buf holds the line (without its newline), NUL-terminated */
+    NBCL_LINE_EOF = 0,       /* nothing left */
+    NBCL_LINE_TOO_LONG = -1, /* more than cap-1 characters before a newline */
+    NBCL_LINE_BINARY = -2,   /* a NUL byte: not a text file */
+    NBCL_LINE_ERROR = -3     /* a read error (errno says which) */
+};
+
+/* The next line of fp into buf (cap bytes). */
+enum nbcl_line_result nbcl_read_line(FILE *fp, char *buf, size_t cap);
+
+/* "line too long", "binary data (a NUL byte)" or "read error" for a failed result. */
+const char *nbcl_line_problem(enum nbcl_line_result r);
+
+#endif
