@@ -45,6 +45,15 @@ void nbcl_logf(nbcl_log *log, const char *fmt, ...)
     append(log, buf);
 }
 
+int nbcl_log_listing(nbcl_log *log, long i, long n, const char *what)
+{
+    if (i < NBCL_LOG_LIST_MAX) return 1;
+    if (i == NBCL_LOG_LIST_MAX)
+        nbcl_logf(log, "  ... %ld more %s not listed (listings stop at %d lines)\n", n - i, what,
+                  NBCL_LOG_LIST_MAX);
+    return 0;
+}
+
 void nbcl_log_flush(nbcl_log *log)
 {
     if (log && log->len) emit(log);

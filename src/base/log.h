@@ -18,6 +18,11 @@ typedef struct nbcl_log {
 void nbcl_log_init(nbcl_log *log, nbcl_log_fn fn, void *user);
 /* Append formatted text; every completed line goes to the callback. */
 void nbcl_logf(nbcl_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Per-item listings (phi steps, sources, ...) are capped: item i of a listing of n is
+ * logged when this returns 1; at the cap one line says how many more there are. */
+#define NBCL_LOG_LIST_MAX 1000
+int nbcl_log_listing(nbcl_log *log, long i, long n, const char *what);
+
 /* Hand over a pending partial line, if any. */
 void nbcl_log_flush(nbcl_log *log);
 

@@ -12,9 +12,9 @@
 static void log_thickness_and_phi(const nbcl_sim *sim, nbcl_log *log)
 {
     if (!log) return;
-    for (int t = 0; t < sim->thicksteps; ++t)
+    for (int t = 0; t < sim->thicksteps && nbcl_log_listing(log, t, sim->thicksteps, "layers"); ++t)
         nbcl_logf(log, "thick%d = %g um\n", t, sim->thickstep * t * 1e6);
-    for (int p = 0; p < sim->phisteps; ++p) {
+    for (int p = 0; p < sim->phisteps && nbcl_log_listing(log, p, sim->phisteps, "phi steps"); ++p) {
         double phi = sim->phi0 + sim->phistep * p;
         nbcl_logf(log, "phi%d = %g\n", p, phi * RTD);
     }

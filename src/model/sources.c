@@ -105,10 +105,11 @@ static int count_div_points(const nbcl_sim *sim, int round_div, nbcl_log *log)
     for (int h = 0; h < sim->hdivsteps; ++h)
         for (int v = 0; v < sim->vdivsteps; ++v) {
             if (!div_point(sim, round_div, h, v, &hdiv, &vdiv)) continue;
+            if (log && nbcl_log_listing(log, n, (long)sim->hdivsteps * sim->vdivsteps, "divergence points"))
+                nbcl_logf(log, "divergence deviation: %g %g\n", hdiv, vdiv);
             ++n;
-            nbcl_logf(log, "divergence deviation: %g %g\n", hdiv, vdiv);
         }
-    for (int d = 0; d < sim->dispsteps && log; ++d)
+    for (int d = 0; d < sim->dispsteps && log && nbcl_log_listing(log, d, sim->dispsteps, "wavelengths"); ++d)
         nbcl_logf(log, "lambda%d = %.15g\n", d, disp_lambda(sim, d));
     return n;
 }
@@ -142,7 +143,7 @@ static void finish_sources(source_list *l, nbcl_log *log)
     nbcl_logf(log, "  created a total of %d sources:\n", l->count);
     for (int i = 0; i < l->count; i++) {
         double *p = l->pos + 3 * i;
-        if (log)
+        if (log && nbcl_log_listing(log, i, l->count, "sources"))
             nbcl_logf(log, "%g %g %g   %g %g\n", p[0], p[1], p[2], l->weight[i], l->lambda[i]);
         double mag = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
         for (int k = 0; k < 3; k++) p[k] = mag != 0.0 ? p[k] / mag : 0.0;

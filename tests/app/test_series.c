@@ -237,6 +237,8 @@ Test(series, a_series_needs_numbered_names)
  * it, the finished per-image files stay whole, and no temporary or partial file is left. */
 Test(series, a_failed_write_keeps_finished_images_and_leaves_nothing_partial)
 {
+    /* build the kernels first: under the file-size limit PoCL could not write its cache */
+    cr_assert_eq(run("warm", BASE " -osc 0.5 -seed 3 -floatfile /dev/null -intfile /dev/null -nonoise"), 0);
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -264,5 +266,27 @@ Test(series, a_failed_write_keeps_finished_images_and_leaves_nothing_partial)
         snprintf(path, sizeof path, "%s/%s", dir, name);
         struct stat st;
         if (stat(path, &st) == 0) cr_expect_eq(st.st_size, NPIX * 4, "%s is partial", name);
+    }
+}
+
+/* Per-step listings stop at 1000 lines with a count, so a huge -phisteps or source grid
+ * cannot flood the log (issue 11). */
+Test(series, step_listings_are_capped)
+{
+    /* one pixel (-roi) so that the many steps cost nothing */
+    cr_assert_eq(run("flood", BASE " -phisteps 5000 -osc 1 -detpixels 8 -roi 0 0 0 0 -nonoise "
+                     "-floatfile /dev/null -intfile /dev/null"), 0);
+    cr_assert_eq(run("flood2", BASE " -detpixels 8 -roi 0 0 0 0 -nonoise -floatfile /dev/null "
+                     "-intfile /dev/null -divergence 1 -divsteps 40 -dispersion 1 -dispsteps 40"), 0);
+    static const char *const logs[][2] = {{"flood.log", "4000 more phi steps not listed"},
+                                          {"flood2.log", "more sources not listed"}};
+    for (int k = 0; k < 2; ++k) {
+        size_t len = 0;
+        char *log = slurp(logs[k][0], &len);
+        int lines = 0;
+        for (size_t i = 0; i < len; ++i) lines += log[i] == '\n';
+        cr_expect_lt(lines, 4500, "%s: %d log lines", logs[k][0], lines);
+        cr_expect(strstr(log, logs[k][1]) != NULL, "%s: no line '%s'", logs[k][0], logs[k][1]);
+        free(log);
     }
 }
