@@ -5,7 +5,6 @@
  * crystal orientations, then for every tile enqueue the lattice-factor stage and the scaling
  * stage. Every table and plane layout is that of abi.h, which the kernels include too. */
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +26,14 @@ static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
 #define NKERNEL_FILES ((int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]))
 
 struct nbcl_core {
-    nbcl_sim sim;                 /* the experiment as opened (the core's own copy) */
+    const nbcl_sim *sim;          /* the experiment as opened (the caller's: it outlives the core) */
     nbcl_core_opts opts;
-    unsigned short *mask;         /* own copy of opts.mask */
+    const unsigned short *mask;   /* opts.mask, borrowed like sim */
     nbcl_device_info *devices;    /* own copy: the stream points into it */
     int ndevices;
     int norient;
     char *source;                 /* the whole program text (ABI header + kernels) */
-    nbcl_program_cache cache;
-    pthread_mutex_t lock;         /* device_init runs one device at a time, but be safe */
+    nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
     nbcl_stream *stream;
     float *omega_plane, *printout_planes;
     double *printout;
@@ -117,7 +115,7 @@ static int big_grid(const nbcl_sim *s, int use_double)
  * run depend on exact rounding. */
 static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
 {
-    const nbcl_sim *s = &c->sim;
+    const nbcl_sim *s = c->sim;
     int len = snprintf(buf, n, "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
                        use_double ? "-DNBCL_DOUBLE=1" : "-cl-single-precision-constant", vw,
                        (int)s->shape);
@@ -155,7 +153,7 @@ static void cache_note(void *user, const char *line)
 
 static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *err)
 {
-    const nbcl_sim *s = &c->sim;
+    const nbcl_sim *s = c->sim;
     int dbl = d->use_double;
     double P[KP_COUNT];
     nbcl_fill_params(s, P);
@@ -201,10 +199,8 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     char options[1024];
     build_options(c, dev->use_double, d->vw, options, sizeof options);
     int hit = 0;
-    pthread_mutex_lock(&c->lock);
     int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
                                       &d->program, &hit, err);
-    pthread_mutex_unlock(&c->lock);
     if (rc) return -1;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
@@ -243,7 +239,7 @@ static int ensure_scratch(nbcl_core *c, devstate *d, cl_context ctx, size_t npix
 static int upload_tile_mask(const nbcl_core *c, devstate *d, cl_command_queue q, const nbcl_tile *t,
                             nbcl_err *err)
 {
-    int width = c->sim.fpixels;
+    int width = c->sim->fpixels;
     for (int y = 0; y < t->h; ++y)
         for (int x = 0; x < t->w; ++x)
             d->mask_tile[y * t->w + x] = c->mask[(size_t)(t->y0 + y) * width + t->x0 + x] != 0;
@@ -318,7 +314,7 @@ static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release};
 static int upload_sources_if_changed(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
 {
     size_t n = (size_t)img->nsources;
-    if (img->nsources != c->sim.nsources)
+    if (img->nsources != c->sim->nsources)
         return nbcl_err_code(err, NBCL_E_INVALID, "an image may not change the number of sources");
     if (memcmp(c->lambdas, img->source_lambda, n * sizeof(double)) == 0) return 0;
     int rc = 0;
@@ -406,15 +402,15 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
 
 static int alloc_host(nbcl_core *c, nbcl_err *err)
 {
-    c->npix = (size_t)c->sim.fpixels * (size_t)c->sim.spixels;
-    if (c->sim.fpixels <= 0 || c->sim.spixels <= 0 || c->npix > SIZE_MAX / (sizeof(double) * 2 * PO_COUNT))
-        return nbcl_err_code(err, NBCL_E_INVALID, "detector of %d x %d pixels", c->sim.fpixels, c->sim.spixels);
-    c->lambdas = malloc(sizeof(double) * (size_t)(c->sim.nsources > 0 ? c->sim.nsources : 1));
+    c->npix = (size_t)c->sim->fpixels * (size_t)c->sim->spixels;
+    if (c->sim->fpixels <= 0 || c->sim->spixels <= 0 || c->npix > SIZE_MAX / (sizeof(double) * 2 * PO_COUNT))
+        return nbcl_err_code(err, NBCL_E_INVALID, "detector of %d x %d pixels", c->sim->fpixels, c->sim->spixels);
+    c->lambdas = malloc(sizeof(double) * (size_t)(c->sim->nsources > 0 ? c->sim->nsources : 1));
     if (!c->lambdas) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the sources");
-    memcpy(c->lambdas, c->sim.source_lambda, sizeof(double) * (size_t)c->sim.nsources);
+    memcpy(c->lambdas, c->sim->source_lambda, sizeof(double) * (size_t)c->sim->nsources);
     c->omega_plane = malloc(sizeof(float) * c->npix);
     if (!c->omega_plane) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a %dx%d detector",
-                                              c->sim.fpixels, c->sim.spixels);
+                                              c->sim->fpixels, c->sim->spixels);
     if (!c->opts.printout) return 0;
     c->printout_planes = malloc(sizeof(float) * 2 * PO_COUNT * c->npix);
     c->printout = malloc(sizeof(double) * PO_COUNT * c->npix);
@@ -426,22 +422,15 @@ static int alloc_host(nbcl_core *c, nbcl_err *err)
 static int copy_inputs(nbcl_core *c, const nbcl_sim *sim, const nbcl_device_info *devices,
                        int ndevices, nbcl_err *err)
 {
-    if (nbcl_sim_copy(sim, &c->sim, err)) return -1;
+    c->sim = sim;
     c->devices = malloc(sizeof *devices * (size_t)ndevices);
     if (!c->devices) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     memcpy(c->devices, devices, sizeof *devices * (size_t)ndevices);
     c->ndevices = ndevices;
-    if (c->opts.mask) {
-        size_t n = (size_t)sim->fpixels * (size_t)sim->spixels;
-        c->mask = malloc(n * sizeof *c->mask);
-        if (!c->mask) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the mask");
-        memcpy(c->mask, c->opts.mask, n * sizeof *c->mask);
-    }
-    double *orient = nbcl_crystal_orientations(&c->sim, &c->norient);
-    if (!orient)
+    c->mask = c->opts.mask;
+    if (nbcl_orientation_count(c->sim, &c->norient))
         return nbcl_err_code(err, NBCL_E_NOMEM, "%d phi steps x %d mosaic domains: too many orientations "
-                             "for host memory", c->sim.phisteps, c->sim.mosaic_domains);
-    free(orient);
+                             "for host memory", c->sim->phisteps, c->sim->mosaic_domains);
     return 0;
 }
 
@@ -453,10 +442,8 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     c->opts = *opts;
-    pthread_mutex_init(&c->lock, NULL);
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
-    c->opts.mask = NULL;   /* from here on only the core's own copy */
     if (!rc) rc = alloc_host(c, err);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
@@ -467,8 +454,8 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
                                .use_double = opts->use_double};
-        rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim.fpixels,
-                              c->sim.spixels, &c->stream, err);
+        rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels,
+                              c->sim->spixels, &c->stream, err);
     }
     if (rc) {
         nbcl_core_close(c);
@@ -487,14 +474,11 @@ void nbcl_core_close(nbcl_core *c)
 {
     if (!c) return;
     nbcl_stream_close(c->stream);
-    nbcl_sim_free(&c->sim);
-    free(c->mask);
     free(c->devices);
     free(c->source);
     free(c->omega_plane);
     free(c->printout_planes);
     free(c->printout);
     free(c->lambdas);
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }

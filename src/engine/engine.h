@@ -18,7 +18,7 @@ typedef struct nbcl_core_opts {
     int use_double;
     int tile;                         /* 0: automatic */
     int progress;                     /* 0: none */
-    const unsigned short *mask;       /* full detector, 0 = skip; may be NULL (copied) */
+    const unsigned short *mask;       /* full detector, 0 = skip; may be NULL (borrowed) */
     int printout;                     /* keep the per-pixel values -printout reports */
     const char *cache_dir;            /* program cache: NULL default, "off" none */
     nbcl_log *log;                    /* kernel-source and cache notes */
@@ -31,7 +31,8 @@ typedef struct nbcl_core_result {
                                          values (owned by the core, until the next image) */
 } nbcl_core_result;
 
-/* sim is copied where needed: the caller may free it after opening. devices are copied. */
+/* sim and opts->mask are borrowed: they must stay valid until nbcl_core_close (the public
+ * engine keeps its own copies for that). devices are copied. */
 int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
                    const nbcl_core_opts *opts, nbcl_core **out, nbcl_err *err);
 

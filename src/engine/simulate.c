@@ -246,15 +246,12 @@ nbcl_status nbcl_engine_pixel_detail(const nbcl_engine *e, int f, int s, nbcl_pi
     out->I_per_step = out->I / (double)img->steps;
     out->pixel = e->last_image[i];
     /* the last orientation the kernels used: the final phi step and mosaic domain */
-    int norient = 0;
-    double *orient = nbcl_crystal_orientations(img, &norient);
-    if (!orient) return nbcl_api_nomem("nbcl_engine_pixel_detail");
-    const double *abc = orient + 9 * (size_t)(norient - 1);
+    double abc[9];
+    nbcl_crystal_orientation(img, img->phisteps - 1, img->mosaic_domains - 1, abc);
     for (int k = 0; k < 3; ++k) {
         out->a[k] = abc[k] * 1e10;
         out->b[k] = abc[3 + k] * 1e10;
         out->c[k] = abc[6 + k] * 1e10;
     }
-    free(orient);
     return NBCL_OK;
 }

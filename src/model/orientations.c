@@ -10,37 +10,62 @@
 #include "model/orientations.h"
 #include "model/sampling.h"
 
+/* a, b, c turned to phi step p (phi = 0 is the unrotated crystal) */
+static void phi_vectors(const nbcl_sim *s, int p, double ap[3], double bp[3], double cp[3])
+{
+    double phi = s->phi0 + s->phistep * p;
+    if (phi != 0.0) {
+        nbcl_rotate_axis(s->a0, ap, s->spindle, phi);
+        nbcl_rotate_axis(s->b0, bp, s->spindle, phi);
+        nbcl_rotate_axis(s->c0, cp, s->spindle, phi);
+    } else {
+        v3_copy(s->a0, ap); v3_copy(s->b0, bp); v3_copy(s->c0, cp);
+    }
+}
+
+/* those vectors turned by mosaic domain m, into o (9 values) */
+static void domain_vectors(const nbcl_sim *s, int m, const double ap[3], const double bp[3],
+                           const double cp[3], double o[9])
+{
+    if (s->mosaic_spread > 0.0) {
+        const double *u = s->mosaic_umats + 9 * m;
+        nbcl_rotate_umat(ap, o, u);
+        nbcl_rotate_umat(bp, o + 3, u);
+        nbcl_rotate_umat(cp, o + 6, u);
+    } else {
+        v3_copy(ap, o); v3_copy(bp, o + 3); v3_copy(cp, o + 6);
+    }
+}
+
+int nbcl_orientation_count(const nbcl_sim *s, int *count)
+{
+    if (s->phisteps <= 0 || s->mosaic_domains <= 0) return -1;
+    size_t n = (size_t)s->phisteps * (size_t)s->mosaic_domains;
+    if (n > INT32_MAX || n > SIZE_MAX / (9 * sizeof(double))) return -1;
+    *count = (int)n;
+    return 0;
+}
+
+void nbcl_crystal_orientation(const nbcl_sim *s, int p, int m, double abc[9])
+{
+    double ap[3], bp[3], cp[3];
+    phi_vectors(s, p, ap, bp, cp);
+    domain_vectors(s, m, ap, bp, cp, abc);
+}
+
 double *nbcl_crystal_orientations(const nbcl_sim *s, int *count)
 {
-    if (s->phisteps <= 0 || s->mosaic_domains <= 0) return NULL;
-    size_t n = (size_t)s->phisteps * (size_t)s->mosaic_domains;
-    if (n > INT32_MAX || n > SIZE_MAX / (9 * sizeof(double))) return NULL;
-    double *t = malloc(sizeof(double) * 9 * n);
+    int n;
+    if (nbcl_orientation_count(s, &n)) return NULL;
+    double *t = malloc(sizeof(double) * 9 * (size_t)n);
     if (!t) return NULL;
     for (int p = 0; p < s->phisteps; ++p) {
-        double phi = s->phi0 + s->phistep * p;
         double ap[3], bp[3], cp[3];
-        /* phi = 0 is the unrotated crystal */
-        if (phi != 0.0) {
-            nbcl_rotate_axis(s->a0, ap, s->spindle, phi);
-            nbcl_rotate_axis(s->b0, bp, s->spindle, phi);
-            nbcl_rotate_axis(s->c0, cp, s->spindle, phi);
-        } else {
-            v3_copy(s->a0, ap); v3_copy(s->b0, bp); v3_copy(s->c0, cp);
-        }
-        for (int m = 0; m < s->mosaic_domains; ++m) {
-            double *o = t + 9 * ((size_t)p * s->mosaic_domains + m);
-            if (s->mosaic_spread > 0.0) {
-                const double *u = s->mosaic_umats + 9 * m;
-                nbcl_rotate_umat(ap, o, u);
-                nbcl_rotate_umat(bp, o + 3, u);
-                nbcl_rotate_umat(cp, o + 6, u);
-            } else {
-                v3_copy(ap, o); v3_copy(bp, o + 3); v3_copy(cp, o + 6);
-            }
-        }
+        phi_vectors(s, p, ap, bp, cp);
+        for (int m = 0; m < s->mosaic_domains; ++m)
+            domain_vectors(s, m, ap, bp, cp, t + 9 * ((size_t)p * s->mosaic_domains + m));
     }
-    *count = (int)n;
+    *count = n;
     return t;
 }
 

@@ -12,6 +12,13 @@
  * 9 doubles per orientation, malloc'd (NULL when out of memory or the count overflows). */
 double *nbcl_crystal_orientations(const nbcl_sim *sim, int *count);
 
+/* How many orientations that table holds (phi steps x mosaic domains); nonzero when there
+ * are none or too many to index. */
+int nbcl_orientation_count(const nbcl_sim *sim, int *count);
+
+/* One of them: phi step p, mosaic domain m (the same arithmetic as the table). */
+void nbcl_crystal_orientation(const nbcl_sim *sim, int p, int m, double abc[9]);
+
 /* image = base with the per-image parameters p applied (NULL p: base as it is). image
  * shares base's tables (do not free it); its crystal vectors, phi, N and fluence are its
  * own; new mosaic domains (p->set_mosaic_seed) go into umat_scratch (9 per domain) and new
