@@ -92,6 +92,20 @@ static int make_names(const nbcl_app_plan *p, int index, image_names *n)
            (p->pngfile && !n->pngfile) || (p->cbffile && !n->cbffile);
 }
 
+/* nanoBragg's automatic scales: the brightest pixel to 55000 counts in the SMV image, five
+ * rmsd to 250 in the PGM (each unless given) */
+static double intfile_scale(const nbcl_outputs *o, const nbcl_image_stats *st)
+{
+    if (o->intfile_scale > 0.0) return o->intfile_scale;
+    return st->max_I > 0.0 ? 55000.0 / st->max_I : 1.0;
+}
+
+static double pgm_scale_of(const nbcl_outputs *o, const nbcl_image_stats *st, double intfile_scale)
+{
+    if (o->pgm_scale > 0.0) return o->pgm_scale;
+    return st->rmsd > 0.0 ? 250.0 / (5.0 * st->rmsd) : intfile_scale;
+}
+
 /* the counts of the CBF and NeXus files: the noise image, else the ideal image rounded */
 static int photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
                          const float *img, long seed, uint16_t *ints, double *photons, int *overloads)
@@ -118,8 +132,7 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     }
     printf("max_I = %g  at %g %g\n", st.max_I, st.max_I_x, st.max_I_y);
     printf("mean= %g rms= %g rmsd= %g\n", st.mean, st.rms, st.rmsd);
-    double scale = o->intfile_scale;
-    if (scale <= 0.0) scale = st.max_I > 0.0 ? 55000.0 / st.max_I : 1.0;
+    double scale = intfile_scale(o, &st);
     printf("intfile_scale = %g\n", scale);
     if (n->intfile) {
         nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
@@ -127,8 +140,7 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
         if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
     }
     if (n->pgmfile) {
-        double pgm_scale = o->pgm_scale;
-        if (pgm_scale <= 0.0) pgm_scale = st.rmsd > 0.0 ? 250.0 / (5.0 * st.rmsd) : scale;
+        double pgm_scale = pgm_scale_of(o, &st, scale);
         printf("pgm_scale = %g\n", pgm_scale);
         printf("writing %s as %zu-byte integers\n", n->pgmfile, sizeof(unsigned char));
         if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale)) return failed();
@@ -163,16 +175,13 @@ static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     nbcl_image_stats st;
     nbcl_engine_image_stats(eng, img, &st);
     if (n->floatfile && nbcl_write_float_image(n->floatfile, img, npix)) return failed();
-    double scale = o->intfile_scale;
-    if (scale <= 0.0) scale = st.max_I > 0.0 ? 55000.0 / st.max_I : 1.0;
+    double scale = intfile_scale(o, &st);
     if (n->intfile) {
         nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
         if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
     }
     if (n->pgmfile) {
-        double pgm_scale = o->pgm_scale;
-        if (pgm_scale <= 0.0) pgm_scale = st.rmsd > 0.0 ? 250.0 / (5.0 * st.rmsd) : scale;
-        if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale)) return failed();
+        if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale_of(o, &st, scale))) return failed();
     }
     if (n->pngfile && nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
     double photons = 0.0;
