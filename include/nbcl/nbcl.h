@@ -190,6 +190,18 @@ typedef struct nbcl_engine_options {
     const char *cache_dir;      /* compiled-program cache; NULL: the experiment's -cache_dir,
                                    else $NBCL_CACHE_DIR, else $XDG_CACHE_HOME/nanobragg-cl;
                                    "off" disables it */
+    int device_slot;            /* 0: every device the SPEC matches; k >= 1: only match number
+                                   (k - 1) mod (number of matches), 0-based (one device per
+                                   MPI rank: k = node-local rank + 1). The precision is
+                                   chosen over every match, so all slots agree on it. */
+    int first_row, rows;        /* rows > 0: simulate only the detector rows (slow index)
+                                   first_row .. first_row + rows - 1 (within the ROI); every
+                                   other pixel of the image is 0. 0: every row. The pixels
+                                   simulated are bit for bit those of a whole-image run, so
+                                   bands run by different engines make up the same image.
+                                   The statistics, counts, noise and writers still cover the
+                                   experiment's whole ROI; run_info's solid_angle sums the
+                                   band only. */
 } nbcl_engine_options;
 
 NBCL_API void nbcl_engine_options_init(nbcl_engine_options *opts);

@@ -68,6 +68,9 @@ class nbcl_engine_options(Structure):
         ("progress", c_int),
         ("keep_pixel_details", c_int),
         ("cache_dir", c_char_p),
+        ("device_slot", c_int),
+        ("first_row", c_int),
+        ("rows", c_int),
     ]
 
 

@@ -8,8 +8,19 @@
 #include <stddef.h>
 #include "nbcl/nbcl.h"
 
-/* One error line on stderr (what, or nbcl_last_error() when NULL); returns 1. */
+/* One error line on stderr (what, or nbcl_last_error() when NULL); returns 1. After
+ * nbcl_app_capture_errors(buf, n) the first such message goes into buf instead (an MPI rank
+ * other than 0 hands its error to rank 0); NULL prints again. */
 int nbcl_app_fail(const char *what);
+void nbcl_app_capture_errors(char *buf, size_t n);
+
+/* The experiment's log callback: each line on stdout. */
+void nbcl_app_print_line(void *user, nbcl_log_level level, const char *line);
+
+/* The whole command in one process (what main runs without MPI); returns the exit status. */
+int nbcl_app_main(int argc, char **argv);
+/* nanobragg-cl -list_devices */
+int nbcl_app_list_devices(void);
 
 /* Before any work: every output file's directory exists and is writable, so that a run
  * never stops half way through writing its files. Reports the error itself. */
@@ -34,11 +45,22 @@ int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *pla
 int nbcl_app_numbered(const char *pattern, int number, char *out, size_t n);
 
 /* One image's files (index is 0-based). A single image prints nanoBragg's lines; an image
- * of a series one summary line. counts is scratch for fast*slow values. nexus may be NULL.
- * Reports errors itself; returns nonzero on failure. */
+ * of a series one summary line (into line, n chars, instead when line is not NULL). counts
+ * is scratch for fast*slow values. nexus may be NULL. Reports errors itself; returns
+ * nonzero on failure. */
 int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                          int index, const float *image, const nbcl_run_info *info, long seed,
-                         uint16_t *counts, nbcl_nexus_writer *nexus);
+                         uint16_t *counts, nbcl_nexus_writer *nexus, char *line, size_t n);
+
+/* The counts the CBF and NeXus files hold: the noise image (with -noisefile), else the
+ * ideal image rounded. photons and overloads may be NULL. Reports errors itself. */
+int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
+                           const float *img, long seed, uint16_t *counts, double *photons,
+                           int *overloads);
+
+/* Monotonic seconds, and a series' progress line on stderr (a bar on a terminal). */
+double nbcl_app_now(void);
+void nbcl_app_progress(int done, int total, double t0, int tty);
 
 /* Simulate every image of the experiment with eng and write it, the writing of image i
  * overlapping the simulation of image i+1. Returns the exit status. */
@@ -47,5 +69,12 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
 
 /* -printout / -printout_pixel: nanoBragg's diagnostic lines. */
 void nbcl_app_print_pixels(const nbcl_engine *eng, const nbcl_outputs *out);
+
+#ifdef NBCL_HAVE_MPI
+/* Started by an MPI launcher (mpirun, srun)? Then nbcl_app_mpi_main runs the command as
+ * one rank of several (mpi_run.c). */
+int nbcl_app_mpi_launched(void);
+int nbcl_app_mpi_main(int argc, char **argv);
+#endif
 
 #endif

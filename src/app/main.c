@@ -2,26 +2,42 @@
  * makes an engine, simulates the image and writes the reference's files, all through the
  * public API of libnbcl (nbcl/nbcl.h): this is the only layer that touches argv, stdout and
  * output paths. Setup lines go to stdout as nanoBragg prints them; errors are one line on
- * stderr with a nonzero exit. */
+ * stderr with a nonzero exit. Started by mpirun or srun in a build with MPI, the ranks
+ * share the work (mpi_run.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "app/app.h"
 
-static void print_line(void *user, nbcl_log_level level, const char *line)
+void nbcl_app_print_line(void *user, nbcl_log_level level, const char *line)
 {
     (void)user;
     (void)level;
     printf("%s\n", line);
 }
 
+static char *captured;
+static size_t captured_n;
+
+void nbcl_app_capture_errors(char *buf, size_t n)
+{
+    captured = buf && n > 0 ? buf : NULL;
+    captured_n = n;
+    if (captured) captured[0] = '\0';
+}
+
 int nbcl_app_fail(const char *what)
 {
+    const char *msg = what && *what ? what : nbcl_last_error();
+    if (captured) {
+        if (!captured[0]) snprintf(captured, captured_n, "%s", msg);
+        return 1;
+    }
     fflush(stdout);
-    fprintf(stderr, "nanobragg-cl: error: %s\n", what && *what ? what : nbcl_last_error());
+    fprintf(stderr, "nanobragg-cl: error: %s\n", msg);
     return 1;
 }
 
-static int list_devices(void)
+int nbcl_app_list_devices(void)
 {
     nbcl_device_desc *list;
     int n;
@@ -55,11 +71,11 @@ static int run(nbcl_experiment *exp)
     return rc;
 }
 
-int main(int argc, char **argv)
+int nbcl_app_main(int argc, char **argv)
 {
     nbcl_experiment *exp;
     if (nbcl_experiment_create(&exp)) return nbcl_app_fail(NULL);
-    nbcl_experiment_set_log(exp, print_line, NULL);
+    nbcl_experiment_set_log(exp, nbcl_app_print_line, NULL);
     int rc;
     if (nbcl_experiment_parse_args(exp, argc - 1, (const char *const *)argv + 1)) {
         rc = nbcl_app_fail(NULL);
@@ -67,10 +83,18 @@ int main(int argc, char **argv)
         fputs(nbcl_args_help(), stdout);
         rc = 0;
     } else if (nbcl_experiment_request(exp) == NBCL_REQUEST_LIST_DEVICES) {
-        rc = list_devices();
+        rc = nbcl_app_list_devices();
     } else {
         rc = run(exp);
     }
     nbcl_experiment_destroy(exp);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef NBCL_HAVE_MPI
+    if (nbcl_app_mpi_launched()) return nbcl_app_mpi_main(argc, argv);
+#endif
+    return nbcl_app_main(argc, argv);
 }

@@ -106,9 +106,8 @@ static double pgm_scale_of(const nbcl_outputs *o, const nbcl_image_stats *st, do
     return st->rmsd > 0.0 ? 250.0 / (5.0 * st->rmsd) : intfile_scale;
 }
 
-/* the counts of the CBF and NeXus files: the noise image, else the ideal image rounded */
-static int photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
-                         const float *img, long seed, uint16_t *ints, double *photons, int *overloads)
+int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
+                           const float *img, long seed, uint16_t *ints, double *photons, int *overloads)
 {
     if (p->noise) return nbcl_engine_noise(eng, img, seed, o->adc_offset, ints, photons, overloads) ? failed() : 0;
     return nbcl_engine_counts(eng, img, 1.0, 0.0, ints) ? failed() : 0;
@@ -152,7 +151,7 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     if (!n->noisefile && !n->cbffile && !nexus) return 0;
     double photons = 0.0;
     int overloads = 0;
-    if (photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+    if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
     if (n->noisefile) {
         printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
         printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
@@ -169,7 +168,7 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
 /* an image of a series: its files and one line */
 static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                         int index, const image_names *n, const float *img, const nbcl_run_info *info,
-                        long seed, uint16_t *ints, nbcl_nexus_writer *nexus)
+                        long seed, uint16_t *ints, nbcl_nexus_writer *nexus, char *line, size_t line_n)
 {
     size_t npix = (size_t)info->fast * (size_t)info->slow;
     nbcl_image_stats st;
@@ -187,24 +186,28 @@ static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     double photons = 0.0;
     int overloads = 0;
     if (n->noisefile || n->cbffile || nexus) {
-        if (photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+        if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
         if (n->noisefile && nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
         if (n->cbffile && nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
         if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();
     }
-    printf("image %d of %d: phi %g to %g deg, max_I = %g, mean = %g", index + 1, plan->nimages,
-           info->phi_deg, info->phi_deg + info->osc_deg, st.max_I, st.mean);
-    if (plan->noise) printf(", %.0f photons (%d overloads)", photons, overloads);
-    printf("\n");
+    char buf[512];
+    int len = snprintf(buf, sizeof buf, "image %d of %d: phi %g to %g deg, max_I = %g, mean = %g",
+                       index + 1, plan->nimages, info->phi_deg, info->phi_deg + info->osc_deg,
+                       st.max_I, st.mean);
+    if (plan->noise && len >= 0 && (size_t)len < sizeof buf)
+        snprintf(buf + len, sizeof buf - (size_t)len, ", %.0f photons (%d overloads)", photons, overloads);
+    if (line) snprintf(line, line_n, "%s", buf);
+    else printf("%s\n", buf);
     return 0;
 }
 
 int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                          int index, const float *image, const nbcl_run_info *info, long seed,
-                         uint16_t *counts, nbcl_nexus_writer *nexus)
+                         uint16_t *counts, nbcl_nexus_writer *nexus, char *line, size_t line_n)
 {
     image_names n;
     if (make_names(plan, index, &n)) return 1;
     if (!plan->series) return write_single(eng, o, plan, &n, image, info, seed, counts, nexus);
-    return write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus);
+    return write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, line, line_n);
 }

@@ -14,6 +14,8 @@ struct nbcl_engine {
     nbcl_core *core;
     nbcl_sim sim;                 /* the experiment as resolved (own copy) */
     int have_sim;
+    nbcl_sim core_sim;            /* what the core simulates: sim, with the ROI narrowed to
+                                     the engine's band of rows (shares sim's tables) */
     nbcl_sim image_sim;           /* the last image's values (shares sim's tables) */
     nbcl_rng rng;                 /* the generator after setup: each noise image starts here */
     nbcl_log log;

@@ -73,13 +73,38 @@ static int copy_experiment(nbcl_engine *e, const nbcl_experiment *exp, nbcl_err 
     return 0;
 }
 
+/* device_slot k >= 1: only match (k - 1) mod npicked (the precision was chosen over all) */
+static void keep_slot(nbcl_log *log, int slot, const nbcl_device_info *list, int *picked, int *npicked)
+{
+    if (slot <= 0 || *npicked <= 1) return;
+    picked[0] = picked[(slot - 1) % *npicked];
+    nbcl_logf(log, "device slot %d of %d matches: %s\n", slot, *npicked, list[picked[0]].name);
+    *npicked = 1;
+}
+
+/* rows > 0: the core simulates only rows first_row .. first_row + rows - 1 of the ROI */
+static int band_of(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
+{
+    e->core_sim = e->sim;
+    if (o->rows <= 0 && o->first_row == 0) return 0;
+    if (o->first_row < 0 || o->rows <= 0 || o->first_row > e->sim.spixels - o->rows)
+        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_engine_create: rows %d .. %d are not rows of the "
+                             "%d-row detector", o->first_row, o->first_row + o->rows - 1, e->sim.spixels);
+    int last = o->first_row + o->rows - 1;
+    if (e->core_sim.roi_ymin < o->first_row) e->core_sim.roi_ymin = o->first_row;
+    if (e->core_sim.roi_ymax > last) e->core_sim.roi_ymax = last;
+    return 0;
+}
+
 static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
 {
     nbcl_device_info *list = NULL;
     int count = 0, *picked = NULL, npicked = 0, use_double = 0;
+    if (band_of(e, o, err)) return -1;
     if (nbcl_runtime_pick(o->device, (int)o->precision, &list, &count, &picked, &npicked,
                           &use_double, &e->log, err))
         return -1;
+    keep_slot(&e->log, o->device_slot, list, picked, &npicked);
     nbcl_device_info *chosen = malloc(sizeof *chosen * (size_t)npicked);
     int rc = -1;
     if (!chosen) {
@@ -89,7 +114,7 @@ static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err
         nbcl_core_opts co = {.use_double = use_double, .tile = o->tile, .progress = o->progress,
                              .mask = e->mask, .printout = o->keep_pixel_details,
                              .cache_dir = o->cache_dir, .log = &e->log};
-        rc = nbcl_core_open(&e->sim, chosen, npicked, &co, &e->core, err);
+        rc = nbcl_core_open(&e->core_sim, chosen, npicked, &co, &e->core, err);
     }
     e->use_double = use_double;
     free(chosen);

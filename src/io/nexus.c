@@ -209,11 +209,23 @@ static void attr_doubles(nxw *w, hid_t obj, const char *name, const double *v, h
     h5_close(w, &s, name);
 }
 
+/* A creation property list of class cls that stores no object times, so that the same
+ * series written twice (or by any number of MPI ranks) gives the same bytes. */
+static hid_t untimed(nxw *w, hid_t cls, const char *name)
+{
+    hid_t pl = h5_id(w, H5Pcreate(cls), "H5Pcreate", name);
+    if (pl >= 0 && h5_ok(w, H5Pset_obj_track_times(pl, 0), "H5Pset_obj_track_times", name))
+        h5_close(w, &pl, name);
+    return pl;
+}
+
 static hid_t nx_group(nxw *w, hid_t parent, const char *name, const char *nx_class)
 {
     if (w->failed) return -1;
-    hid_t g = h5_id(w, H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                    "H5Gcreate2", name);
+    hid_t gcpl = untimed(w, H5P_GROUP_CREATE, name);
+    hid_t g = gcpl < 0 ? -1 : h5_id(w, H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT),
+                                    "H5Gcreate2", name);
+    if (gcpl >= 0) h5_close(w, &gcpl, name);
     if (g >= 0) attr_text(w, g, "NX_class", nx_class);
     return g;
 }
@@ -225,8 +237,10 @@ static hid_t scalar_field(nxw *w, hid_t g, const char *name, hid_t type, hid_t m
     if (w->failed) return -1;
     hid_t s = h5_id(w, H5Screate(H5S_SCALAR), "H5Screate", name);
     if (s < 0) return -1;
-    hid_t d = h5_id(w, H5Dcreate2(g, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                    "H5Dcreate2", name);
+    hid_t dcpl = untimed(w, H5P_DATASET_CREATE, name);
+    hid_t d = dcpl < 0 ? -1 : h5_id(w, H5Dcreate2(g, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                                    "H5Dcreate2", name);
+    if (dcpl >= 0) h5_close(w, &dcpl, name);
     h5_close(w, &s, name);
     if (d >= 0)
         h5_ok(w, H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), "H5Dwrite", name);
@@ -270,8 +284,10 @@ static void integer_pair(nxw *w, hid_t g, const char *name, int a, int b)
     hsize_t n = 2;
     hid_t s = h5_id(w, H5Screate_simple(1, &n, NULL), "H5Screate_simple", name);
     if (s < 0) return;
-    hid_t d = h5_id(w, H5Dcreate2(g, name, H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT,
-                                  H5P_DEFAULT), "H5Dcreate2", name);
+    hid_t dcpl = untimed(w, H5P_DATASET_CREATE, name);
+    hid_t d = dcpl < 0 ? -1 : h5_id(w, H5Dcreate2(g, name, H5T_STD_I32LE, s, H5P_DEFAULT, dcpl,
+                                                  H5P_DEFAULT), "H5Dcreate2", name);
+    if (dcpl >= 0) h5_close(w, &dcpl, name);
     if (d >= 0) h5_ok(w, H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v),
                       "H5Dwrite", name);
     h5_close(w, &d, name);
@@ -321,7 +337,8 @@ static hid_t growing_dataset(nxw *w, hid_t g, const char *name, hid_t type, int 
     hid_t s = dcpl < 0 ? -1
                        : h5_id(w, H5Screate_simple(rank, dims, maxd), "H5Screate_simple", name);
     hid_t d = -1;
-    if (s >= 0 && !h5_ok(w, H5Pset_chunk(dcpl, rank, chunk), "H5Pset_chunk", name))
+    if (s >= 0 && !h5_ok(w, H5Pset_chunk(dcpl, rank, chunk), "H5Pset_chunk", name) &&
+        !h5_ok(w, H5Pset_obj_track_times(dcpl, 0), "H5Pset_obj_track_times", name))
         d = h5_id(w, H5Dcreate2(g, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                   "H5Dcreate2", name);
     h5_close(w, &s, name);
@@ -496,9 +513,14 @@ static int check_geometry(const char *path, const nbcl_nexus_geometry *g, nx_geo
 #define MODULE_OFFSET DET "/module/module_offset"
 #define SAMPLE_AXIS "/entry/sample/transformations/omega"
 
+/* the time now, or $SOURCE_DATE_EPOCH (seconds since 1970) for reproducible files: runs
+ * given the same epoch write the same bytes */
 static void utc_now(char out[32])
 {
-    time_t now = time(NULL);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    char *end = NULL;
+    long long fixed = epoch && *epoch ? strtoll(epoch, &end, 10) : -1;
+    time_t now = fixed >= 0 && end && *end == '\0' ? (time_t)fixed : time(NULL);
     struct tm tm;
     if (!gmtime_r(&now, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(out, 32, "1970-01-01T00:00:00Z");
