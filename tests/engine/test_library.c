@@ -395,3 +395,51 @@ Test(library, a_failed_kernel_build_is_reported_and_cleaned_up)
     nbcl_experiment_destroy(exp);
     remove_tree(dir);
 }
+
+/* Engines that each simulate a band of rows (what MPI ranks do with one image) make up the
+ * whole-image run's image bit for bit; pixels outside a band are 0; a band that is not rows
+ * of the detector is refused; device_slot picks one of the matching devices. */
+Test(library, bands_of_rows_make_up_the_whole_image)
+{
+    const char *args = BASE " -mosaic 0.4 -mosaic_dom 3 -roi 2 45 1 44";
+    int npix = 0;
+    float *whole = simulate(args, &npix);
+    nbcl_experiment *exp = experiment(args, NULL);
+    cr_assert_eq(nbcl_experiment_resolve(exp), NBCL_OK, "%s", nbcl_last_error());
+    int f, s;
+    cr_assert_eq(nbcl_experiment_detector_size(exp, &f, &s), NBCL_OK);
+    float *joined = calloc((size_t)npix, sizeof(float)), *band = malloc(sizeof(float) * (size_t)npix);
+    const int starts[] = {0, 7, 8, 30, 48};   /* odd band heights, one of a single row */
+    for (int b = 0; b < 4; ++b) {
+        nbcl_engine_options o;
+        nbcl_engine_options_init(&o);
+        o.first_row = starts[b];
+        o.rows = starts[b + 1] - starts[b];
+        o.device_slot = b + 1;   /* one device here: every slot is that one */
+        o.tile = 5 + b;          /* tiles that straddle the band's edges */
+        nbcl_engine *eng = NULL;
+        cr_assert_eq(nbcl_engine_create(exp, &o, &eng), NBCL_OK, "%s", nbcl_last_error());
+        cr_assert_eq(nbcl_engine_run(eng, NULL, band, (size_t)npix), NBCL_OK, "%s", nbcl_last_error());
+        for (int i = 0; i < npix; ++i) {
+            int row = i / f;
+            if (row >= starts[b] && row < starts[b + 1]) joined[i] = band[i];
+            else cr_expect_eq(band[i], 0.0f, "band %d: pixel %d outside it is %g", b, i, band[i]);
+        }
+        /* the statistics still cover the whole ROI */
+        cr_expect_eq(nbcl_engine_pixel_active(eng, 10, 40), 1);
+        nbcl_engine_destroy(eng);
+    }
+    expect_same(whole, joined, npix, "bands of rows joined");
+    nbcl_engine_options o;
+    nbcl_engine_options_init(&o);
+    o.first_row = 40;
+    o.rows = 9;   /* rows 40..48 of a 48-row detector */
+    nbcl_engine *eng = NULL;
+    cr_expect_eq(nbcl_engine_create(exp, &o, &eng), NBCL_E_INVALID);
+    cr_expect_not_null(strstr(nbcl_last_error(), "rows 40 .. 48"), "%s", nbcl_last_error());
+    cr_expect_null(eng);
+    free(whole);
+    free(joined);
+    free(band);
+    nbcl_experiment_destroy(exp);
+}
