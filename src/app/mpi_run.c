@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "app/app.h"
 
@@ -324,6 +325,20 @@ static int serve(dispatcher *d, int *waiting, int *nwait)
     return stopped;
 }
 
+/* Wait for the next report without spinning: MPI's blocking receive busy-polls, which would
+ * take a core from the ranks that simulate (rank 0 often shares their host). Sleeps from
+ * 20 us up to 1 ms between polls, a small delay next to an image. */
+static void wait_report(MPI_Comm comm, MPI_Status *st)
+{
+    int ready = 0;
+    for (long pause_ns = 20000;; pause_ns = pause_ns < 1000000 ? pause_ns * 2 : pause_ns) {
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, comm, &ready, st);
+        if (ready) return;
+        struct timespec ts = {0, pause_ns};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void summary(const dispatcher *d)
 {
     double el = nbcl_app_now() - d->t0;
@@ -358,9 +373,10 @@ static int dispatch(mpi_ctx *m, nbcl_engine *eng, const nbcl_outputs *out, const
     for (int active = m->size - 1; active > 0;) {
         report r;
         MPI_Status st;
-        MPI_Recv(&r, sizeof r, MPI_BYTE, MPI_ANY_SOURCE, TAG_REQUEST, m->comm, &st);
-        r.text[MSG_CHARS - 1] = '\0';
+        wait_report(m->comm, &st);
         int src = st.MPI_SOURCE;
+        MPI_Recv(&r, sizeof r, MPI_BYTE, src, TAG_REQUEST, m->comm, MPI_STATUS_IGNORE);
+        r.text[MSG_CHARS - 1] = '\0';
         if (r.kind == MSG_DONE) {
             pending *p = &d.slots[r.index % d.window];
             if (plan->nexusfile) MPI_Recv(p->counts, slow, row, src, TAG_COUNTS, m->comm, MPI_STATUS_IGNORE);
