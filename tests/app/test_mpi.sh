@@ -101,6 +101,34 @@ if run badflag 3 $BASE -nimages 3 -floatfile f_#.bin -no_such_flag 2; then
 fi
 [ "$(grep -c 'nanobragg-cl: error' "$WORK/badflag.3/err.txt")" -eq 1 ] || fail "bad flag: not one error line"
 
+# a bad shot line: one error line, nonzero exit, nothing written
+printf -- '-phi 0\n-phi abc\n' >"$WORK/badshot.txt"
+if run badshot 3 $BASE -shots "$WORK/badshot.txt" -floatfile f_#.bin; then
+    fail "bad shot line: exit 0"
+fi
+[ "$(grep -c 'nanobragg-cl: error: rank 0: -shots .*line 2' "$WORK/badshot.3/err.txt")" -eq 1 ] || fail "bad shot line: not one error naming the line"
+ls "$WORK/badshot.3" | grep -q '^f_' && fail "bad shot line: a file was written"
+
+# killed by a signal part way: every image file there is whole, no NeXus file
+mkdir -p "$WORK/kill"
+(cd "$WORK/kill" && exec "$MPIRUN" --oversubscribe -np 3 "$BIN" $BASE -detpixels 64 -mosaic 0.3 -mosaic_dom 8 \
+    -phisteps 4 -osc 0.2 -nimages 2000 -floatfile g_####.bin -nexusfile kill.h5 -noprogress >out.txt 2>err.txt) &
+pid=$!
+for i in $(seq 1 600); do
+    [ "$(ls "$WORK/kill" | grep -c '^g_[0-9]*\.bin$')" -ge 3 ] && break
+    sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid" && fail "killed run: exit 0"
+whole=$(ls "$WORK/kill" | grep -c '^g_[0-9]*\.bin$')
+[ "$whole" -ge 3 ] || fail "killed run: only $whole images before the kill"
+for f in "$WORK"/kill/g_*.bin; do
+    case $f in *.tmp.*) continue ;; esac
+    [ "$(wc -c <"$f")" -eq 16384 ] || fail "killed run: $f is not a whole image"
+done
+[ ! -e "$WORK/kill/kill.h5" ] || fail "killed run: a NeXus file was left"
+echo "killed run: $whole whole images of 2000 before the kill"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s); outputs:"
     for f in "$WORK"/*/err.txt; do echo "== $f"; cat "$f"; done
