@@ -181,6 +181,10 @@ static int single_ranks(mpi_ctx *m, nbcl_experiment *exp, const nbcl_outputs *ou
     double part[2] = {eng ? info.solid_angle : 0.0, eng ? info.seconds : 0.0};
     int fallback = eng ? info.interpolation_fallback : 0, any_fallback = 0;
     double *parts = m->rank == 0 ? malloc(sizeof(double) * 2 * (size_t)m->size) : NULL;
+    if (m->rank == 0 && !parts) {
+        nbcl_app_fail("out of host memory");
+        MPI_Abort(m->comm, 1);
+    }
     MPI_Gather(part, 2, MPI_DOUBLE, parts, 2, MPI_DOUBLE, 0, m->comm);
     MPI_Reduce(&fallback, &any_fallback, 1, MPI_INT, MPI_LOR, 0, m->comm);
     rc = 0;
