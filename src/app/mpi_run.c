@@ -163,7 +163,7 @@ static int single_ranks(mpi_ctx *m, nbcl_experiment *exp, const nbcl_outputs *ou
     MPI_Datatype row = row_type(MPI_FLOAT, fast);
     int *counts = m->rank == 0 ? malloc(sizeof(int) * 2 * (size_t)m->size) : NULL;
     if (m->rank == 0 && !counts) {
-        nbcl_app_fail("out of host memory");
+        rank_error(0, "out of host memory");
         MPI_Abort(m->comm, 1);
     }
     if (counts)
@@ -182,7 +182,7 @@ static int single_ranks(mpi_ctx *m, nbcl_experiment *exp, const nbcl_outputs *ou
     int fallback = eng ? info.interpolation_fallback : 0, any_fallback = 0;
     double *parts = m->rank == 0 ? malloc(sizeof(double) * 2 * (size_t)m->size) : NULL;
     if (m->rank == 0 && !parts) {
-        nbcl_app_fail("out of host memory");
+        rank_error(0, "out of host memory");
         MPI_Abort(m->comm, 1);
     }
     MPI_Gather(part, 2, MPI_DOUBLE, parts, 2, MPI_DOUBLE, 0, m->comm);
@@ -196,7 +196,7 @@ static int single_ranks(mpi_ctx *m, nbcl_experiment *exp, const nbcl_outputs *ou
         info.interpolation_fallback = any_fallback;
         rc = write_gathered(eng, out, plan, img, &info, seed, npix);
         if (rc && m->error[0]) rank_error(0, m->error);
-        for (int r = 0; parts && r < m->size; ++r)
+        for (int r = 0; split && r < m->size; ++r)
             printf("rank %d: rows %d to %d, engine %.3f s\n", r, counts[m->size + r],
                    counts[m->size + r] + counts[r] - 1, parts[2 * r + 1]);
     }
@@ -241,7 +241,10 @@ static int work(mpi_ctx *m, const nbcl_experiment *exp, nbcl_engine *eng, const 
     uint16_t *counts = malloc(npix * sizeof *counts);
     uint16_t *nexus_counts = plan->nexusfile ? malloc(npix * sizeof *nexus_counts) : NULL;
     report *r = calloc(1, sizeof *r);
-    if (!r) MPI_Abort(m->comm, 1);
+    if (!r) {
+        rank_error(m->rank, "out of host memory");
+        MPI_Abort(m->comm, 1);
+    }
     r->kind = MSG_READY;
     if (!img || !counts || (plan->nexusfile && !nexus_counts)) {
         r->kind = MSG_FAIL;
@@ -369,7 +372,10 @@ static int dispatch(mpi_ctx *m, nbcl_engine *eng, const nbcl_outputs *out, const
     if (!ok) {
         /* no index is handed out, so no image (and no counts) ever arrives */
         fail_at(&d, 0, "out of host memory for the images in flight");
-        if (!waiting) MPI_Abort(m->comm, 1);
+        if (!waiting) {
+            rank_error(0, "out of host memory");
+            MPI_Abort(m->comm, 1);
+        }
     } else if (plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, plan->nimages, &d.nexus)) {
         fail_at(&d, 0, nbcl_last_error());
     }
