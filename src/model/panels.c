@@ -75,6 +75,15 @@ int nbcl_panels_config(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_
                       path, det->npanels);
         goto fail;
     }
+    if (det->npanels > 1) {
+        const char *flag = (c->outputs_given & NBCL_GIVEN_INT) ? "-intfile" : (c->outputs_given & NBCL_GIVEN_NOISE)
+                           ? "-noisefile" : (c->outputs_given & NBCL_GIVEN_PGM) ? "-pgmfile" : c->cbffile ? "-cbffile" : NULL;
+        if (flag) {
+            nbcl_err_code(err, NBCL_E_INVALID, "%s: that format holds one panel and -detector %s has %d (use "
+                          "-nexusfile, -floatfile or -pngfile)", flag, path, det->npanels);
+            goto fail;
+        }
+    }
     /* what the flags would have said: pixels, sensor, and the beam's wavelength */
     out->fpixels = p0->size[0];
     out->spixels = p0->size[1];

@@ -49,3 +49,33 @@ def scaled_to(target, factor):
 def mm_for(metres):
     """the mm value whose division by 1000 gives exactly `metres`"""
     return scaled_to(metres, 0.001)
+
+
+def rotate(v, axis, deg):
+    """v turned by deg about the unit vector axis (Rodrigues)"""
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    d = sum(a * b for a, b in zip(axis, v))
+    x = [axis[1] * v[2] - axis[2] * v[1], axis[2] * v[0] - axis[0] * v[2], axis[0] * v[1] - axis[1] * v[0]]
+    return [v[k] * c + x[k] * s + axis[k] * d * (1 - c) for k in range(3)]
+
+
+def tiled(n_fast, n_slow, size, pixel=0.1, gap=2.0, distance=100.0, tilt=None):
+    """n_fast x n_slow panels of size (fast, slow) pixels, gap mm apart, centred on the beam at
+    distance mm (dxtbx frame: fast +x, slow -y, detector at z = -distance); tilt (index, deg)
+    turns one panel about its own slow axis through its centre"""
+    w, h = size[0] * pixel, size[1] * pixel
+    total_w, total_h = n_fast * w + (n_fast - 1) * gap, n_slow * h + (n_slow - 1) * gap
+    panels = []
+    for j in range(n_slow):
+        for i in range(n_fast):
+            x0 = -total_w / 2 + i * (w + gap) + 0.37   # the beam off any pixel edge
+            y0 = total_h / 2 - j * (h + gap) - 0.61
+            fast, slow = [1.0, 0.0, 0.0], [0.0, -1.0, 0.0]
+            origin = [x0, y0, -distance]
+            if tilt and tilt[0] == len(panels):
+                centre = [x0 + w / 2, y0 - h / 2, -distance]
+                fast = rotate(fast, slow, tilt[1])
+                origin = [centre[k] - fast[k] * w / 2 - slow[k] * h / 2 for k in range(3)]
+            panels.append(panel("panel%d" % len(panels), origin, fast=fast, slow=slow, size=size,
+                                pixel=pixel, thickness=0.32, mu=3.96))
+    return panels
