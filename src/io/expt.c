@@ -301,6 +301,9 @@ int nbcl_expt_read(const char *path, nbcl_dxtbx_detector *out, nbcl_err *err)
     const cJSON *id = root ? cJSON_GetObjectItemCaseSensitive(root, "__id__") : NULL;
     if (!rc && (!cJSON_IsString(id) || strcmp(id->valuestring, "ExperimentList") != 0))
         rc = bad(&r, "", "__id__", "is not \"ExperimentList\": not a DIALS experiment list");
+    static const char *const top[] = {"__id__", "experiment", "imageset", "beam", "detector", "goniometer",
+                                      "scan", "crystal", "profile", "scaling_model", NULL};
+    if (!rc) rc = known_keys(&r, root, "the experiment list", top);
     const cJSON *det = NULL, *beam = NULL;
     if (!rc) rc = only_one(&r, root, "detector", &det) || only_one(&r, root, "beam", &beam);
     if (!rc && !det) rc = bad(&r, "", "detector", "holds no detector");
