@@ -5,7 +5,8 @@
 # 20-image sweep (0.5 deg each) onto it with -detector, and then dials.import of the NXmx
 # file must give back the file's panels, dials.find_spots and dials.index (detector and
 # beam held fixed) must find the simulated cell, index nearly every spot, and on every
-# panel the spots must sit within 0.5 pixel of where the geometry predicts them. Skips
+# panel 90% of the spots must sit within 0.5 pixel of where the geometry predicts them
+# (the median within 0.1). Skips
 # (77) when DIALS is not installed.
 set -eu
 n=$1
@@ -73,10 +74,15 @@ for i in range(n):
         continue
     x, y, _ = sel["xyzobs.px.value"].parts()
     cx, cy, _ = sel["xyzcal.px"].parts()
-    dx, dy = flex.mean(flex.abs(x - cx)), flex.mean(flex.abs(y - cy))
-    print("panel %d: %d spots, mean |obs - predicted| %.3f %.3f px" % (i, len(sel), dx, dy))
-    if dx > 0.5 or dy > 0.5:
-        bad.append("panel %d: spots %.2f %.2f px from their predictions" % (i, dx, dy))
+    dx, dy = flex.abs(x - cx), flex.abs(y - cy)
+    near = ((dx < 0.5) & (dy < 0.5)).count(True) / len(sel)
+    mx, my = sorted(dx)[len(dx) // 2], sorted(dy)[len(dy) // 2]
+    print("panel %d: %d spots, median |obs - predicted| %.3f %.3f px, %.1f%% within 0.5 px"
+          % (i, len(sel), mx, my, 100 * near))
+    # spots cut by a panel edge have their centroids pulled inwards: a few may lie further
+    if mx > 0.1 or my > 0.1 or near < 0.9:
+        bad.append("panel %d: spots (median %.2f %.2f px, %.0f%% within 0.5 px) are not where the "
+                   "geometry predicts them" % (i, mx, my, 100 * near))
 if bad:
     sys.exit("\n".join(bad))
 PY
