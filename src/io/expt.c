@@ -47,6 +47,12 @@ static char *read_text(const char *path, nbcl_err *err)
             cap *= 2;
         }
         size_t got = fread(buf + len, 1, cap - 1 - len, fp);
+        if (memchr(buf + len, '\0', got)) {     /* /dev/zero, an image: refused at once */
+            free(buf);
+            fclose(fp);
+            nbcl_err_code(err, NBCL_E_FILE, "-detector %s: binary data: not a JSON experiment list", path);
+            return NULL;
+        }
         len += got;
         if (got == 0) {
             int bad = ferror(fp);
@@ -57,11 +63,6 @@ static char *read_text(const char *path, nbcl_err *err)
                 return NULL;
             }
             buf[len] = '\0';
-            if (memchr(buf, '\0', len)) {
-                free(buf);
-                nbcl_err_code(err, NBCL_E_FILE, "-detector %s: binary data: not a JSON experiment list", path);
-                return NULL;
-            }
             return buf;
         }
     }

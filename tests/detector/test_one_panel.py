@@ -83,6 +83,18 @@ with tempfile.TemporaryDirectory() as tmp:
     skew["slow_axis"] = [0.5, 0.5, 0.0]
     ef.write(os.path.join(tmp, "unknown.expt"), ef.experiment_list([bad_panel]))
     ef.write(os.path.join(tmp, "skew.expt"), ef.experiment_list([skew]))
+    long_axis = dict(one)
+    long_axis["fast_axis"] = [2.0, 0.0, 0.0]
+    no_pixels = dict(one)
+    no_pixels["image_size"] = [0, 48]
+    ef.write(os.path.join(tmp, "long.expt"), ef.experiment_list([long_axis]))
+    ef.write(os.path.join(tmp, "nopix.expt"), ef.experiment_list([no_pixels]))
+    two_dets = ef.experiment_list([one])
+    two_dets["detector"].append(two_dets["detector"][0])
+    ef.write(os.path.join(tmp, "twodet.expt"), two_dets)
+    orphan = ef.experiment_list([one, one], hierarchy=dict(ef.panel("root", [0, 0, 0], size=(0, 0), pixel=0.0),
+                                                          children=[{"panel": 0}]))
+    ef.write(os.path.join(tmp, "orphan.expt"), orphan)
     with open(os.path.join(tmp, "broken.expt"), "w") as f:
         f.write('{"__id__": "ExperimentList", "detector": [')
     cases = [
@@ -93,7 +105,14 @@ with tempfile.TemporaryDirectory() as tmp:
         (["-detector", "skew.expt"], "'slow_axis'"),
         (["-detector", "broken.expt"], "not valid JSON"),
         (["-detector", "missing.expt"], "missing.expt"),
+        (["-detector", "long.expt"], "'fast_axis'"),
+        (["-detector", "nopix.expt"], "'image_size'"),
+        (["-detector", "twodet.expt"], "'detector'"),
+        (["-detector", "orphan.expt"], "panel 1"),
+        (["-detector", "/dev/zero"], "binary data"),
+        (["-detector", "one.expt", "-img", "header.img"], "-img"),
     ]
+    run(COMMON[:-2] + FLAGS + ["-intfile", "header.img", "-floatfile", "/dev/null"], tmp)
     for args, word in cases:
         r = run(COMMON + args + ["-floatfile", "refused.bin"], tmp)
         expect(r.returncode != 0, "%s was accepted" % " ".join(args))
