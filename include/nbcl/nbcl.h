@@ -170,6 +170,8 @@ typedef struct nbcl_outputs {
     long seed;                  /* the noise seed, as -seed takes it (default: the time) */
     const char *no_effect[8];   /* flags accepted for compatibility that change nothing */
     int n_no_effect;
+    const char *detectorfile;   /* -detector: the SMV, PGM and noise images are written only
+                                   when named (one panel only), never by default */
 } nbcl_outputs;
 NBCL_API nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *out);
 

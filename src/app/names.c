@@ -44,7 +44,7 @@ int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *pla
     memset(plan, 0, sizeof *plan);
     plan->nimages = nimages;
     plan->series = nimages > 1;
-    if (!plan->series) {
+    if (!plan->series && !o->detectorfile) {
         plan->floatfile = o->floatfile;
         plan->intfile = o->intfile;
         plan->noisefile = o->noisefile;

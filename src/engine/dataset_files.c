@@ -38,6 +38,9 @@ static int cbf_meta(const nbcl_engine *e, const nbcl_run_info *run, const char *
                     nbcl_cbf_meta *m, nbcl_err *err)
 {
     const nbcl_sim *s = &e->sim;
+    if (s->npanels > 1)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-cbffile %s: a miniCBF holds one panel and the detector has %d; "
+                             "use -nexusfile", path, s->npanels);
     nbcl_lab_detector d;
     nbcl_dials_detector(s, &d);
     if (!near(d.fast, 1, 0, 0) || !near(d.slow, 0, -1, 0) || !near(d.axis, 1, 0, 0))
@@ -97,6 +100,22 @@ static void nexus_geometry(const nbcl_sim *s, nbcl_nexus_geometry *g)
     g->saturation_value = COUNT_CUTOFF;
 }
 
+/* -detector: every panel's axes and origin in the McStas frame (NULL when out of memory) */
+static nbcl_nexus_panel *nexus_panels(const nbcl_sim *s)
+{
+    nbcl_nexus_panel *p = calloc((size_t)s->npanels, sizeof *p);
+    for (int i = 0; p && i < s->npanels; ++i) {
+        nbcl_sim one = *s;
+        nbcl_sim_use_panel(&one, i);
+        nbcl_lab_detector d;
+        nbcl_mcstas_detector(&one, &d);
+        memcpy(p[i].fast_axis, d.fast, sizeof d.fast);
+        memcpy(p[i].slow_axis, d.slow, sizeof d.slow);
+        memcpy(p[i].origin_mm, d.origin_mm, sizeof d.origin_mm);
+    }
+    return p;
+}
+
 nbcl_status nbcl_engine_nexus_open(const nbcl_engine *e, const char *path, int expected_images,
                                    nbcl_nexus_writer **out)
 {
@@ -109,8 +128,17 @@ nbcl_status nbcl_engine_nexus_open(const nbcl_engine *e, const char *path, int e
     w->counts = malloc(e->npix * sizeof *w->counts);
     nbcl_nexus_geometry g;
     nexus_geometry(&e->sim, &g);
+    nbcl_nexus_panel *panels = NULL;
+    if (e->sim.npanels > 1) {
+        g.slow = e->sim.spixels / e->sim.npanels;
+        g.npanels = e->sim.npanels;
+        g.panels = panels = nexus_panels(&e->sim);
+    }
     nbcl_err err = {0};
-    if (!w->counts || nbcl_nexus_open(path, &g, expected_images, &w->nx, &err)) {
+    int failed = !w->counts || (g.npanels > 1 && !panels) ||
+                 nbcl_nexus_open(path, &g, expected_images, &w->nx, &err);
+    free(panels);
+    if (failed) {
         free(w->counts);
         free(w);
         return err.msg[0] ? nbcl_api_fail(&err, NBCL_E_FILE) : nbcl_api_nomem("nbcl_engine_nexus_open");

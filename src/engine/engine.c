@@ -38,7 +38,8 @@ struct nbcl_core {
     float *omega_plane, *printout_planes;
     double *printout;
     double *lambdas;              /* the source wavelengths the devices hold now */
-    size_t npix;
+    size_t npix;                  /* pixels of one panel (the whole detector when it is one) */
+    int npanels, rows;            /* panels, and the rows of each (the stream's height) */
 };
 
 typedef struct devstate {
@@ -331,11 +332,23 @@ static int upload_sources_if_changed(nbcl_core *c, const nbcl_sim *img, nbcl_err
     return rc;
 }
 
+/* The parameter table of img onto every device. */
+static int upload_params(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
+{
+    double P[KP_COUNT];
+    nbcl_fill_params(img, P);
+    int rc = 0;
+    for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
+        nbcl_devctx *dev;
+        devstate *d = nbcl_stream_state(c->stream, i, &dev);
+        rc = nbcl_write_table(dev->queue, d->P, P, KP_COUNT, KP_COUNT, d->use_double, "parameter", err);
+    }
+    return rc;
+}
+
 static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
 {
     if (upload_sources_if_changed(c, img, err)) return -1;
-    double P[KP_COUNT];
-    nbcl_fill_params(img, P);
     int norient = 0;
     double *orient = nbcl_crystal_orientations(img, &norient);
     if (!orient) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the crystal orientations");
@@ -345,10 +358,8 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
     for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
         nbcl_devctx *dev;
         devstate *d = nbcl_stream_state(c->stream, i, &dev);
-        rc = nbcl_write_table(dev->queue, d->P, P, KP_COUNT, KP_COUNT, d->use_double, "parameter", err);
-        if (!rc)
-            rc = nbcl_write_table(dev->queue, d->crystal, orient, NBCL_CRYSTAL_REALS * (size_t)norient,
-                                  NBCL_CRYSTAL_REALS, d->use_double, "crystal", err);
+        rc = nbcl_write_table(dev->queue, d->crystal, orient, NBCL_CRYSTAL_REALS * (size_t)norient,
+                              NBCL_CRYSTAL_REALS, d->use_double, "crystal", err);
     }
     free(orient);
     return rc;
@@ -378,13 +389,20 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     memset(res, 0, sizeof *res);
     if (upload_image_tables(c, img, err)) return -1;
     float *planes[OUT_PLANES_PRINTOUT] = {NULL};
-    planes[OUT_IMAGE] = image;
     planes[OUT_OMEGA_SUM] = c->omega_plane;
     for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
         planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
-    if (nbcl_stream_image(c->stream, planes, err)) return -1;
+    /* a detector of several panels: each panel's geometry in turn, streamed into its rows */
     double sum = 0.0;
-    for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
+    for (int panel = 0; panel < c->npanels; ++panel) {
+        nbcl_sim one = *img;
+        if (img->panels) nbcl_sim_use_panel(&one, panel);
+        if (upload_params(c, &one, err)) return -1;
+        planes[OUT_IMAGE] = image + (size_t)panel * c->npix;
+        c->mask = c->opts.mask ? c->opts.mask + (size_t)panel * c->npix : NULL;
+        if (nbcl_stream_image(c->stream, planes, err)) return -1;
+        for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
+    }
     res->omega_sum = sum;
     if (take_fallback_flags(c, &res->interpolation_fallback, err)) return -1;
     if (c->opts.printout) {
@@ -402,7 +420,12 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
 
 static int alloc_host(nbcl_core *c, nbcl_err *err)
 {
-    c->npix = (size_t)c->sim->fpixels * (size_t)c->sim->spixels;
+    c->npanels = c->sim->npanels > 0 ? c->sim->npanels : 1;
+    c->rows = c->sim->spixels / c->npanels;
+    if (c->npanels > 1 && c->opts.printout)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-printout: one panel at a time only (the detector has %d)",
+                             c->npanels);
+    c->npix = (size_t)c->sim->fpixels * (size_t)c->rows;
     if (c->sim->fpixels <= 0 || c->sim->spixels <= 0 || c->npix > SIZE_MAX / (sizeof(double) * 2 * PO_COUNT))
         return nbcl_err_code(err, NBCL_E_INVALID, "detector of %d x %d pixels", c->sim->fpixels, c->sim->spixels);
     c->lambdas = malloc(sizeof(double) * (size_t)(c->sim->nsources > 0 ? c->sim->nsources : 1));
@@ -454,8 +477,8 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
                                .use_double = opts->use_double};
-        rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels,
-                              c->sim->spixels, &c->stream, err);
+        rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels, c->rows,
+                              &c->stream, err);
     }
     if (rc) {
         nbcl_core_close(c);

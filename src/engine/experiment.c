@@ -336,5 +336,6 @@ nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *o)
     o->seed = -c->seed;
     for (int i = 0; i < c->n_no_effect && i < 8; ++i) o->no_effect[i] = c->no_effect[i];
     o->n_no_effect = c->n_no_effect;
+    o->detectorfile = c->detectorfile;
     return NBCL_OK;
 }

@@ -12,6 +12,9 @@
 #include "io/smv.h"
 #include "model/image_stats.h"
 #include "model/noise.h"
+#include "model/panel_layout.h"
+
+#define PANEL_PICTURE_SIDE 4096   /* a multi-panel preview is at most this many pixels a side */
 
 static void roi_of(const nbcl_sim *s, int roi[4])
 {
@@ -96,10 +99,21 @@ static void smv_header(const nbcl_sim *s, int noise, nbcl_smv_header *h)
     h->noise = noise;
 }
 
+/* SMV and PGM files hold one flat panel */
+static nbcl_status one_panel(const nbcl_engine *e, const char *format, const char *path)
+{
+    if (e->sim.npanels <= 1) return NBCL_OK;
+    nbcl_err err = {0};
+    nbcl_err_code(&err, NBCL_E_INVALID, "%s: %s holds one panel and the detector has %d; use -floatfile, "
+                  "-nexusfile or -pngfile", path, format, e->sim.npanels);
+    return nbcl_api_fail(&err, NBCL_E_INVALID);
+}
+
 nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const nbcl_run_info *run, const char *path,
                                   const uint16_t *counts, int is_noise_image)
 {
     nbcl_status s = need(e, path, counts, "nbcl_engine_write_smv");
+    if (!s) s = one_panel(e, "an SMV image", path);
     if (s) return s;
     nbcl_smv_header h;
     smv_header(&e->sim, is_noise_image, &h);
@@ -117,6 +131,7 @@ nbcl_status nbcl_engine_write_pgm(const nbcl_engine *e, const char *path, const 
                                   double scale)
 {
     nbcl_status s = need(e, path, image, "nbcl_engine_write_pgm");
+    if (!s) s = one_panel(e, "a PGM image", path);
     if (s) return s;
     int roi[4];
     roi_of(&e->sim, roi);
@@ -134,6 +149,17 @@ nbcl_status nbcl_engine_write_png(const nbcl_engine *e, const char *path, const 
     nbcl_png_opts_default(&po);
     po.log = log_scale;
     nbcl_err err = {0};
+    if (e->sim.npanels > 1) {     /* the panels where they are, seen from the sample */
+        float *canvas;
+        unsigned short *mask;
+        int w, h;
+        if (nbcl_panel_layout(&e->sim, image, e->mask, PANEL_PICTURE_SIDE, &canvas, &mask, &w, &h, &err))
+            return nbcl_api_fail(&err, NBCL_E_INVALID);
+        int rc = nbcl_png_write_preview(path, canvas, w, h, mask, &po, &err);
+        free(canvas);
+        free(mask);
+        return rc ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+    }
     return nbcl_png_write_preview(path, image, e->sim.fpixels, e->sim.spixels, e->mask, &po, &err)
                ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "base/constants.h"
 #include "engine/setup.h"
+#include "io/expt.h"
 #include "io/hkl.h"
 #include "io/matfile.h"
 #include "io/smv.h"
@@ -109,10 +110,18 @@ static int load_sources(void *user, const nbcl_config *c, double **rows, int *co
     return nbcl_sourcefile_read(c->sourcefile, rows, count, err);
 }
 
+static int load_detector(void *user, const nbcl_config *c, nbcl_dxtbx_detector *out, nbcl_log *log,
+                         nbcl_err *err)
+{
+    (void)user;
+    (void)log;
+    return nbcl_expt_read(c->detectorfile, out, err);
+}
+
 int nbcl_setup_resolve(const nbcl_config *cfg, nbcl_setup_files *files, nbcl_sim *sim,
                        nbcl_rng *rng, nbcl_log *log, nbcl_err *err)
 {
-    nbcl_model_loaders ld = {files, load_structure_factors, load_matrix, load_sources};
+    nbcl_model_loaders ld = {files, load_structure_factors, load_matrix, load_sources, load_detector};
     if (files->mask) nbcl_logf(log, "reading %s\n", cfg->maskfile);
     if (nbcl_sim_resolve(cfg, &ld, sim, rng, log, err)) {
         if (!err->code) err->code = NBCL_E_INVALID;

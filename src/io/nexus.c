@@ -453,6 +453,8 @@ static int unit3(const double v[3], double out[3])
 
 typedef struct nx_geom {
     nbcl_nexus_geometry g;        /* as given, axes made unit */
+    int modules;                  /* 1, or g.npanels */
+    nbcl_nexus_panel *panel;      /* g.npanels > 1: own copy, axes made unit */
     double origin_len, origin_dir[3];
     int has_centre;               /* the beam (+z through the sample) meets the detector plane */
     double distance_mm, centre_px[2];
@@ -499,6 +501,24 @@ static int check_geometry(const char *path, const nbcl_nexus_geometry *g, nx_geo
         return nbcl_err_code(err, NBCL_E_INVALID,
                              "%s: NeXus geometry needs finite, non-zero fast, slow and "
                              "rotation axes and a finite origin", path);
+    x->modules = g->npanels > 1 ? g->npanels : 1;
+    x->panel = NULL;
+    if (x->modules > 1) {
+        if (!g->panels || (double)g->fast * g->slow * g->npanels > 1e9)
+            return nbcl_err_code(err, NBCL_E_INVALID, "%s: NeXus detector of %d modules", path, g->npanels);
+        x->panel = calloc((size_t)x->modules, sizeof *x->panel);
+        if (!x->panel) return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory", path);
+        for (int i = 0; i < x->modules; i++) {
+            const nbcl_nexus_panel *p = &g->panels[i];
+            if (!unit3(p->fast_axis, x->panel[i].fast_axis) || !unit3(p->slow_axis, x->panel[i].slow_axis) ||
+                !finite3(p->origin_mm)) {
+                free(x->panel);
+                return nbcl_err_code(err, NBCL_E_INVALID, "%s: NeXus module %d needs finite, non-zero fast "
+                                     "and slow axes and a finite origin", path, i);
+            }
+            memcpy(x->panel[i].origin_mm, p->origin_mm, sizeof p->origin_mm);
+        }
+    }
     static const double along_beam[3] = {0, 0, 1};
     x->origin_len = sqrt(dot3(g->origin_mm, g->origin_mm));
     if (!unit3(g->origin_mm, x->origin_dir)) memcpy(x->origin_dir, along_beam, sizeof along_beam);
@@ -535,6 +555,31 @@ static void write_module(nxw *w, hid_t det, const nx_geom *x)
     translation(w, m, "fast_pixel_direction", x->g.pixel_mm, x->g.fast_axis, MODULE_OFFSET);
     translation(w, m, "slow_pixel_direction", x->g.pixel_mm, x->g.slow_axis, MODULE_OFFSET);
     h5_close(w, &m, "module");
+}
+
+/* Module i of several: its rows of the stacked image, and its origin as an offset from the
+ * detector's translation (panel 0's origin), so that each module has its own chain
+ * fast/slow_pixel_direction -> module_i/module_offset -> detector translation. */
+static void write_panel_module(nxw *w, hid_t det, const nx_geom *x, int i)
+{
+    char name[32], offset[96];
+    snprintf(name, sizeof name, "module_%d", i);
+    snprintf(offset, sizeof offset, DET "/%s/module_offset", name);
+    const nbcl_nexus_panel *p = &x->panel[i];
+    double d[3], dir[3];
+    for (int k = 0; k < 3; k++) d[k] = p->origin_mm[k] - x->panel[0].origin_mm[k];
+    double len = sqrt(dot3(d, d));
+    if (!unit3(d, dir)) {
+        memcpy(dir, x->origin_dir, sizeof dir);
+        len = 0.0;
+    }
+    hid_t m = nx_group(w, det, name, "NXdetector_module");
+    integer_pair(w, m, "data_origin", i * x->g.slow, 0);
+    integer_pair(w, m, "data_size", x->g.slow, x->g.fast);
+    translation(w, m, "module_offset", len, dir, DET_ORIGIN);
+    translation(w, m, "fast_pixel_direction", x->g.pixel_mm, p->fast_axis, offset);
+    translation(w, m, "slow_pixel_direction", x->g.pixel_mm, p->slow_axis, offset);
+    h5_close(w, &m, name);
 }
 
 /* NXmx requires a sensor thickness and dxtbx refuses one of 0 (its parallax correction
@@ -574,7 +619,8 @@ static void write_detector(nxw *w, hid_t instrument, const nx_geom *x)
     hid_t tr = nx_group(w, det, "transformations", "NXtransformations");
     translation(w, tr, "translation", x->origin_len, x->origin_dir, ".");
     h5_close(w, &tr, "transformations");
-    write_module(w, det, x);
+    if (x->modules == 1) write_module(w, det, x);
+    for (int i = 0; x->modules > 1 && i < x->modules; i++) write_panel_module(w, det, x, i);
     h5_close(w, &det, "detector");
 }
 
@@ -739,7 +785,7 @@ static nbcl_nexus *new_handle(const nx_geom *x, int expected_images)
     nx->file = nx->data = nx->angle = nx->angle_end = nx->angle_inc = nx->umat = -1;
     nx->entry = nx->sample = -1;
     nx->fast = x->g.fast;
-    nx->slow = x->g.slow;
+    nx->slow = x->g.slow * x->modules;
     nx->chunk1d = expected_images > 0 ? (hsize_t)expected_images : SERIES_CHUNK_DEFAULT;
     if (nx->chunk1d > SERIES_CHUNK_MAX) nx->chunk1d = SERIES_CHUNK_MAX;
     nx->compression = "none";
@@ -760,8 +806,12 @@ int nbcl_nexus_open(const char *path, const nbcl_nexus_geometry *g, int expected
     nx_geom x;
     if (check_geometry(path, g, &x, err)) return -1;
     nbcl_nexus *nx = new_handle(&x, expected_images);
-    if (!nx) return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory", path);
+    if (!nx) {
+        free(x.panel);
+        return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory", path);
+    }
     if (make_temporary(nx, path, err)) {
+        free(x.panel);
         release(nx);
         return -1;
     }
@@ -769,6 +819,7 @@ int nbcl_nexus_open(const char *path, const nbcl_nexus_geometry *g, int expected
     quiet_begin(&q);
     nxw w = {path, err, 0};
     if (!create_file(&w, nx)) write_layout(&w, nx, &x);
+    free(x.panel);
     if (w.failed) discard(nx);
     quiet_end(&q);
     if (w.failed) return -1;

@@ -16,8 +16,18 @@
 #include <stdint.h>
 #include "base/error.h"
 
+/* One module of a detector of several panels (McStas frame, mm). */
+typedef struct nbcl_nexus_panel {
+    double fast_axis[3], slow_axis[3];
+    double origin_mm[3];              /* outer corner of the module's pixel (0, 0) */
+} nbcl_nexus_panel;
+
 typedef struct nbcl_nexus_geometry {
-    int fast, slow;                   /* pixels */
+    int fast, slow;                   /* pixels (of one module) */
+    int npanels;                      /* > 1: panels[] are the modules, stacked along slow in
+                                         each image in this order; the axes and origin
+                                         below are then panel 0's */
+    const nbcl_nexus_panel *panels;   /* borrowed for the length of nbcl_nexus_open */
     double pixel_mm;                  /* square pixels */
     double fast_axis[3], slow_axis[3];
     double origin_mm[3];              /* outer corner of pixel (0, 0) */
@@ -30,7 +40,10 @@ typedef struct nbcl_nexus_geometry {
 
 typedef struct nbcl_nexus nbcl_nexus;
 
-/* Create the file (under a temporary name) for a series of fast*slow int32 images.
+/* Create the file (under a temporary name) for a series of fast*slow int32 images (times
+ * npanels: one NXdetector_module per panel, module_<i>, each with data_origin and
+ * data_size in the stacked image and its own module_offset depending on the detector's
+ * translation, the way DIALS reads multi-module NXmx).
  * expected_images is a hint for the chunk index (0 = unknown). */
 int nbcl_nexus_open(const char *path, const nbcl_nexus_geometry *g, int expected_images,
                     nbcl_nexus **out, nbcl_err *err);

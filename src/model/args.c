@@ -54,7 +54,7 @@ enum {
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
     R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
-    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_HELP
+    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -196,6 +196,7 @@ static const rule RULES[] = {
     {R_CACHE_DIR, EQ, {"-cache_dir", "--cache-dir"}, 0, 1, "DIR|off", "compiled-kernel cache (default $XDG_CACHE_HOME/nanobragg-cl)"},
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
+    {R_DETECTOR, EQ, {"-detector"}, 0, 1, "FILE.expt", "every panel of a DIALS experiment's detector (docs/detectors.md)"},
     {R_HELP, EQ, {"-h", "-help", "--help"}, 0, 0, "", "this list"},
 };
 #define NRULES ((int)(sizeof RULES / sizeof RULES[0]))
@@ -416,9 +417,27 @@ static void note_no_effect(nbcl_config *c, const char *flag)
         c->no_effect[c->n_no_effect++] = flag;
 }
 
+/* the flags that place or size the detector: a -detector file does that instead */
+static int is_geometry_rule(int id)
+{
+    switch (id) {
+    case R_XBEAM: case R_YBEAM: case R_XCLOSE: case R_YCLOSE: case R_ORGX: case R_ORGY:
+    case R_PIVOT: case R_MOSFLM: case R_XDS: case R_ADXV: case R_DENZO: case R_DIALS:
+    case R_FDET: case R_SDET: case R_ODET: case R_TTHAXIS: case R_PIX0: case R_DISTANCE:
+    case R_CLOSE_DISTANCE: case R_DET_ABS: case R_DET_THICK: case R_TWOTHETA: case R_ROTX:
+    case R_ROTY: case R_ROTZ: case R_DETSIZE: case R_DETSIZE_F: case R_DETSIZE_S:
+    case R_DETPIXELS: case R_DETPIXELS_F: case R_DETPIXELS_S: case R_CURVED: case R_PIXEL:
+        return 1;
+    }
+    return 0;
+}
+
 static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
 {
     double v;
+    if (is_geometry_rule(id)) c->geometry_flag = x->flag;
+    if (id == R_LAMBDA || id == R_ENERGY) c->beam_given |= NBCL_GIVEN_WAVELENGTH;
+    if (id == R_BEAMV) c->beam_given |= NBCL_GIVEN_BEAM_VECTOR;
     switch (id) {
     case R_NA: c->Na = count(x, 0); break;
     case R_NB: c->Nb = count(x, 0); break;
@@ -577,6 +596,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_NEXUSFILE: c->nexusfile = word(x, 0); break;
     case R_PNGFILE: c->pngfile = word(x, 0); break;
     case R_PNGLOG: c->pnglog = 1; break;
+    case R_DETECTOR: c->detectorfile = word(x, 0); break;
     case R_HELP: *action = NBCL_CLI_HELP; break;
     }
 }

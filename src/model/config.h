@@ -13,6 +13,7 @@ enum nbcl_pivot { NBCL_PIVOT_BEAM, NBCL_PIVOT_SAMPLE };
 enum nbcl_given_output {
     NBCL_GIVEN_FLOAT = 1, NBCL_GIVEN_INT = 2, NBCL_GIVEN_NOISE = 4, NBCL_GIVEN_PGM = 8
 };
+enum nbcl_given_beam { NBCL_GIVEN_WAVELENGTH = 1, NBCL_GIVEN_BEAM_VECTOR = 2 };
 
 typedef struct nbcl_config {
     /* crystal */
@@ -61,6 +62,9 @@ typedef struct nbcl_config {
     int oversample, oversample_thick, oversample_polar, oversample_omega;
     int roi[4];                    /* xmin xmax ymin ymax, -1 = not given */
     double dmin;                   /* m */
+    const char *detectorfile;      /* -detector FILE.expt: the detector of a DIALS experiment */
+    const char *geometry_flag;     /* the last detector-geometry flag given (refused beside -detector) */
+    unsigned beam_given;           /* NBCL_GIVEN_WAVELENGTH | NBCL_GIVEN_BEAM_VECTOR: beam flags given */
 
     /* rotation and mosaicity */
     double phi0, osc, phistep;     /* radians, osc/phistep -1 = not given */

@@ -90,6 +90,41 @@ static void convention_centres(nbcl_sim *s, double Fclose, double Sclose)
     s->Sclose = Sclose;
 }
 
+void nbcl_geometry_derive(nbcl_sim *s, double ratio)
+{
+    double v[3];
+    /* the near point and where the direct beam lands now */
+    s->Fclose = -v3_dot(s->pix0, s->fdet);
+    s->Sclose = -v3_dot(s->pix0, s->sdet);
+    s->close_distance = v3_dot(s->pix0, s->odet);
+    for (int k = 0; k < 3; ++k) v[k] = s->close_distance / ratio * s->beam[k] - s->pix0[k];
+    s->Fbeam = v3_dot(s->fdet, v);
+    s->Sbeam = v3_dot(s->sdet, v);
+    s->distance = s->close_distance / ratio;
+    s->ORGX = s->Fclose / s->pixel_size + 0.5;
+    s->ORGY = s->Sclose / s->pixel_size + 0.5;
+
+    const double zhat[3] = {0, 0, 1}, yhat[3] = {0, 1, 0}, mxhat[3] = {-1, 0, 0};
+    s->dials_origin[0] = 1000.0 * v3_dot(s->pix0, zhat);
+    s->dials_origin[1] = 1000.0 * v3_dot(s->pix0, yhat);
+    s->dials_origin[2] = 1000.0 * v3_dot(s->pix0, mxhat);
+}
+
+int nbcl_geometry_roi(const nbcl_config *c, nbcl_sim *s, nbcl_err *err)
+{
+    s->roi_xmin = c->roi[0] < 0 ? 0 : c->roi[0];
+    s->roi_xmax = c->roi[1] < 0 ? s->fpixels : c->roi[1];
+    s->roi_ymin = c->roi[2] < 0 ? 0 : c->roi[2];
+    s->roi_ymax = c->roi[3] < 0 ? s->spixels : c->roi[3];
+    if (s->roi_xmin > s->roi_xmax || s->roi_ymin > s->roi_ymax)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is inverted (xmin xmax ymin "
+                             "ymax, each pair in increasing order)", c->roi[0], c->roi[1], c->roi[2], c->roi[3]);
+    if (s->roi_xmin >= s->fpixels || s->roi_ymin >= s->spixels)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is outside the %dx%d detector",
+                             c->roi[0], c->roi[1], c->roi[2], c->roi[3], s->fpixels, s->spixels);
+    return 0;
+}
+
 int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl_err *err)
 {
     s->pixel_size = c->pixel_size;
@@ -114,16 +149,7 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl
     s->Ybeam = c->Ybeam;
     s->Fbeam = Fclose;
     s->Sbeam = Sclose;
-    s->roi_xmin = c->roi[0] < 0 ? 0 : c->roi[0];
-    s->roi_xmax = c->roi[1] < 0 ? s->fpixels : c->roi[1];
-    s->roi_ymin = c->roi[2] < 0 ? 0 : c->roi[2];
-    s->roi_ymax = c->roi[3] < 0 ? s->spixels : c->roi[3];
-    if (s->roi_xmin > s->roi_xmax || s->roi_ymin > s->roi_ymax)
-        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is inverted (xmin xmax ymin "
-                             "ymax, each pair in increasing order)", c->roi[0], c->roi[1], c->roi[2], c->roi[3]);
-    if (s->roi_xmin >= s->fpixels || s->roi_ymin >= s->spixels)
-        return nbcl_err_code(err, NBCL_E_INVALID, "-roi %d %d %d %d: the region is outside the %dx%d detector",
-                             c->roi[0], c->roi[1], c->roi[2], c->roi[3], s->fpixels, s->spixels);
+    if (nbcl_geometry_roi(c, s, err)) return -1;
 
     s->convention = c->convention;
     s->pivot = c->pivot;
@@ -188,24 +214,9 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl
             s->pix0[k] = -s->Fbeam * s->fdet[k] - s->Sbeam * s->sdet[k] + distance * s->beam[k];
     }
 
-    /* the near point and where the direct beam lands now */
-    s->Fclose = -v3_dot(s->pix0, s->fdet);
-    s->Sclose = -v3_dot(s->pix0, s->sdet);
-    s->close_distance = v3_dot(s->pix0, s->odet);
-    for (int k = 0; k < 3; ++k) v[k] = s->close_distance / ratio * s->beam[k] - s->pix0[k];
-    s->Fbeam = v3_dot(s->fdet, v);
-    s->Sbeam = v3_dot(s->sdet, v);
-    s->distance = s->close_distance / ratio;
-    s->ORGX = s->Fclose / s->pixel_size + 0.5;
-    s->ORGY = s->Sclose / s->pixel_size + 0.5;
-
-    const double zhat[3] = {0, 0, 1}, yhat[3] = {0, 1, 0}, mxhat[3] = {-1, 0, 0};
-    s->dials_origin[0] = 1000.0 * v3_dot(s->pix0, zhat);
-    s->dials_origin[1] = 1000.0 * v3_dot(s->pix0, yhat);
-    s->dials_origin[2] = 1000.0 * v3_dot(s->pix0, mxhat);
-    if (log)
-        nbcl_logf(log, "XDS incident beam: %g %g %g\n", v3_dot(s->beam, s->fdet),
-                v3_dot(s->beam, s->sdet), v3_dot(s->beam, s->odet));
+    nbcl_geometry_derive(s, ratio);
+    nbcl_logf(log, "XDS incident beam: %g %g %g\n", v3_dot(s->beam, s->fdet), v3_dot(s->beam, s->sdet),
+              v3_dot(s->beam, s->odet));
     if (!(fabs(s->distance) > 0.0) || !isfinite(s->distance))
         return nbcl_err_set(err, "-distance: the detector plane does not meet the beam (impossible geometry)");
 

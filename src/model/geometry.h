@@ -9,6 +9,22 @@
 /* detector: conventions, rotations, pivot, pix0, beam centres (geometry.c) */
 int nbcl_geometry_resolve(const nbcl_config *cfg, nbcl_sim *sim, nbcl_log *log, nbcl_err *err);
 
+/* -roi against the detector's size (geometry.c) */
+int nbcl_geometry_roi(const nbcl_config *cfg, nbcl_sim *sim, nbcl_err *err);
+
+/* From pix0 and the axes: the near point, the beam centre, the distances, ORGX/ORGY and the
+ * DIALS origin. ratio is the beam's cosine to the detector normal as nanoBragg takes it. */
+void nbcl_geometry_derive(nbcl_sim *sim, double ratio);
+
+/* -detector: the panels of a DIALS detector in place of the flat detector (panels.c).
+ * nbcl_panels_config loads the file through ld and gives the config the run uses (sensor
+ * thickness and attenuation, and the beam's wavelength unless a flag gives one);
+ * nbcl_panels_place then puts the panels into the resolved sim and frees det. */
+int nbcl_panels_config(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_config *out,
+                       nbcl_dxtbx_detector *det, nbcl_log *log, nbcl_err *err);
+int nbcl_panels_place(nbcl_dxtbx_detector *det, const nbcl_config *cfg, nbcl_sim *sim,
+                      nbcl_log *log, nbcl_err *err);
+
 /* crystal: cell or A matrix, misset, real and reciprocal vectors, N (crystal.c).
  * sample_size is the crystal size in m per axis (0: use N). */
 int nbcl_crystal_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_sim *sim, const double sample_size[3],

@@ -5,6 +5,7 @@
 #ifndef NBCL_MODEL_LOADERS_H
 #define NBCL_MODEL_LOADERS_H
 
+#include "base/dxtbx_detector.h"
 #include "base/error.h"
 #include "base/hkl_grid.h"
 #include "base/log.h"
@@ -21,6 +22,10 @@ typedef struct nbcl_model_loaders {
     /* cfg->sourcefile: 5 columns per source (X Y Z weight lambda, NAN = not given). The model
      * frees *rows. */
     int (*sources)(void *user, const nbcl_config *cfg, double **rows, int *count, nbcl_err *err);
+    /* cfg->detectorfile: the detector (and beam) of a DIALS experiment list. The model frees
+     * out->panels. */
+    int (*detector)(void *user, const nbcl_config *cfg, nbcl_dxtbx_detector *out, nbcl_log *log,
+                    nbcl_err *err);
 } nbcl_model_loaders;
 
 #endif

@@ -141,9 +141,20 @@ int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_si
     memset(s, 0, sizeof *s);
     double size[3];
     s->r_e_sqr = NBCL_R_E_SQR;
+    s->npanels = 1;
     nbcl_logf(log, "nanoBragg-CL nanocrystal diffraction simulator (after nanoBragg by James Holton and Ken Frankel)\n");
+    nbcl_config with_panels;
+    nbcl_dxtbx_detector det = {0};
+    if (c->detectorfile) {     /* the file's detector, sensor and beam stand in for the flags */
+        if (nbcl_panels_config(c, ld, &with_panels, &det, log, err)) return -1;
+        c = &with_panels;
+    }
     beam_and_fluence(c, s, size, log);
-    if (nbcl_geometry_resolve(c, s, log, err)) return -1;
+    if (nbcl_geometry_resolve(c, s, log, err) || (det.panels && nbcl_panels_place(&det, c, s, log, err))) {
+        free(det.panels);
+        nbcl_sim_free(s);
+        return -1;
+    }
 
     s->interpolate = c->interpolate;
     if (s->interpolate > 1) {
@@ -151,7 +162,7 @@ int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_si
         nbcl_logf(log, s->interpolate ? "auto-selected tricubic interpolation of structure factors\n"
                                              : "auto-selected no interpolation\n");
     }
-    if (nbcl_crystal_resolve(c, ld, s, size, rng, log, err)) return -1;
+    if (nbcl_crystal_resolve(c, ld, s, size, rng, log, err)) goto fail;
     pick_oversample(c, s, log);
     if (log) {
         double volume = s->xtalsize[0] * s->xtalsize[1] * s->xtalsize[2];
@@ -200,7 +211,16 @@ int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
     *to = *from;
     to->source_dir = to->source_weight = to->source_lambda = to->mosaic_umats = NULL;
     to->source_kind = NULL;
+    to->panels = NULL;
     memset(&to->hkl, 0, sizeof to->hkl);
+    if (from->panels) {
+        to->panels = malloc(sizeof *to->panels * (size_t)from->npanels);
+        if (!to->panels) {
+            nbcl_sim_free(to);
+            return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory copying the panels");
+        }
+        memcpy(to->panels, from->panels, sizeof *to->panels * (size_t)from->npanels);
+    }
     size_t ns = (size_t)from->nsources, nm = (size_t)from->mosaic_domains;
     if (copy_doubles(from->source_dir, 3 * ns, &to->source_dir) ||
         copy_doubles(from->source_weight, ns, &to->source_weight) ||
@@ -221,5 +241,6 @@ void nbcl_sim_free(nbcl_sim *s)
 {
     nbcl_sampling_free(s);
     nbcl_hkl_free(&s->hkl);
+    free(s->panels);
     memset(s, 0, sizeof *s);
 }

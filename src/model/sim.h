@@ -14,6 +14,13 @@
 
 enum { NBCL_SOURCE_GIVEN = -1, NBCL_SOURCE_LAMBDA0 = -2 };
 
+/* One flat panel of a -detector file, in nanoBragg's frame (metres). */
+typedef struct nbcl_panel {
+    char name[NBCL_PANEL_NAME];
+    double fdet[3], sdet[3], odet[3], pix0[3];
+    double distance, close_distance;   /* along the beam and along the normal to the plane */
+} nbcl_panel;
+
 typedef struct nbcl_sim {
     /* detector geometry */
     enum nbcl_convention convention;
@@ -33,6 +40,11 @@ typedef struct nbcl_sim {
     double thick, thickstep, mu;
     int roi_xmin, roi_xmax, roi_ymin, roi_ymax;   /* inclusive, as the reference tests them */
     double dmin;
+    /* -detector: npanels panels of fpixels x (spixels / npanels) pixels, stacked along the
+     * slow axis in the image in the file's order; panel 0's geometry is also the fields
+     * above. A detector from flags is one panel (panels NULL). */
+    int npanels;
+    nbcl_panel *panels;
 
     /* beam and sources */
     double lambda0, fluence, flux, exposure, beamsize;
@@ -88,6 +100,8 @@ int nbcl_sim_resolve(const nbcl_config *cfg, const nbcl_model_loaders *ld, nbcl_
 double nbcl_fluence_of(double fluence, double flux, double exposure, double beamsize);
 /* The reference's water background per pixel term, from fluence and water_size. */
 double nbcl_water_background(const nbcl_sim *sim);
+/* Panel i's geometry (pix0, axes, distances) into sim's own fields (-detector). */
+void nbcl_sim_use_panel(nbcl_sim *sim, int i);
 /* A deep copy of a resolved simulation (tables included). */
 int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err);
 void nbcl_sim_free(nbcl_sim *sim);
