@@ -10,8 +10,9 @@
  * images' own files. Rank 0 simulates nothing (it makes an engine only for the NeXus
  * header). Rank 0 holds at most 2(K-1) finished images waiting for an earlier one.
  * One image: every rank simulates a band of rows, rank 0 gathers the bands, then computes
- * the statistics and noise over the whole image and writes every file (with -printout rank
- * 0 simulates the whole image: the pixel details live in one engine).
+ * the statistics and noise over the whole image and writes every file (with -printout or
+ * -detector, rank 0 simulates the whole image: the pixel details live in one engine, and
+ * a band is rows of one flat panel).
  * Errors: the first rank to fail is named in one line printed by rank 0; every rank stops
  * (at a collective step, or, in a series, when it next asks for an image) and exits 1.
  * K = 1 runs exactly the one-process command. All ranks must run the same binary. */
@@ -140,7 +141,7 @@ static int single_ranks(mpi_ctx *m, nbcl_experiment *exp, const nbcl_outputs *ou
     int fast = 0, slow = 0;
     nbcl_experiment_detector_size(exp, &fast, &slow);
     size_t npix = (size_t)fast * (size_t)slow;
-    int split = !out->printout;
+    int split = !out->printout && !out->detectorfile;   /* bands are rows of one flat panel */
     int first = 0, rows = m->rank == 0 ? slow : 0;   /* rank 0 writes: it always has an engine */
     if (split) band_of(m->rank, m->size, slow, &first, &rows);
     nbcl_engine *eng = NULL;

@@ -87,6 +87,9 @@ static int band_of(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
 {
     e->core_sim = e->sim;
     if (o->rows <= 0 && o->first_row == 0) return 0;
+    if (e->sim.npanels > 1)   /* the ROI that makes a band is one panel's rows */
+        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_engine_create: a band of rows needs a "
+                             "one-panel detector (this one has %d panels)", e->sim.npanels);
     if (o->first_row < 0 || o->rows <= 0 || o->first_row > e->sim.spixels - o->rows)
         return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_engine_create: rows %d .. %d are not rows of the "
                              "%d-row detector", o->first_row, o->first_row + o->rows - 1, e->sim.spixels);

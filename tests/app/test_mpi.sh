@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_mpi.sh: nanobragg-cl under mpirun (suite 'mpi', built with -Dmpi). Every file a K-rank
 # run writes (K = 1, 2, 3 on this machine, --oversubscribe) must be byte for byte the
-# one-process run's: a sweep, a shot list, and one image split into bands of rows. A rank
+# one-process run's: a sweep, a shot list, one image split into bands of rows, and one
+# image of a two-panel detector. A rank
 # that fails stops every rank with one error line naming it and a nonzero exit, leaving no
 # half-written file. Tiny detectors: the ranks share two cores.
 # usage: test_mpi.sh NANOBRAGG_CL MPIRUN
@@ -80,6 +81,14 @@ for k in 0 2; do
     run printout $k $BASE -printout_pixel 5 6 -floatfile f.bin -intfile i.img || fail "printout: $k ranks: exit $?"
 done
 same printout 2
+
+# a detector of two panels (tests/app/two_panels.expt, from tests/detector/expt_files.py):
+# rank 0 simulates it whole, since a band is rows of one flat panel
+for k in 0 2; do
+    run panels $k -cell 50 50 50 90 90 90 -default_F 100 -N 4 -seed 5 \
+        -detector "$(dirname "$0")/two_panels.expt" -floatfile f.bin -nexusfile p.h5 || fail "panels: $k ranks: exit $?"
+done
+same panels 2
 
 # a write error on whichever rank makes image 3: one error naming it, nonzero exit, no NeXus
 mkdir -p "$WORK/wfail.3/f_3.bin"
