@@ -8,6 +8,7 @@
 #include <time.h>
 #include "base/constants.h"
 #include "engine/experiment.h"
+#include "model/psf.h"
 #include "engine/series.h"
 #include "io/hkl.h"
 
@@ -256,6 +257,25 @@ nbcl_status nbcl_experiment_set_oversample(nbcl_experiment *exp, int n)
     NEEDS_UNRESOLVED(exp, "nbcl_experiment_set_oversample");
     if (n <= 0 || n > 1000) return nbcl_api_invalid("oversample: must be between 1 and 1000");
     exp->cfg.oversample = n;
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_experiment_set_detector_response(nbcl_experiment *exp,
+                                                  const nbcl_detector_response *r)
+{
+    NEEDS_UNRESOLVED(exp, "nbcl_experiment_set_detector_response");
+    if (!r) return nbcl_api_invalid("detector response: NULL");
+    if (r->psf != NBCL_PSF_NONE && r->psf != NBCL_PSF_GAUSS && r->psf != NBCL_PSF_FIBER)
+        return nbcl_api_invalid("detector response: unknown point-spread shape");
+    if (!(r->psf_fwhm_mm >= 0.0 && r->psf_fwhm_mm <= 10.0))
+        return nbcl_api_invalid("detector response: psf_fwhm_mm must be between 0 and 10 mm");
+    if (r->psf_radius < 0 || r->psf_radius > NBCL_PSF_MAX_RADIUS)
+        return nbcl_api_invalid("detector response: psf_radius must be between 0 (automatic) and 200 pixels");
+    if (!(r->gain > 0.0) || !isfinite(r->gain)) return nbcl_api_invalid("detector response: gain must be positive");
+    if (!(r->readout_noise >= 0.0 && r->calibration_noise >= 0.0 && r->flicker_noise >= 0.0) ||
+        !isfinite(r->readout_noise + r->calibration_noise + r->flicker_noise))
+        return nbcl_api_invalid("detector response: noise levels must be zero or positive");
+    exp->cfg.response = *r;
     return NBCL_OK;
 }
 

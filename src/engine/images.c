@@ -60,9 +60,15 @@ nbcl_status nbcl_engine_noise(const nbcl_engine *e, const float *image, long see
     nbcl_rng rng = e->rng;       /* every noise image starts from the state after setup */
     long idum = -seed;           /* nanoBragg keeps -seed */
     memset(counts, 0, e->npix * sizeof *counts);
-    if (nbcl_noise_image(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset, &idum, &rng,
-                         counts, photons, overloads))
-        return nbcl_api_invalid("nbcl_engine_noise: unusable image or ROI");
+    int rc = nbcl_noise_image_response(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset,
+                                       &e->sim.response, e->sim.pixel_size, &idum, &rng, counts,
+                                       photons, overloads);
+    if (rc == -2) {
+        nbcl_err err = {0};
+        nbcl_err_code(&err, NBCL_E_NOMEM, "nbcl_engine_noise: out of host memory");
+        return nbcl_api_fail(&err, NBCL_E_NOMEM);
+    }
+    if (rc) return nbcl_api_invalid("nbcl_engine_noise: unusable image, ROI or detector response");
     return NBCL_OK;
 }
 

@@ -20,6 +20,7 @@
 #include "model/args.h"
 
 #include "base/constants.h"
+#include "model/psf.h"
 
 enum match { SUB, EQ, SUBLEN, SUBLONGER };
 
@@ -50,6 +51,9 @@ enum {
     R_SCALE, R_PGMSCALE, R_COHERENT, R_PRINTOUT, R_NOPROGRESS, R_PROGRESS, R_INTERPOLATE,
     R_NOINTERPOLATE, R_ROUND_XTAL, R_SQUARE_XTAL, R_GAUSS_XTAL, R_TOPHAT, R_FUDGE,
     R_PRINTOUT_PIXEL, R_SEED, R_MOSAIC_SEED, R_MISSET_SEED, R_WATER,
+    /* detector response: noisify.c's flags and spellings */
+    R_PSF_TYPE, R_PSF_RADIUS, R_PSF_FWHM, R_PSF_WIDTH_UM, R_GAIN, R_READOUT, R_FLICKER,
+    R_CALIBRATION, R_CALIB_SEED,
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
@@ -184,6 +188,16 @@ static const rule RULES[] = {
     {R_MOSAIC_SEED, SUB, {"-mosaic_seed"}, 0, 1, "N", "mosaic seed (default 12345678)"},
     {R_MISSET_SEED, SUB, {"-misset_seed"}, 0, 1, "N", "random misset seed (default: time)"},
     {R_WATER, SUB, {"-water"}, 0, 1, "um", "water background thickness"},
+    {R_PSF_TYPE, SUBLEN, {"-psf"}, 4, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
+    {R_PSF_TYPE, EQ, {"-psf_type"}, 0, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
+    {R_PSF_RADIUS, SUB, {"-psf_radius", "-psf_rad"}, 0, 1, "pixels", "point-spread kernel radius (default auto)"},
+    {R_PSF_FWHM, SUBLEN, {"-psf_fwhm"}, 9, 1, "mm", "point-spread full width at half maximum"},
+    {R_PSF_WIDTH_UM, SUB, {"-psf_si", "-psf_wi"}, 0, 1, "um", "point-spread FWHM in um (noisify's -psf_sigma/-psf_width)"},
+    {R_GAIN, SUB, {"-gain"}, 0, 1, "ADU/photon", "detector gain (default 1)"},
+    {R_READOUT, SUB, {"-readout_noise", "-readout", "-readnoi"}, 0, 1, "ADU", "read-out noise, rms (default 0)"},
+    {R_FLICKER, SUB, {"-flicker_noise", "-flicker"}, 0, 1, "%", "per-pixel intensity jitter, % rms (-flicker: a fraction)"},
+    {R_CALIBRATION, SUB, {"-calibration_noise", "-calibration"}, 0, 1, "%", "fixed per-pixel gain error, % rms (-calibration: a fraction)"},
+    {R_CALIB_SEED, SUB, {"-calib_seed"}, 0, 1, "N", "calibration-error seed (default 123456789)"},
     {R_MASK, SUB, {"-mask"}, 0, 1, "file", "SMV mask: zero pixels are skipped"},
     {R_DEVICE, EQ, {"-device", "--device"}, 0, 1, "SPEC", "OpenCL device: index, P:D, cpu|gpu|accelerator|default, all, or name"},
     {R_LIST_DEVICES, EQ, {"-list_devices", "--list-devices"}, 0, 0, "", "list OpenCL devices and exit"},
@@ -408,6 +422,19 @@ static void apply_precision(nbcl_config *c, vals *x)
     }
 }
 
+static void apply_psf_type(nbcl_config *c, vals *x)
+{
+    const char *w = word(x, 0);
+    if (!w) return;
+    if (strstr(w, "gauss")) c->response.psf = NBCL_PSF_GAUSS;
+    else if (strstr(w, "fiber") || strstr(w, "fibre")) c->response.psf = NBCL_PSF_FIBER;
+    else if (strcmp(w, "none") == 0) c->response.psf = NBCL_PSF_NONE;
+    else {
+        nbcl_err_set(x->err, "%s: '%s' is not gauss, fiber or none", x->flag, w);
+        x->bad = 1;
+    }
+}
+
 static void note_no_effect(nbcl_config *c, const char *flag)
 {
     for (int i = 0; i < c->n_no_effect; ++i)
@@ -566,6 +593,32 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_MOSAIC_SEED: c->mosaic_seed = -inum(x, 0); break;
     case R_MISSET_SEED: c->misset_seed = -inum(x, 0); c->misset_seed_given = 1; break;
     case R_WATER: c->water_size = nonneg(x, 0) / 1e6; break;
+    case R_PSF_TYPE: apply_psf_type(c, x); break;
+    case R_PSF_RADIUS:
+        c->response.psf_radius = x->strict ? inum(x, 0) : (int)num(x, 0);
+        if (x->strict && !x->bad && (c->response.psf_radius < 0 || c->response.psf_radius > NBCL_PSF_MAX_RADIUS)) {
+            nbcl_err_set(x->err, "%s: %s is outside 0 (automatic) to %d pixels", x->flag, x->v[0], NBCL_PSF_MAX_RADIUS);
+            x->bad = 1;
+        }
+        break;
+    case R_PSF_FWHM:
+        c->response.psf_fwhm_mm = nonneg(x, 0);
+        if (x->strict && !x->bad && c->response.psf_fwhm_mm > 10.0) {
+            nbcl_err_set(x->err, "%s: %s mm is over 10 mm (the value is in mm; noisify's -psf_fwhm took um: use -psf_width UM)", x->flag, x->v[0]);
+            x->bad = 1;
+        }
+        break;
+    case R_PSF_WIDTH_UM: c->response.psf_fwhm_mm = nonneg(x, 0) / 1000.0; break;
+    case R_GAIN: c->response.gain = positive(x, 0); break;
+    case R_READOUT: c->response.readout_noise = nonneg(x, 0); break;
+    /* the spellings take percent; noisify's shorter ones a fraction */
+    case R_FLICKER:
+        c->response.flicker_noise = nonneg(x, 0) / (strcmp(x->flag, "-flicker_noise") == 0 ? 100.0 : 1.0);
+        break;
+    case R_CALIBRATION:
+        c->response.calibration_noise = nonneg(x, 0) / (strcmp(x->flag, "-calibration_noise") == 0 ? 100.0 : 1.0);
+        break;
+    case R_CALIB_SEED: c->response.calibration_seed = inum(x, 0); break;
     case R_DEVICE: c->device_spec = word(x, 0); break;
     case R_LIST_DEVICES: *action = NBCL_CLI_LIST_DEVICES; break;
     case R_PRECISION: apply_precision(c, x); break;

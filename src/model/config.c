@@ -63,6 +63,7 @@ void nbcl_config_defaults(nbcl_config *c)
     c->write_pgm = 1;
     c->calculate_noise = 1;
     c->adc_offset = 40.0;
+    nbcl_detector_response_init(&c->response);
     c->printout_fpixel = c->printout_spixel = -1;
     c->progress = 1;
     c->precision = NBCL_PRECISION_AUTO;

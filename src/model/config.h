@@ -72,6 +72,9 @@ typedef struct nbcl_config {
     /* background */
     double water_size;             /* m */
 
+    /* detector response of the noise image (model/noise.h) */
+    nbcl_detector_response response;
+
     /* files and outputs */
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *imgfile, *maskfile;
     int write_pgm, calculate_noise, pnglog;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/geometry.h"
+#include "model/noise.h"
 #include "model/sampling.h"
 #include "base/constants.h"
 #include "base/vec3.h"
@@ -126,6 +127,20 @@ static void print_noise_settings(const nbcl_config *c, nbcl_log *log)
     nbcl_logf(log, "\n  noise image paramters:\n");
     nbcl_logf(log, "  seed: %ld\n", c->seed);
     nbcl_logf(log, "  water droplet size: %g m\n", c->water_size);
+    const nbcl_detector_response *r = &c->response;
+    if (nbcl_detector_response_is_none(r)) return;
+    if (r->psf != NBCL_PSF_NONE && r->psf_fwhm_mm > 0.0) {
+        nbcl_logf(log, "  %s PSF fwhm = %g um", r->psf == NBCL_PSF_FIBER ? "fiber" : "Gaussian",
+                  r->psf_fwhm_mm * 1000.0);
+        if (r->psf_radius > 0) nbcl_logf(log, " with rendering radius: %d pixels\n", r->psf_radius);
+        else nbcl_logf(log, " with automatic rendering radius\n");
+    }
+    nbcl_logf(log, "  calibration noise seed: %ld\n", r->calibration_seed);
+    nbcl_logf(log, "  calibration_noise = %g %%\n", r->calibration_noise * 100);
+    nbcl_logf(log, "  readout_noise = %g ADU\n", r->readout_noise);
+    nbcl_logf(log, "  flicker_noise = %g %%\n", r->flicker_noise * 100);
+    nbcl_logf(log, "  quantum_gain = %g ADU/photon\n", r->gain);
+    nbcl_logf(log, "  adc_offset = %g ADU\n", c->adc_offset);
 }
 
 double nbcl_water_background(const nbcl_sim *s)
@@ -165,6 +180,7 @@ int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_si
     s->steps = (long)s->nsources * s->mosaic_domains * s->phisteps * s->oversample * s->oversample;
     s->water_size = c->water_size;
     s->I_bg = nbcl_water_background(s);
+    s->response = c->response;
     if (log) {
         print_summary(s, log);
         print_noise_settings(c, log);

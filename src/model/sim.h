@@ -73,6 +73,9 @@ typedef struct nbcl_sim {
 
     /* background and scale */
     double water_size, I_bg;
+
+    /* the detector's response, applied to the noise image */
+    nbcl_detector_response response;
     double r_e_sqr;
     long steps;                  /* sources * mosaic_domains * phisteps * oversample^2 */
 } nbcl_sim;
