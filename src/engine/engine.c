@@ -21,7 +21,7 @@
 #define LOCAL_SIZE 64
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
-                                           "structure_factor.cl", "lattice_stage.cl",
+                                           "structure_factor.cl", "amorphous.cl", "lattice_stage.cl",
                                            "scale_stage.cl"};
 #define NKERNEL_FILES ((int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]))
 
@@ -44,7 +44,7 @@ struct nbcl_core {
 typedef struct devstate {
     cl_program program;
     cl_kernel lattice, scale;
-    cl_mem P, sources, crystal, grid, G, mask, stage1, flags;
+    cl_mem P, sources, crystal, grid, G, mask, stage1, flags, bg;
     size_t stage1_pixels;
     size_t real_size;
     unsigned char *mask_tile;
@@ -127,6 +127,7 @@ static void build_options(const nbcl_core *c, int use_double, int vw, char *buf,
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
         {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
+        {s->bg_rows > 0, "NBCL_HAVE_STOL"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
@@ -176,6 +177,10 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     size_t ngrid = g->hkls ? nbcl_hkl_grid_size(g) : 1;
     double zero = 0.0;
     if (!(d->grid = nbcl_upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, dbl, "HKL", err))) return -1;
+
+    if (!(d->bg = nbcl_upload(ctx, s->bg_rows ? s->bg_table : &zero, s->bg_rows ? 2 * (size_t)s->bg_rows : 1,
+                              0, dbl, "amorphous scattering", err)))
+        return -1;
 
     cl_int G[KI_COUNT];
     nbcl_fill_ints(s, c->norient, G);
@@ -274,6 +279,7 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     SET_ARG(d->lattice, 10, stride);
     SET_ARG(d->lattice, 11, d->stage1);
     SET_ARG(d->lattice, 12, d->flags);
+    SET_ARG(d->lattice, 13, d->bg);
     SET_ARG(d->scale, 0, d->P);
     SET_ARG(d->scale, 1, d->stage1);
     SET_ARG(d->scale, 2, n);
@@ -294,7 +300,8 @@ static void device_release(void *user, void *state)
     (void)user;
     devstate *d = state;
     if (!d) return;
-    cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags};
+    cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags,
+                     d->bg};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; ++i)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (d->lattice) clReleaseKernel(d->lattice);

@@ -288,6 +288,9 @@ nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
     for (int i = 0; i < exp->cfg.n_no_effect; ++i)
         nbcl_logf(&exp->log, "note: %s is accepted for compatibility and has no effect on the image\n",
                   exp->cfg.no_effect[i]);
+    if (exp->cfg.amorphous_given && !exp->cfg.stolfile)
+        nbcl_logf(&exp->log, "note: the thickness, density and molecular weight of the amorphous "
+                             "material have no effect without -stol\n");
     nbcl_err err = {0};
     nbcl_rng_init(&exp->rng);
     int rc = nbcl_setup_resolve(&exp->cfg, &exp->files, &exp->sim, &exp->rng, &exp->log, &err);

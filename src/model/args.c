@@ -54,6 +54,8 @@ enum {
     /* detector response: noisify.c's flags and spellings */
     R_PSF_TYPE, R_PSF_RADIUS, R_PSF_FWHM, R_PSF_WIDTH_UM, R_GAIN, R_READOUT, R_FLICKER,
     R_CALIBRATION, R_CALIB_SEED,
+    /* amorphous background: nonBragg.c's flags */
+    R_AM_THICK, R_AM_DENSITY, R_AM_MW,
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
@@ -78,9 +80,9 @@ static const rule RULES[] = {
     {R_XTAL_X, SUB, {"-xtal_thick", "-xtal_x"}, 0, 1, "mm", "crystal size along a"},
     {R_XTAL_Y, SUB, {"-xtal_width", "-xtal_y", "-width"}, 0, 1, "mm", "crystal size along b"},
     {R_XTAL_Z, SUB, {"-xtal_heigh", "-xtal_z", "-heigh"}, 0, 1, "mm", "crystal size along c"},
-    {R_DENSITY, SUB, {"-density", "-sample_den"}, 0, 1, "g/cm^3", "sample density (no effect on the image)"},
-    {R_MW, EQ, {"-MW"}, 0, 1, "g/mol", "molecular weight (no effect on the image)"},
-    {R_MW, SUB, {"-molec"}, 0, 1, "g/mol", "molecular weight (no effect on the image)"},
+    {R_DENSITY, SUB, {"-density", "-sample_den"}, 0, 1, "g/cm^3", "density of the -stol material (default 1)"},
+    {R_MW, EQ, {"-MW"}, 0, 1, "g/mol", "molecular weight of the -stol material (default 18)"},
+    {R_MW, SUB, {"-molec"}, 0, 1, "g/mol", "molecular weight of the -stol material"},
     {R_XBEAM, SUB, {"-Xbeam"}, 0, 1, "mm", "direct-beam fast coordinate (pivot beam)"},
     {R_YBEAM, SUB, {"-Ybeam"}, 0, 1, "mm", "direct-beam slow coordinate (pivot beam)"},
     {R_XCLOSE, SUB, {"-Xclose"}, 0, 1, "mm", "near-point fast coordinate (pivot sample)"},
@@ -160,9 +162,9 @@ static const rule RULES[] = {
     {R_DUMP, SUB, {"-dump"}, 0, 1, "file", "structure-factor cache (default Fdump.bin)"},
     {R_IMG, SUB, {"-img"}, 0, 1, "file", "take detector settings from an SMV header"},
     {R_STOLOUT, SUBLONGER, {"-stolout"}, 7, 1, "file", "accepted, no effect"},
-    {R_STOL, SUBLEN, {"-stol"}, 5, 1, "file", "amorphous F vs sin(theta)/lambda (accepted, no effect)"},
-    {R_4STOL, SUBLEN, {"-4stol"}, 6, 1, "file", "accepted, no effect"},
-    {R_Q, SUBLEN, {"-Q"}, 2, 1, "file", "accepted, no effect"},
+    {R_STOL, SUBLEN, {"-stol"}, 5, 1, "file", "amorphous background: sin(theta)/lambda (1/A) and F per molecule"},
+    {R_4STOL, SUBLEN, {"-4stol"}, 6, 1, "file", "amorphous background: 4 sin(theta)/lambda (1/A) and F"},
+    {R_Q, SUBLEN, {"-Q"}, 2, 1, "file", "amorphous background: Q = 4 pi sin(theta)/lambda (1/A) and F"},
     {R_SOURCEFILE, SUB, {"-sourcefile"}, 0, 1, "file", "sources: X Y Z weight lambda"},
     {R_FLOATFILE, SUB, {"-floatfile", "-floatimage"}, 0, 1, "file", "float image (default floatimage.bin)"},
     {R_INTFILE, SUB, {"-intfile", "-intimage"}, 0, 1, "file", "SMV image (default intimage.img)"},
@@ -188,6 +190,9 @@ static const rule RULES[] = {
     {R_MOSAIC_SEED, SUB, {"-mosaic_seed"}, 0, 1, "N", "mosaic seed (default 12345678)"},
     {R_MISSET_SEED, SUB, {"-misset_seed"}, 0, 1, "N", "random misset seed (default: time)"},
     {R_WATER, SUB, {"-water"}, 0, 1, "um", "water background thickness"},
+    {R_AM_THICK, EQ, {"-amorphous_thick", "-thick"}, 0, 1, "mm", "thickness of the -stol material in the beam (default 0.1)"},
+    {R_AM_DENSITY, EQ, {"-amorphous_density"}, 0, 1, "g/cm^3", "density of the -stol material (default 1)"},
+    {R_AM_MW, EQ, {"-amorphous_MW"}, 0, 1, "g/mol", "molecular weight of the -stol material (default 18)"},
     {R_PSF_TYPE, SUBLEN, {"-psf"}, 4, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
     {R_PSF_TYPE, EQ, {"-psf_type"}, 0, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
     {R_PSF_RADIUS, SUB, {"-psf_radius", "-psf_rad"}, 0, 1, "pixels", "point-spread kernel radius (default auto)"},
@@ -465,7 +470,9 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_SAMPLE_X: case R_XTAL_X: c->sample_x = positive(x, 0) / 1000; break;
     case R_SAMPLE_Y: case R_XTAL_Y: c->sample_y = positive(x, 0) / 1000; break;
     case R_SAMPLE_Z: case R_XTAL_Z: c->sample_z = positive(x, 0) / 1000; break;
-    case R_DENSITY: case R_MW: (void)num(x, 0); note_no_effect(c, x->flag); break;
+    case R_DENSITY: case R_AM_DENSITY: c->amorphous_density = positive(x, 0) * 1e6; c->amorphous_given = 1; break;
+    case R_MW: case R_AM_MW: c->amorphous_MW = positive(x, 0); c->amorphous_given = 1; break;
+    case R_AM_THICK: c->amorphous_thick = nonneg(x, 0) / 1000.0; c->amorphous_given = 1; break;
     case R_XBEAM: c->Xbeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_YBEAM: c->Ybeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_XCLOSE: c->Xclose = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_SAMPLE; break;
@@ -560,9 +567,15 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_DUMP: c->dumpfile = word(x, 0); break;
     case R_IMG: c->imgfile = word(x, 0); break;
     case R_MASK: c->maskfile = word(x, 0); break;
-    case R_STOLOUT: case R_STOL: case R_4STOL: case R_Q:
+    case R_STOLOUT:
         (void)word(x, 0);
         note_no_effect(c, x->flag);
+        break;
+    /* nonBragg's units: sin(theta)/lambda, 4 sin(theta)/lambda or Q, in 1/Angstrom */
+    case R_STOL: case R_4STOL: case R_Q:
+        c->stolfile = word(x, 0);
+        c->stolflag = id == R_STOL ? "-stol" : id == R_4STOL ? "-4stol" : "-Q";
+        c->stol_mult = id == R_STOL ? 1e10 : id == R_4STOL ? 1e10 / 4 : 1e10 / M_PI / 4;
         break;
     case R_SOURCEFILE: c->sourcefile = word(x, 0); break;
     case R_FLOATFILE: c->floatfile = word(x, 0); c->outputs_given |= NBCL_GIVEN_FLOAT; break;

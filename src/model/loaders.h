@@ -21,6 +21,10 @@ typedef struct nbcl_model_loaders {
     /* cfg->sourcefile: 5 columns per source (X Y Z weight lambda, NAN = not given). The model
      * frees *rows. */
     int (*sources)(void *user, const nbcl_config *cfg, double **rows, int *count, nbcl_err *err);
+    /* cfg->stolfile: the amorphous scattering table, *rows values of the scattering variable
+     * as written (increasing) and of F each. The model frees *x and *F. */
+    int (*stol_table)(void *user, const nbcl_config *cfg, double **x, double **F, int *rows,
+                      nbcl_err *err);
 } nbcl_model_loaders;
 
 #endif

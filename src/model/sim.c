@@ -150,6 +150,40 @@ double nbcl_water_background(const nbcl_sim *s)
            s->water_size * 1e6 * AVOGADRO / water_MW;
 }
 
+/* the -stol table and the molecules of amorphous material in the beam, as nonBragg.c */
+static int amorphous_background(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_sim *s,
+                                nbcl_log *log, nbcl_err *err)
+{
+    if (!c->stolfile) return 0;
+    if (!ld || !ld->stol_table)
+        return nbcl_err_code(err, NBCL_E_INVALID, "%s %s: no reader for scattering tables here",
+                             c->stolflag, c->stolfile);
+    nbcl_logf(log, "reading %s\n", c->stolfile);
+    double *x = NULL, *F = NULL;
+    int rows = 0;
+    if (ld->stol_table(ld->user, c, &x, &F, &rows, err)) return -1;
+    s->bg_table = malloc(2 * (size_t)rows * sizeof *s->bg_table);
+    if (!s->bg_table) {
+        free(x);
+        free(F);
+        return nbcl_err_code(err, NBCL_E_NOMEM, "%s %s: out of memory", c->stolflag, c->stolfile);
+    }
+    for (int i = 0; i < rows; ++i) {
+        s->bg_table[i] = x[i] * c->stol_mult;
+        s->bg_table[rows + i] = F[i];
+    }
+    free(x);
+    free(F);
+    s->bg_rows = rows;
+    double volume = c->amorphous_thick * s->beamsize * s->beamsize;
+    s->bg_molecules = volume * c->amorphous_density * AVOGADRO / c->amorphous_MW;
+    nbcl_logf(log, "  %d scattering-table points (cubic interpolation between them)\n", rows);
+    nbcl_logf(log, "  amorphous material %g m thick x %g m beam, %g g/cm^3 and %g g/mol (%g molecules)\n",
+              c->amorphous_thick, s->beamsize, c->amorphous_density / 1e6, c->amorphous_MW,
+              s->bg_molecules);
+    return 0;
+}
+
 int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_sim *s,
                      nbcl_rng *rng, nbcl_log *log, nbcl_err *err)
 {
@@ -181,6 +215,7 @@ int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_si
     s->water_size = c->water_size;
     s->I_bg = nbcl_water_background(s);
     s->response = c->response;
+    if (amorphous_background(c, ld, s, log, err)) goto fail;
     if (log) {
         print_summary(s, log);
         print_noise_settings(c, log);
@@ -216,13 +251,15 @@ int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
     *to = *from;
     to->source_dir = to->source_weight = to->source_lambda = to->mosaic_umats = NULL;
     to->source_kind = NULL;
+    to->bg_table = NULL;
     memset(&to->hkl, 0, sizeof to->hkl);
     size_t ns = (size_t)from->nsources, nm = (size_t)from->mosaic_domains;
     if (copy_doubles(from->source_dir, 3 * ns, &to->source_dir) ||
         copy_doubles(from->source_weight, ns, &to->source_weight) ||
         copy_doubles(from->source_lambda, ns, &to->source_lambda) ||
         copy_doubles(from->mosaic_umats, 9 * nm, &to->mosaic_umats) ||
-        copy_ints(from->source_kind, ns, &to->source_kind)) {
+        copy_ints(from->source_kind, ns, &to->source_kind) ||
+        copy_doubles(from->bg_table, 2 * (size_t)from->bg_rows, &to->bg_table)) {
         nbcl_sim_free(to);
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory copying the simulation");
     }
@@ -237,5 +274,6 @@ void nbcl_sim_free(nbcl_sim *s)
 {
     nbcl_sampling_free(s);
     nbcl_hkl_free(&s->hkl);
+    free(s->bg_table);
     memset(s, 0, sizeof *s);
 }
