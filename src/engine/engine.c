@@ -5,6 +5,7 @@
  * crystal orientations, then for every tile enqueue the lattice-factor stage and the scaling
  * stage. Every table and plane layout is that of abi.h, which the kernels include too. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
                                            "structure_factor.cl", "amorphous.cl", "lattice_stage.cl",
-                                           "scale_stage.cl"};
+                                           "scale_stage.cl", "psf.cl"};
 #define NKERNEL_FILES ((int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]))
 
 struct nbcl_core {
@@ -39,11 +40,13 @@ struct nbcl_core {
     double *printout;
     double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;
+    pthread_mutex_t psf_lock;     /* one point spread at a time (kernel arguments, queue) */
+    cl_command_queue psf_queue;   /* the first device's, apart from the image stream's */
 };
 
 typedef struct devstate {
     cl_program program;
-    cl_kernel lattice, scale;
+    cl_kernel lattice, scale, psf;
     cl_mem P, sources, crystal, grid, G, mask, stage1, flags, bg;
     size_t stage1_pixels;
     size_t real_size;
@@ -212,6 +215,8 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
     d->scale = clCreateKernel(d->program, "nbcl_scale", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_scale)", err)) return -1;
+    d->psf = clCreateKernel(d->program, "nbcl_psf", &crc);
+    if (nbcl_cl_check(crc, "clCreateKernel(nbcl_psf)", err)) return -1;
     if (local_size(d, dev->info->id, err)) return -1;
     return create_tables(c, d, dev->context, err);
 }
@@ -306,6 +311,7 @@ static void device_release(void *user, void *state)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (d->lattice) clReleaseKernel(d->lattice);
     if (d->scale) clReleaseKernel(d->scale);
+    if (d->psf) clReleaseKernel(d->psf);
     if (d->program) clReleaseProgram(d->program);
     free(d->mask_tile);
     free(d);
@@ -405,6 +411,63 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     return 0;
 }
 
+/* ------------------------------------------------------------------ point spread */
+
+/* the point spread on the first device, on a queue of its own (so that a writer thread may
+ * run it while the stream simulates the next image) */
+static int run_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                   int spixels, float *out, nbcl_err *err)
+{
+    nbcl_devctx *dev;
+    devstate *d = nbcl_stream_state(c->stream, 0, &dev);
+    size_t npix = (size_t)fpixels * (size_t)spixels, side = 2 * (size_t)k->radius + 1;
+    cl_int rc;
+    if (!c->psf_queue) {
+        c->psf_queue = clCreateCommandQueue(dev->context, dev->info->id, 0, &rc);
+        if (nbcl_cl_check(rc, "clCreateCommandQueue(point spread)", err)) {
+            c->psf_queue = NULL;
+            return -1;
+        }
+    }
+    cl_mem w = nbcl_upload(dev->context, k->w, side * side, 0, d->use_double, "point-spread", err);
+    if (!w) return -1;
+    cl_mem bin = clCreateBuffer(dev->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                npix * sizeof(float), (void *)in, &rc);
+    cl_mem bout = NULL;
+    int fail = nbcl_cl_check(rc, "clCreateBuffer(point-spread input)", err);
+    if (!fail) {
+        bout = clCreateBuffer(dev->context, CL_MEM_WRITE_ONLY, npix * sizeof(float), NULL, &rc);
+        fail = nbcl_cl_check(rc, "clCreateBuffer(point-spread output)", err);
+    }
+    cl_int radius = k->radius, f = fpixels, s = spixels;
+    const void *args[] = {&bin, &w, &radius, &f, &s, &bout};
+    const size_t sizes[] = {sizeof bin, sizeof w, sizeof radius, sizeof f, sizeof s, sizeof bout};
+    for (cl_uint i = 0; !fail && i < 6; ++i)
+        fail = nbcl_cl_check(clSetKernelArg(d->psf, i, sizes[i], args[i]), "clSetKernelArg(nbcl_psf)", err);
+    size_t local = d->local, global = (npix + local - 1) / local * local;
+    if (!fail)
+        fail = nbcl_cl_check(clEnqueueNDRangeKernel(c->psf_queue, d->psf, 1, NULL, &global, &local,
+                                                    0, NULL, NULL), "clEnqueueNDRangeKernel(nbcl_psf)", err);
+    if (!fail)
+        fail = nbcl_cl_check(clEnqueueReadBuffer(c->psf_queue, bout, CL_TRUE, 0, npix * sizeof(float),
+                                                 out, 0, NULL, NULL), "clEnqueueReadBuffer(point spread)", err);
+    clReleaseMemObject(w);
+    if (bin) clReleaseMemObject(bin);
+    if (bout) clReleaseMemObject(bout);
+    return fail ? -1 : 0;
+}
+
+int nbcl_core_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                  int spixels, float *out, nbcl_err *err)
+{
+    if (fpixels != c->sim->fpixels || spixels != c->sim->spixels)
+        return nbcl_err_code(err, NBCL_E_INVALID, "point spread: the image is not the detector's size");
+    pthread_mutex_lock(&c->psf_lock);
+    int rc = run_psf(c, k, in, fpixels, spixels, out, err);
+    pthread_mutex_unlock(&c->psf_lock);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ open and close */
 
 static int alloc_host(nbcl_core *c, nbcl_err *err)
@@ -448,6 +511,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     if (!devices || ndevices <= 0) return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to run on");
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    pthread_mutex_init(&c->psf_lock, NULL);
     c->opts = *opts;
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
@@ -480,6 +544,8 @@ int nbcl_core_tile(const nbcl_core *c)
 void nbcl_core_close(nbcl_core *c)
 {
     if (!c) return;
+    if (c->psf_queue) clReleaseCommandQueue(c->psf_queue);
+    pthread_mutex_destroy(&c->psf_lock);
     nbcl_stream_close(c->stream);
     free(c->devices);
     free(c->source);

@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include <stdlib.h>
-#include "model/psf.h"
 
 static int in_roi(const int roi[4], int f, int s)
 {
@@ -65,8 +64,9 @@ static unsigned short adu_of(double photons, double adc_offset, const nbcl_detec
 
 int nbcl_noise_image_response(const float *img, int fpixels, int spixels, const int roi[4],
                               double adc_offset, const nbcl_detector_response *resp,
-                              double pixel_size, long *seed, nbcl_rng *rng,
-                              unsigned short *out, double *photons, int *overloads)
+                              double pixel_size, const nbcl_psf_runner *runner, long *seed,
+                              nbcl_rng *rng, unsigned short *out, double *photons,
+                              int *overloads)
 {
     if (!img || !roi || !seed || !rng || !out || fpixels < 0 || spixels < 0) return -1;
     if (nbcl_detector_response_is_none(resp)) resp = NULL;
@@ -103,8 +103,17 @@ int nbcl_noise_image_response(const float *img, int fpixels, int spixels, const 
             free(spread);
             return -1;
         }
-        nbcl_psf_convolve(&k, counted, fpixels, spixels, spread);
+        int failed = 0;
+        if (runner && runner->convolve)
+            failed = runner->convolve(runner->user, &k, counted, fpixels, spixels, spread);
+        else
+            nbcl_psf_convolve(&k, counted, fpixels, spixels, spread);
         nbcl_psf_kernel_free(&k);
+        if (failed) {
+            free(counted);
+            free(spread);
+            return -3;
+        }
         free(counted);
         counted = spread;
     }
@@ -129,6 +138,6 @@ int nbcl_noise_image(const float *img, int fpixels, int spixels, const int roi[4
                      double adc_offset, long *seed, nbcl_rng *rng, unsigned short *out,
                      double *photons, int *overloads)
 {
-    return nbcl_noise_image_response(img, fpixels, spixels, roi, adc_offset, NULL, 0.0, seed,
-                                     rng, out, photons, overloads) == 0 ? 0 : -1;
+    return nbcl_noise_image_response(img, fpixels, spixels, roi, adc_offset, NULL, 0.0, NULL,
+                                     seed, rng, out, photons, overloads) == 0 ? 0 : -1;
 }

@@ -4,6 +4,7 @@
 #define NBCL_NOISE_H
 
 #include "base/rng.h"
+#include "model/psf.h"
 #include "nbcl/nbcl.h"
 
 /* Draw a Poisson deviate about every float pixel inside roi (xmin xmax ymin ymax, inclusive,
@@ -22,12 +23,14 @@ int nbcl_noise_image(const float *img, int fpixels, int spixels, const int roi[4
  * on every call, so it is the same on every image), Poisson deviate (noise seed); then the
  * point spread over the whole photon image (pixel_size in metres turns psf_fwhm_mm into
  * pixels); then photons * gain + adc_offset + readout * gauss (noise seed), clipped to
- * 0..65535 and truncated. *photons is the photon total after the point spread.
- * Returns 0, -1 for an unusable argument, -2 when out of memory. */
+ * 0..65535 and truncated. *photons is the photon total after the point spread, which
+ * `psf` runs (NULL: on the host).
+ * Returns 0, -1 for an unusable argument, -2 when out of memory, -3 when psf failed. */
 int nbcl_noise_image_response(const float *img, int fpixels, int spixels, const int roi[4],
                               double adc_offset, const nbcl_detector_response *resp,
-                              double pixel_size, long *seed, nbcl_rng *rng,
-                              unsigned short *out, double *photons, int *overloads);
+                              double pixel_size, const nbcl_psf_runner *psf, long *seed,
+                              nbcl_rng *rng, unsigned short *out, double *photons,
+                              int *overloads);
 
 /* 1 when r changes nothing (the plain nanoBragg noise image). */
 int nbcl_detector_response_is_none(const nbcl_detector_response *r);

@@ -29,6 +29,14 @@ int nbcl_psf_auto_radius(nbcl_psf shape, double fwhm_px);
 int nbcl_psf_kernel_make(nbcl_psf shape, double fwhm_px, int radius, nbcl_psf_kernel *k);
 void nbcl_psf_kernel_free(nbcl_psf_kernel *k);
 
+/* Who convolves: the engine runs the table on a device (kernels/psf.cl); NULL means the
+ * host's nbcl_psf_convolve. convolve returns 0, or nonzero after recording why in user. */
+typedef struct nbcl_psf_runner {
+    void *user;
+    int (*convolve)(void *user, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                    int spixels, float *out);
+} nbcl_psf_runner;
+
 /* out = in convolved with k (fpixels x spixels, fast index inner); photons that would land
  * outside the image are lost, so the total is kept wherever the kernel stays inside. */
 void nbcl_psf_convolve(const nbcl_psf_kernel *k, const float *in, int fpixels, int spixels,

@@ -364,7 +364,7 @@ Test(library, a_failed_kernel_build_is_reported_and_cleaned_up)
     char dir[] = "/tmp/nbcl-broken-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     static const char *files[] = {"real.cl", "wide.cl", "physics.cl", "structure_factor.cl", "amorphous.cl",
-                                  "lattice_stage.cl", "scale_stage.cl"};
+                                  "lattice_stage.cl", "scale_stage.cl", "psf.cl"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
         char from[4096], to[4096], buf[1 << 16];
         snprintf(from, sizeof from, "%s/%s", src, files[i]);

@@ -24,7 +24,7 @@ static void noisy_flat(double photons, const nbcl_detector_response *r, long see
     nbcl_rng rng;
     nbcl_rng_init(&rng);
     long s = -seed;
-    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, adc, r, 1e-4, &s, &rng, out,
+    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, adc, r, 1e-4, NULL, &s, &rng, out,
                                            NULL, NULL), 0);
 }
 
@@ -64,7 +64,7 @@ Test(detector_response, nothing_asked_gives_nanobraggs_noise_image)
     long sa = -7, sb = -7;
     double pa, pb;
     cr_assert_eq(nbcl_noise_image(img, SIDE, SIDE, FULL, 40.0, &sa, &ra, a, &pa, NULL), 0);
-    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 40.0, &r, 1e-4, &sb, &rb, b, &pb, NULL), 0);
+    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 40.0, &r, 1e-4, NULL, &sb, &rb, b, &pb, NULL), 0);
     cr_expect_arr_eq(a, b, sizeof a);
     cr_expect_eq(pa, pb);
     cr_expect(nbcl_detector_response_is_none(&r));
@@ -184,7 +184,7 @@ static double spot_fwhm_px(nbcl_psf shape, double fwhm_mm, int radius, float pho
     nbcl_rng rng;
     nbcl_rng_init(&rng);
     long s = -5;
-    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, &s, &rng, out,
+    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, NULL, &s, &rng, out,
                                            NULL, NULL), 0);
     double row[SIDE], col[SIDE];
     for (int i = 0; i < SIDE; ++i) {
@@ -266,11 +266,11 @@ Test(detector_response, psf_moves_counted_photons_only)
     nbcl_rng_init(&rb);
     long sa = -9, sb = -9;
     double pa, pb;
-    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, &sa, &ra, a, &pa, NULL), 0);
+    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, NULL, &sa, &ra, a, &pa, NULL), 0);
     r.psf = NBCL_PSF_FIBER;
     r.psf_fwhm_mm = 0.2;
     r.psf_radius = 20;
-    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, &sb, &rb, b, &pb, NULL), 0);
+    cr_assert_eq(nbcl_noise_image_response(img, SIDE, SIDE, FULL, 0.0, &r, 1e-4, NULL, &sb, &rb, b, &pb, NULL), 0);
     cr_expect(fabs(pb / pa - 1.0) < 1e-6, "photons %.9g without the PSF, %.9g with", pa, pb);
     cr_expect_neq(memcmp(a, b, sizeof a), 0);
 }
