@@ -190,6 +190,7 @@ typedef struct nbcl_outputs {
     long seed;                  /* the noise seed, as -seed takes it (default: the time) */
     const char *no_effect[8];   /* flags accepted for compatibility that change nothing */
     int n_no_effect;
+    const char *noisepngfile;   /* -noisepngfile: PNG preview of the noise image */
 } nbcl_outputs;
 NBCL_API nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *out);
 

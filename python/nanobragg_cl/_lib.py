@@ -57,6 +57,7 @@ class nbcl_outputs(Structure):
         ("seed", c_long),
         ("no_effect", c_char_p * 8),
         ("n_no_effect", c_int),
+        ("noisepngfile", c_char_p),
     ]
 
 

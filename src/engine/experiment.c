@@ -341,6 +341,7 @@ nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *o)
     o->noisefile = c->calculate_noise ? c->noisefile : NULL;
     o->pgmfile = c->write_pgm ? c->pgmfile : NULL;
     o->pngfile = c->pngfile;
+    o->noisepngfile = c->calculate_noise ? c->noisepngfile : NULL;
     o->floatfile_given = (c->outputs_given & NBCL_GIVEN_FLOAT) != 0;
     o->intfile_given = (c->outputs_given & NBCL_GIVEN_INT) != 0;
     o->noisefile_given = (c->outputs_given & NBCL_GIVEN_NOISE) != 0;

@@ -60,7 +60,7 @@ enum {
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
     R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
-    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_HELP
+    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_NOISEPNG, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -215,6 +215,7 @@ static const rule RULES[] = {
     {R_CACHE_DIR, EQ, {"-cache_dir", "--cache-dir"}, 0, 1, "DIR|off", "compiled-kernel cache (default $XDG_CACHE_HOME/nanobragg-cl)"},
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
+    {R_NOISEPNG, EQ, {"-noisepngfile"}, 0, 1, "file", "8-bit PNG preview of the noise image (counts less -adc)"},
     {R_HELP, EQ, {"-h", "-help", "--help"}, 0, 0, "", "this list"},
 };
 #define NRULES ((int)(sizeof RULES / sizeof RULES[0]))
@@ -643,6 +644,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_NEXUSFILE: c->nexusfile = word(x, 0); break;
     case R_PNGFILE: c->pngfile = word(x, 0); break;
     case R_PNGLOG: c->pnglog = 1; break;
+    case R_NOISEPNG: c->noisepngfile = word(x, 0); break;
     case R_HELP: *action = NBCL_CLI_HELP; break;
     }
 }

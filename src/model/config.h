@@ -85,6 +85,7 @@ typedef struct nbcl_config {
 
     /* files and outputs */
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *imgfile, *maskfile;
+    const char *noisepngfile;      /* -noisepngfile: preview of the noise image */
     int write_pgm, calculate_noise, pnglog;
     double intfile_scale, pgm_scale, adc_offset;
     long seed;                     /* noise seed, negated */
