@@ -92,7 +92,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                            __global const uchar *mask,       /* tile mask, 0 = skip */
                            int x0, int y0, int w, int h, int stride,
                            __global real *out,
-                           __global int *flags)
+                           __global int *flags,
+                           __global const real *bg_table)   /* -stol: the amorphous table */
 {
     int base = get_global_id(0) * NBCL_VW;
     if (base >= w * h) return;
@@ -144,6 +145,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     realv polar = (realv)(R(0.0));
 #endif
     realv omega = (realv)(R(0.0)), omega_sum = (realv)(R(0.0)), capture = (realv)(R(0.0));
+    realv I_amorphous = (realv)(R(0.0));   /* sum of sign(F) F^2 of the -stol material */
     int out_of_range = 0;
 #ifdef NBCL_PRINTOUT
     realv last_stol = (realv)(R(0.0)), last_F_cell = (realv)(R(0.0)), last_F_latt = (realv)(R(0.0));
@@ -195,7 +197,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                     vec3 incident = {s.x, s.y, s.z};
                     vec3w S_w = scattering_vector(diffracted_w, sources, src, nsources);
                     vec3v S = vec3w_value(S_w);
-#if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT)
+#if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT) || defined(NBCL_HAVE_STOL)
                     realv stol = R(0.5) * sqrt(dot_v(S, S));
 #endif
 #ifdef NBCL_PRINTOUT
@@ -220,6 +222,14 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
+#ifdef NBCL_HAVE_STOL
+                    realv amorphous = amorphous_intensity_v(bg_table, G[KI_BG_ROWS], stol) * factors;
+#ifdef NBCL_HAVE_DMIN
+                    I_amorphous = lane_select(I_amorphous, I_amorphous + amorphous, take);
+#else
+                    I_amorphous += amorphous;
+#endif
+#endif
                     for (int o = 0; o < ncrystal; ++o) {
                         vec3w hkl_w = miller_indices(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o, S_w);
                         vec3v dh = {wv_offset_from_nearest(hkl_w.x), wv_offset_from_nearest(hkl_w.y),
@@ -262,6 +272,11 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
             }
         }
     }
+#ifdef NBCL_HAVE_STOL
+    I += I_amorphous * P[KP_BG_WEIGHT];   /* molecules in the beam, in the sum's units */
+#else
+    (void)bg_table;
+#endif
     vstore_realv(lane_select(I, zero, skip), slot, out + S1_I * stride);
     vstore_realv(lane_select(polar, zero, skip), slot, out + S1_POLAR * stride);
     vstore_realv(lane_select(omega, zero, skip), slot, out + S1_OMEGA * stride);

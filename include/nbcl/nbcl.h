@@ -141,6 +141,26 @@ NBCL_API nbcl_status nbcl_experiment_set_mosaic(nbcl_experiment *exp, double spr
 NBCL_API nbcl_status nbcl_experiment_set_fluence(nbcl_experiment *exp, double photons_per_m2);
 NBCL_API nbcl_status nbcl_experiment_set_oversample(nbcl_experiment *exp, int n);
 
+/* The detector's response, applied to the noise image (and the CBF/NeXus counts taken from
+ * it) in this order (docs/detector-response.md): flicker, calibration error, Poisson
+ * counting, point-spread function, gain, ADC offset, read-out noise, clipping to 16 bits.
+ * nbcl_detector_response_init gives "no effect": the noise image is then nanoBragg's. */
+typedef enum nbcl_psf { NBCL_PSF_NONE = 0, NBCL_PSF_GAUSS = 1, NBCL_PSF_FIBER = 2 } nbcl_psf;
+typedef struct nbcl_detector_response {
+    nbcl_psf psf;               /* point-spread shape */
+    double psf_fwhm_mm;         /* its full width at half maximum (mm) */
+    int psf_radius;             /* kernel radius in pixels; 0: automatic */
+    double gain;                /* ADU per photon (1) */
+    double readout_noise;       /* ADU rms added after the gain (0) */
+    double calibration_noise;   /* fixed per-pixel gain error, fraction rms (0) */
+    double flicker_noise;       /* per-image per-pixel intensity jitter, fraction rms (0) */
+    long calibration_seed;      /* seed of the calibration error (123456789), the same on
+                                   every image of a series */
+} nbcl_detector_response;
+NBCL_API void nbcl_detector_response_init(nbcl_detector_response *r);
+NBCL_API nbcl_status nbcl_experiment_set_detector_response(nbcl_experiment *exp,
+                                                           const nbcl_detector_response *r);
+
 /* Read the files the experiment names (-hkl or the Fdump file, -mat, -sourcefile, -mask),
  * apply every default and auto-selection of nanoBragg, and log nanoBragg's setup lines.
  * After this the setters and parse_args are refused (NBCL_E_STATE). nbcl_engine_create
@@ -172,6 +192,7 @@ typedef struct nbcl_outputs {
     int n_no_effect;
     const char *detectorfile;   /* -detector: the SMV, PGM and noise images are written only
                                    when named (one panel only), never by default */
+    const char *noisepngfile;   /* -noisepngfile: PNG preview of the noise image */
 } nbcl_outputs;
 NBCL_API nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *out);
 
@@ -294,7 +315,9 @@ NBCL_API nbcl_status nbcl_engine_counts(const nbcl_engine *eng, const float *ima
                                         double adc_offset, uint16_t *counts);
 
 /* nanoBragg's noise image (Poisson photon counts plus adc_offset) with its generator and
- * this seed (as -seed takes it). photons and overloads may be NULL. */
+ * this seed (as -seed takes it), with the experiment's detector response (gain, read-out,
+ * calibration and flicker noise, point spread) when one was set. photons (the photon total
+ * after the point spread, before gain and read-out) and overloads may be NULL. */
 NBCL_API nbcl_status nbcl_engine_noise(const nbcl_engine *eng, const float *image, long seed,
                                        double adc_offset, uint16_t *counts, double *photons,
                                        int *overloads);

@@ -58,6 +58,7 @@ class nbcl_outputs(Structure):
         ("no_effect", c_char_p * 8),
         ("n_no_effect", c_int),
         ("detectorfile", c_char_p),
+        ("noisepngfile", c_char_p),
     ]
 
 
@@ -120,8 +121,16 @@ class nbcl_image_stats(Structure):
     ]
 
 
+class nbcl_detector_response(Structure):
+    _fields_ = [
+        ("psf", c_int), ("psf_fwhm_mm", c_double), ("psf_radius", c_int),
+        ("gain", c_double), ("readout_noise", c_double), ("calibration_noise", c_double),
+        ("flicker_noise", c_double), ("calibration_seed", c_long),
+    ]
+
+
 STRUCTS = (nbcl_device_desc, nbcl_outputs, nbcl_engine_options, nbcl_image_params,
-           nbcl_run_info, nbcl_pixel_detail, nbcl_image_stats)
+           nbcl_run_info, nbcl_pixel_detail, nbcl_image_stats, nbcl_detector_response)
 
 _p = c_void_p                     # opaque handles: nbcl_experiment*, nbcl_engine*, ...
 _pp = POINTER(c_void_p)           # their out-parameters
@@ -156,6 +165,8 @@ PROTOTYPES = {
     "nbcl_experiment_set_mosaic": (nbcl_status, [_p, c_double, c_int]),
     "nbcl_experiment_set_fluence": (nbcl_status, [_p, c_double]),
     "nbcl_experiment_set_oversample": (nbcl_status, [_p, c_int]),
+    "nbcl_detector_response_init": (None, [POINTER(nbcl_detector_response)]),
+    "nbcl_experiment_set_detector_response": (nbcl_status, [_p, POINTER(nbcl_detector_response)]),
     "nbcl_experiment_resolve": (nbcl_status, [_p]),
     "nbcl_experiment_detector_size": (nbcl_status, [_p, _ip, _ip]),
     "nbcl_experiment_write_fdump": (nbcl_status, [_p, c_char_p]),

@@ -12,7 +12,7 @@ import shlex
 import numpy as np
 
 from ._handle import Handle
-from ._lib import lib, nbcl_log_fn, nbcl_outputs
+from ._lib import lib, nbcl_detector_response, nbcl_log_fn, nbcl_outputs
 from .errors import InvalidInput, check
 
 SHAPES = {"square": 0, "round": 1, "gauss": 2, "tophat": 3}
@@ -181,6 +181,25 @@ class Experiment(Handle):
             check(lib.nbcl_experiment_set_structure_factors(
                 self._handle(), len(F), hkl.ctypes.data_as(ctypes.POINTER(ctypes.c_int)),
                 F.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
+
+    def set_detector_response(self, psf=None, psf_fwhm_mm=0.0, psf_radius=0, gain=1.0,
+                              readout_noise=0.0, calibration_noise_pct=0.0,
+                              flicker_noise_pct=0.0, calibration_seed=123456789):
+        """The detector response of the noise image (docs/detector-response.md): psf
+        'gauss' or 'fiber' (None: none), its FWHM in mm and kernel radius in pixels (0:
+        automatic), gain (ADU/photon), read-out noise (ADU), calibration and flicker noise (%)."""
+        shapes = {None: 0, "gauss": 1, "fiber": 2}
+        if psf not in shapes:
+            raise InvalidInput("psf: None, 'gauss' or 'fiber'", 1)
+        r = nbcl_detector_response()
+        lib.nbcl_detector_response_init(ctypes.byref(r))
+        r.psf, r.psf_fwhm_mm, r.psf_radius = shapes[psf], float(psf_fwhm_mm), int(psf_radius)
+        r.gain, r.readout_noise = float(gain), float(readout_noise)
+        r.calibration_noise = float(calibration_noise_pct) / 100.0
+        r.flicker_noise = float(flicker_noise_pct) / 100.0
+        r.calibration_seed = int(calibration_seed)
+        with self._lock:
+            check(lib.nbcl_experiment_set_detector_response(self._handle(), ctypes.byref(r)))
 
     @property
     def request(self):

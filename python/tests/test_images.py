@@ -150,3 +150,24 @@ def test_pixel_details_and_identity_umat():
         assert len(d["hkl"]) == 3 and eng.pixel_active(5, 7)
         assert not eng.pixel_active(1000, 1000)
         assert same_bits(eng.run(umat=np.eye(3)), image)
+
+
+def test_detector_response_matches_flags(tmp_path):
+    """set_detector_response gives the noise image the same flags give (gain, read-out,
+    calibration error and a fibre point spread)."""
+    args = ["-cell", "100", "100", "100", "90", "90", "90", "-default_F", "100", "-N", "5",
+            "-detpixels", "64", "-distance", "100"]
+    flags = ["-gain", "2", "-readout_noise", "3", "-calibration_noise", "5",
+             "-psf", "fiber", "-psf_fwhm", "0.2", "-psf_radius", "6"]
+    images = []
+    for how in ("flags", "setter"):
+        exp = nb.Experiment(args + (flags if how == "flags" else []))
+        if how == "setter":
+            exp.set_detector_response(psf="fiber", psf_fwhm_mm=0.2, psf_radius=6, gain=2,
+                                      readout_noise=3, calibration_noise_pct=5)
+        with nb.Engine(exp) as eng:
+            images.append(eng.noise(eng.run(), seed=7))
+    assert np.array_equal(images[0], images[1])
+    with nb.Engine(nb.Experiment(args)) as eng:
+        plain = eng.noise(eng.run(), seed=7)
+    assert not np.array_equal(images[0], plain)

@@ -33,7 +33,7 @@ void nbcl_app_write_fdump(const nbcl_experiment *exp, const nbcl_outputs *out);
 typedef struct nbcl_app_plan {
     int nimages, series;
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile;
-    const char *nexusfile;
+    const char *nexusfile, *noisepngfile;
     int noise;                  /* the image's counts are its noise image */
 } nbcl_app_plan;
 

@@ -56,16 +56,18 @@ int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *pla
         plan->pgmfile = o->pgmfile_given ? o->pgmfile : NULL;
     }
     plan->pngfile = o->pngfile;
+    plan->noisepngfile = o->noisepngfile;
     plan->cbffile = o->cbffile;
     plan->nexusfile = o->nexusfile;
     plan->noise = o->noisefile != NULL;
     if (plan->series &&
         (needs_hash("-floatfile", plan->floatfile) || needs_hash("-intfile", plan->intfile) ||
          needs_hash("-noisefile", plan->noisefile) || needs_hash("-pgmfile", plan->pgmfile) ||
-         needs_hash("-pngfile", plan->pngfile) || needs_hash("-cbffile", plan->cbffile)))
+         needs_hash("-pngfile", plan->pngfile) || needs_hash("-cbffile", plan->cbffile) ||
+         needs_hash("-noisepngfile", plan->noisepngfile)))
         return 1;
     if (plan->series && !plan->floatfile && !plan->intfile && !plan->noisefile && !plan->pgmfile &&
-        !plan->pngfile && !plan->cbffile && !plan->nexusfile) {
+        !plan->pngfile && !plan->cbffile && !plan->nexusfile && !plan->noisepngfile) {
         fflush(stdout);
         fprintf(stderr, "nanobragg-cl: error: a series of %d images with no output: name at least one "
                 "with '#' (-floatfile, -intfile, -noisefile, -cbffile, ...) or give -nexusfile\n", nimages);

@@ -33,7 +33,7 @@ int nbcl_app_check_outputs(const nbcl_outputs *o)
     struct { const char *flag, *path; } outs[] = {
         {"-floatfile", o->floatfile}, {"-intfile", o->intfile}, {"-pgmfile", o->pgmfile},
         {"-pngfile", o->pngfile}, {"-noisefile", o->noisefile}, {"-cbffile", o->cbffile},
-        {"-nexusfile", o->nexusfile},
+        {"-nexusfile", o->nexusfile}, {"-noisepngfile", o->noisepngfile},
     };
     size_t n = sizeof outs / sizeof outs[0];
     for (size_t i = 0; i < n; ++i)
@@ -75,8 +75,8 @@ static const char *name_of(const char *pattern, int index, char *buf, size_t n)
 }
 
 typedef struct image_names {
-    char flt[4096], smv[4096], noise[4096], pgm[4096], png[4096], cbf[4096];
-    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile;
+    char flt[4096], smv[4096], noise[4096], pgm[4096], png[4096], cbf[4096], noisepng[4096];
+    const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile, *noisepngfile;
 } image_names;
 
 static int make_names(const nbcl_app_plan *p, int index, image_names *n)
@@ -87,7 +87,8 @@ static int make_names(const nbcl_app_plan *p, int index, image_names *n)
     n->pgmfile = name_of(p->pgmfile, index, n->pgm, sizeof n->pgm);
     n->pngfile = name_of(p->pngfile, index, n->png, sizeof n->png);
     n->cbffile = name_of(p->cbffile, index, n->cbf, sizeof n->cbf);
-    return (p->floatfile && !n->floatfile) || (p->intfile && !n->intfile) ||
+    n->noisepngfile = name_of(p->noisepngfile, index, n->noisepng, sizeof n->noisepng);
+    return (p->noisepngfile && !n->noisepngfile) || (p->floatfile && !n->floatfile) || (p->intfile && !n->intfile) ||
            (p->noisefile && !n->noisefile) || (p->pgmfile && !n->pgmfile) ||
            (p->pngfile && !n->pngfile) || (p->cbffile && !n->cbffile);
 }
@@ -111,6 +112,21 @@ int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const
 {
     if (p->noise) return nbcl_engine_noise(eng, img, seed, o->adc_offset, ints, photons, overloads) ? failed() : 0;
     return nbcl_engine_counts(eng, img, 1.0, 0.0, ints) ? failed() : 0;
+}
+
+/* the noise image as a PNG preview: its counts less the ADC offset, as photons would show */
+static int write_noise_png(const nbcl_engine *eng, const nbcl_outputs *o, const char *path,
+                           const uint16_t *ints, size_t npix)
+{
+    float *v = malloc(npix * sizeof *v);
+    if (!v) return nbcl_app_fail("out of host memory for the noise preview");
+    for (size_t i = 0; i < npix; ++i) {
+        double c = ints[i] - o->adc_offset;
+        v[i] = c > 0.0 ? (float)c : 0.0f;
+    }
+    int rc = nbcl_engine_write_png(eng, path, v, o->png_log) ? failed() : 0;
+    free(v);
+    return rc;
 }
 
 /* nanoBragg's lines and files for a single image */
@@ -148,7 +164,7 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
         printf("writing %s as an 8-bit PNG preview\n", n->pngfile);
         if (nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
     }
-    if (!n->noisefile && !n->cbffile && !nexus) return 0;
+    if (!n->noisefile && !n->cbffile && !nexus && !n->noisepngfile) return 0;
     double photons = 0.0;
     int overloads = 0;
     if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
@@ -156,6 +172,10 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
         printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
         printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
         if (nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
+    }
+    if (n->noisepngfile && plan->noise) {
+        printf("writing %s as an 8-bit PNG preview of the noise image\n", n->noisepngfile);
+        if (write_noise_png(eng, o, n->noisepngfile, ints, npix)) return 1;
     }
     if (n->cbffile) {
         printf("writing %s as a miniCBF\n", n->cbffile);
@@ -185,8 +205,10 @@ static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     if (n->pngfile && nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
     double photons = 0.0;
     int overloads = 0;
-    if (n->noisefile || n->cbffile || nexus) {
+    if (n->noisefile || n->cbffile || nexus || n->noisepngfile) {
         if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+        if (n->noisepngfile && plan->noise && write_noise_png(eng, o, n->noisepngfile, ints, npix))
+            return 1;
         if (n->noisefile && nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
         if (n->cbffile && nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
         if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();

@@ -6,6 +6,9 @@
  *   P  (parameter table, __constant real): KP_* scalars; in single precision KP_COUNT high
  *      floats then KP_COUNT low floats (float pairs, see kernels/wide.cl).
  *   G  (integer table, __constant int): KI_* (HKL grid extents, ROI, loop counts).
+ *   amorphous table (-stol, NBCL_HAVE_STOL): KI_BG_ROWS values of sin(theta)/lambda (1/m,
+ *      increasing), then as many of F; KP_BG_WEIGHT turns its F^2 sums into the lattice
+ *      sum's units (molecules x mosaic domains x phi steps).
  *   sources (real4 per source): NBCL_SRC_* fields; a double run keeps lambda in the fourth,
  *      a single run 1/lambda, and a single run's table is nsources high real4s then nsources
  *      low real4s.
@@ -24,7 +27,7 @@
     X(PIX0_X) X(PIX0_Y) X(PIX0_Z) X(BEAM_X) X(BEAM_Y) X(BEAM_Z) X(POLAR_X) X(POLAR_Y) X(POLAR_Z) \
     X(ASTAR_X) X(ASTAR_Y) X(ASTAR_Z) X(BSTAR_X) X(BSTAR_Y) X(BSTAR_Z) X(CSTAR_X) X(CSTAR_Y) X(CSTAR_Z) \
     X(NA) X(NB) X(NC) X(SUBPIXEL) X(PIXEL) X(DISTANCE) X(CLOSE_DISTANCE) X(THICKSTEP) X(MU) \
-    X(KAHN) X(DEFAULT_F) X(FUDGE) X(DMIN) X(I_BG) X(R_E_SQR) X(FLUENCE) X(STEPS)
+    X(KAHN) X(DEFAULT_F) X(FUDGE) X(DMIN) X(I_BG) X(R_E_SQR) X(FLUENCE) X(STEPS) X(BG_WEIGHT)
 
 #define NBCL_ABI_KP(name) KP_##name,
 enum nbcl_kparam { NBCL_KPARAMS(NBCL_ABI_KP) KP_COUNT };
@@ -34,7 +37,7 @@ enum nbcl_kparam { NBCL_KPARAMS(NBCL_ABI_KP) KP_COUNT };
 #define NBCL_KINTS(X) \
     X(H_MIN) X(K_MIN) X(L_MIN) X(H_MAX) X(K_MAX) X(L_MAX) X(H_RANGE) X(K_RANGE) X(L_RANGE) \
     X(ROI_XMIN) X(ROI_XMAX) X(ROI_YMIN) X(ROI_YMAX) \
-    X(THICKSTEPS) X(OVERSAMPLE) X(NSOURCES) X(NCRYSTAL)
+    X(THICKSTEPS) X(OVERSAMPLE) X(NSOURCES) X(NCRYSTAL) X(BG_ROWS)
 
 #define NBCL_ABI_KI(name) KI_##name,
 enum nbcl_kint { NBCL_KINTS(NBCL_ABI_KI) KI_COUNT };

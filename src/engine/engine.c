@@ -5,6 +5,7 @@
  * crystal orientations, then for every tile enqueue the lattice-factor stage and the scaling
  * stage. Every table and plane layout is that of abi.h, which the kernels include too. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,8 @@
 #define LOCAL_SIZE 64
 
 static const char *const KERNEL_FILES[] = {"real.cl", "wide.cl", "physics.cl",
-                                           "structure_factor.cl", "lattice_stage.cl",
-                                           "scale_stage.cl"};
+                                           "structure_factor.cl", "amorphous.cl", "lattice_stage.cl",
+                                           "scale_stage.cl", "psf.cl"};
 #define NKERNEL_FILES ((int)(sizeof KERNEL_FILES / sizeof KERNEL_FILES[0]))
 
 struct nbcl_core {
@@ -40,12 +41,14 @@ struct nbcl_core {
     double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;                  /* pixels of one panel (the whole detector when it is one) */
     int npanels, rows;            /* panels, and the rows of each (the stream's height) */
+    pthread_mutex_t psf_lock;     /* one point spread at a time (kernel arguments, queue) */
+    cl_command_queue psf_queue;   /* the first device's, apart from the image stream's */
 };
 
 typedef struct devstate {
     cl_program program;
-    cl_kernel lattice, scale;
-    cl_mem P, sources, crystal, grid, G, mask, stage1, flags;
+    cl_kernel lattice, scale, psf;
+    cl_mem P, sources, crystal, grid, G, mask, stage1, flags, bg;
     size_t stage1_pixels;
     size_t real_size;
     unsigned char *mask_tile;
@@ -128,6 +131,7 @@ static void build_options(const nbcl_core *c, int use_double, int vw, char *buf,
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
         {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
+        {s->bg_rows > 0, "NBCL_HAVE_STOL"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
@@ -178,6 +182,10 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     double zero = 0.0;
     if (!(d->grid = nbcl_upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, dbl, "HKL", err))) return -1;
 
+    if (!(d->bg = nbcl_upload(ctx, s->bg_rows ? s->bg_table : &zero, s->bg_rows ? 2 * (size_t)s->bg_rows : 1,
+                              0, dbl, "amorphous scattering", err)))
+        return -1;
+
     cl_int G[KI_COUNT];
     nbcl_fill_ints(s, c->norient, G);
     d->G = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof G, G, &rc);
@@ -208,6 +216,8 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
     d->scale = clCreateKernel(d->program, "nbcl_scale", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_scale)", err)) return -1;
+    d->psf = clCreateKernel(d->program, "nbcl_psf", &crc);
+    if (nbcl_cl_check(crc, "clCreateKernel(nbcl_psf)", err)) return -1;
     if (local_size(d, dev->info->id, err)) return -1;
     return create_tables(c, d, dev->context, err);
 }
@@ -275,6 +285,7 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     SET_ARG(d->lattice, 10, stride);
     SET_ARG(d->lattice, 11, d->stage1);
     SET_ARG(d->lattice, 12, d->flags);
+    SET_ARG(d->lattice, 13, d->bg);
     SET_ARG(d->scale, 0, d->P);
     SET_ARG(d->scale, 1, d->stage1);
     SET_ARG(d->scale, 2, n);
@@ -295,11 +306,13 @@ static void device_release(void *user, void *state)
     (void)user;
     devstate *d = state;
     if (!d) return;
-    cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags};
+    cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags,
+                     d->bg};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; ++i)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (d->lattice) clReleaseKernel(d->lattice);
     if (d->scale) clReleaseKernel(d->scale);
+    if (d->psf) clReleaseKernel(d->psf);
     if (d->program) clReleaseProgram(d->program);
     free(d->mask_tile);
     free(d);
@@ -416,6 +429,63 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     return 0;
 }
 
+/* ------------------------------------------------------------------ point spread */
+
+/* the point spread on the first device, on a queue of its own (so that a writer thread may
+ * run it while the stream simulates the next image) */
+static int run_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                   int spixels, float *out, nbcl_err *err)
+{
+    nbcl_devctx *dev;
+    devstate *d = nbcl_stream_state(c->stream, 0, &dev);
+    size_t npix = (size_t)fpixels * (size_t)spixels, side = 2 * (size_t)k->radius + 1;
+    cl_int rc;
+    if (!c->psf_queue) {
+        c->psf_queue = clCreateCommandQueue(dev->context, dev->info->id, 0, &rc);
+        if (nbcl_cl_check(rc, "clCreateCommandQueue(point spread)", err)) {
+            c->psf_queue = NULL;
+            return -1;
+        }
+    }
+    cl_mem w = nbcl_upload(dev->context, k->w, side * side, 0, d->use_double, "point-spread", err);
+    if (!w) return -1;
+    cl_mem bin = clCreateBuffer(dev->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                npix * sizeof(float), (void *)in, &rc);
+    cl_mem bout = NULL;
+    int fail = nbcl_cl_check(rc, "clCreateBuffer(point-spread input)", err);
+    if (!fail) {
+        bout = clCreateBuffer(dev->context, CL_MEM_WRITE_ONLY, npix * sizeof(float), NULL, &rc);
+        fail = nbcl_cl_check(rc, "clCreateBuffer(point-spread output)", err);
+    }
+    cl_int radius = k->radius, f = fpixels, s = spixels;
+    const void *args[] = {&bin, &w, &radius, &f, &s, &bout};
+    const size_t sizes[] = {sizeof bin, sizeof w, sizeof radius, sizeof f, sizeof s, sizeof bout};
+    for (cl_uint i = 0; !fail && i < 6; ++i)
+        fail = nbcl_cl_check(clSetKernelArg(d->psf, i, sizes[i], args[i]), "clSetKernelArg(nbcl_psf)", err);
+    size_t global = npix;   /* the work-group size is the runtime's choice */
+    if (!fail)
+        fail = nbcl_cl_check(clEnqueueNDRangeKernel(c->psf_queue, d->psf, 1, NULL, &global, NULL,
+                                                    0, NULL, NULL), "clEnqueueNDRangeKernel(nbcl_psf)", err);
+    if (!fail)
+        fail = nbcl_cl_check(clEnqueueReadBuffer(c->psf_queue, bout, CL_TRUE, 0, npix * sizeof(float),
+                                                 out, 0, NULL, NULL), "clEnqueueReadBuffer(point spread)", err);
+    clReleaseMemObject(w);
+    if (bin) clReleaseMemObject(bin);
+    if (bout) clReleaseMemObject(bout);
+    return fail ? -1 : 0;
+}
+
+int nbcl_core_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                  int spixels, float *out, nbcl_err *err)
+{
+    if (fpixels != c->sim->fpixels || spixels != c->sim->spixels)
+        return nbcl_err_code(err, NBCL_E_INVALID, "point spread: the image is not the detector's size");
+    pthread_mutex_lock(&c->psf_lock);
+    int rc = run_psf(c, k, in, fpixels, spixels, out, err);
+    pthread_mutex_unlock(&c->psf_lock);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ open and close */
 
 static int alloc_host(nbcl_core *c, nbcl_err *err)
@@ -464,6 +534,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     if (!devices || ndevices <= 0) return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to run on");
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    pthread_mutex_init(&c->psf_lock, NULL);
     c->opts = *opts;
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
@@ -496,6 +567,8 @@ int nbcl_core_tile(const nbcl_core *c)
 void nbcl_core_close(nbcl_core *c)
 {
     if (!c) return;
+    if (c->psf_queue) clReleaseCommandQueue(c->psf_queue);
+    pthread_mutex_destroy(&c->psf_lock);
     nbcl_stream_close(c->stream);
     free(c->devices);
     free(c->source);

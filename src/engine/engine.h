@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "device/device.h"
+#include "model/psf.h"
 #include "model/sim.h"
 
 typedef struct nbcl_core nbcl_core;
@@ -50,6 +51,12 @@ int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
 /* The work-group size: the largest power of two at most preferred and every nonzero
  * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits);
+
+/* in convolved with the point-spread table k on the first device (kernels/psf.cl): the same
+ * sum as nbcl_psf_convolve, in the run's precision. Safe to call from another thread while
+ * an image runs (it has a queue of its own); one call at a time. */
+int nbcl_core_psf(nbcl_core *core, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                  int spixels, float *out, nbcl_err *err);
 
 /* The tile edge and device count in use. */
 int nbcl_core_tile(const nbcl_core *core);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "base/constants.h"
 #include "engine/experiment.h"
+#include "model/psf.h"
 #include "engine/series.h"
 #include "io/hkl.h"
 
@@ -259,6 +260,25 @@ nbcl_status nbcl_experiment_set_oversample(nbcl_experiment *exp, int n)
     return NBCL_OK;
 }
 
+nbcl_status nbcl_experiment_set_detector_response(nbcl_experiment *exp,
+                                                  const nbcl_detector_response *r)
+{
+    NEEDS_UNRESOLVED(exp, "nbcl_experiment_set_detector_response");
+    if (!r) return nbcl_api_invalid("detector response: NULL");
+    if (r->psf != NBCL_PSF_NONE && r->psf != NBCL_PSF_GAUSS && r->psf != NBCL_PSF_FIBER)
+        return nbcl_api_invalid("detector response: unknown point-spread shape");
+    if (!(r->psf_fwhm_mm >= 0.0 && r->psf_fwhm_mm <= 10.0))
+        return nbcl_api_invalid("detector response: psf_fwhm_mm must be between 0 and 10 mm");
+    if (r->psf_radius < 0 || r->psf_radius > NBCL_PSF_MAX_RADIUS)
+        return nbcl_api_invalid("detector response: psf_radius must be between 0 (automatic) and 200 pixels");
+    if (!(r->gain > 0.0) || !isfinite(r->gain)) return nbcl_api_invalid("detector response: gain must be positive");
+    if (!(r->readout_noise >= 0.0 && r->calibration_noise >= 0.0 && r->flicker_noise >= 0.0) ||
+        !isfinite(r->readout_noise + r->calibration_noise + r->flicker_noise))
+        return nbcl_api_invalid("detector response: noise levels must be zero or positive");
+    exp->cfg.response = *r;
+    return NBCL_OK;
+}
+
 /* ---- resolving ---- */
 
 nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
@@ -268,6 +288,9 @@ nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
     for (int i = 0; i < exp->cfg.n_no_effect; ++i)
         nbcl_logf(&exp->log, "note: %s is accepted for compatibility and has no effect on the image\n",
                   exp->cfg.no_effect[i]);
+    if (exp->cfg.amorphous_given && !exp->cfg.stolfile)
+        nbcl_logf(&exp->log, "note: the thickness, density and molecular weight of the amorphous "
+                             "material have no effect without -stol\n");
     nbcl_err err = {0};
     nbcl_rng_init(&exp->rng);
     int rc = nbcl_setup_resolve(&exp->cfg, &exp->files, &exp->sim, &exp->rng, &exp->log, &err);
@@ -318,6 +341,7 @@ nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *o)
     o->noisefile = c->calculate_noise ? c->noisefile : NULL;
     o->pgmfile = c->write_pgm ? c->pgmfile : NULL;
     o->pngfile = c->pngfile;
+    o->noisepngfile = c->calculate_noise ? c->noisepngfile : NULL;
     o->floatfile_given = (c->outputs_given & NBCL_GIVEN_FLOAT) != 0;
     o->intfile_given = (c->outputs_given & NBCL_GIVEN_INT) != 0;
     o->noisefile_given = (c->outputs_given & NBCL_GIVEN_NOISE) != 0;

@@ -53,19 +53,46 @@ nbcl_status nbcl_engine_counts(const nbcl_engine *e, const float *image, double 
     return NBCL_OK;
 }
 
+/* the noise image's point spread runs on the engine's first device */
+typedef struct device_psf {
+    nbcl_core *core;
+    nbcl_err err;
+} device_psf;
+
+static int psf_on_device(void *user, const nbcl_psf_kernel *k, const float *in, int fpixels,
+                         int spixels, float *out)
+{
+    device_psf *dp = user;
+    return nbcl_core_psf(dp->core, k, in, fpixels, spixels, out, &dp->err);
+}
+
 nbcl_status nbcl_engine_noise(const nbcl_engine *e, const float *image, long seed, double adc_offset,
                               uint16_t *counts, double *photons, int *overloads)
 {
     nbcl_status s = need(e, image, counts, "nbcl_engine_noise");
     if (s) return s;
+    if (e->sim.npanels > 1 && e->sim.response.psf != NBCL_PSF_NONE && e->sim.response.psf_fwhm_mm > 0.0)
+        return nbcl_api_invalid("nbcl_engine_noise: a point spread would cross the gaps between the "
+                                "panels of the stacked image; it needs a one-panel detector");
     int roi[4];
     roi_of(&e->sim, roi);
     nbcl_rng rng = e->rng;       /* every noise image starts from the state after setup */
     long idum = -seed;           /* nanoBragg keeps -seed */
     memset(counts, 0, e->npix * sizeof *counts);
-    if (nbcl_noise_image(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset, &idum, &rng,
-                         counts, photons, overloads))
-        return nbcl_api_invalid("nbcl_engine_noise: unusable image or ROI");
+    device_psf dp;
+    memset(&dp, 0, sizeof dp);
+    dp.core = e->core;
+    nbcl_psf_runner runner = {&dp, psf_on_device};
+    int rc = nbcl_noise_image_response(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset,
+                                       &e->sim.response, e->sim.pixel_size, &runner, &idum, &rng,
+                                       counts, photons, overloads);
+    if (rc == -3) return nbcl_api_fail(&dp.err, dp.err.code ? dp.err.code : NBCL_E_OPENCL);
+    if (rc == -2) {
+        nbcl_err err = {0};
+        nbcl_err_code(&err, NBCL_E_NOMEM, "nbcl_engine_noise: out of host memory");
+        return nbcl_api_fail(&err, NBCL_E_NOMEM);
+    }
+    if (rc) return nbcl_api_invalid("nbcl_engine_noise: unusable image, ROI or detector response");
     return NBCL_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "io/matfile.h"
 #include "io/smv.h"
 #include "io/sourcefile.h"
+#include "io/stolfile.h"
 
 static void apply_header(nbcl_config *c, const nbcl_smv_image *img, int is_mask)
 {
@@ -118,10 +119,18 @@ static int load_detector(void *user, const nbcl_config *c, nbcl_dxtbx_detector *
     return nbcl_expt_read(c->detectorfile, out, err);
 }
 
+static int load_stol_table(void *user, const nbcl_config *c, double **x, double **F, int *rows,
+                           nbcl_err *err)
+{
+    (void)user;
+    return nbcl_stolfile_read(c->stolflag, c->stolfile, x, F, rows, err);
+}
+
 int nbcl_setup_resolve(const nbcl_config *cfg, nbcl_setup_files *files, nbcl_sim *sim,
                        nbcl_rng *rng, nbcl_log *log, nbcl_err *err)
 {
-    nbcl_model_loaders ld = {files, load_structure_factors, load_matrix, load_sources, load_detector};
+    nbcl_model_loaders ld = {files, load_structure_factors, load_matrix, load_sources, load_detector,
+                             load_stol_table};
     if (files->mask) nbcl_logf(log, "reading %s\n", cfg->maskfile);
     if (nbcl_sim_resolve(cfg, &ld, sim, rng, log, err)) {
         if (!err->code) err->code = NBCL_E_INVALID;

@@ -28,6 +28,9 @@ void nbcl_fill_params(const nbcl_sim *s, double P[KP_COUNT])
     P[KP_R_E_SQR] = s->r_e_sqr;
     P[KP_FLUENCE] = s->fluence;
     P[KP_STEPS] = (double)s->steps;
+    /* the background is summed over sensor layers, sub-pixels and sources but not over
+     * orientations, which steps also counts */
+    P[KP_BG_WEIGHT] = s->bg_molecules * s->mosaic_domains * s->phisteps;
 }
 
 void nbcl_fill_ints(const nbcl_sim *s, int norient, cl_int G[KI_COUNT])
@@ -42,6 +45,7 @@ void nbcl_fill_ints(const nbcl_sim *s, int norient, cl_int G[KI_COUNT])
     G[KI_OVERSAMPLE] = s->oversample;
     G[KI_NSOURCES] = s->nsources;
     G[KI_NCRYSTAL] = norient;
+    G[KI_BG_ROWS] = s->bg_rows;
 }
 
 double *nbcl_source_table(const nbcl_sim *s, int use_double)

@@ -20,6 +20,7 @@
 #include "model/args.h"
 
 #include "base/constants.h"
+#include "model/psf.h"
 
 enum match { SUB, EQ, SUBLEN, SUBLONGER };
 
@@ -50,11 +51,16 @@ enum {
     R_SCALE, R_PGMSCALE, R_COHERENT, R_PRINTOUT, R_NOPROGRESS, R_PROGRESS, R_INTERPOLATE,
     R_NOINTERPOLATE, R_ROUND_XTAL, R_SQUARE_XTAL, R_GAUSS_XTAL, R_TOPHAT, R_FUDGE,
     R_PRINTOUT_PIXEL, R_SEED, R_MOSAIC_SEED, R_MISSET_SEED, R_WATER,
+    /* detector response: noisify.c's flags and spellings */
+    R_PSF_TYPE, R_PSF_RADIUS, R_PSF_FWHM, R_PSF_WIDTH_UM, R_GAIN, R_READOUT, R_FLICKER,
+    R_CALIBRATION, R_CALIB_SEED,
+    /* amorphous background: nonBragg.c's flags */
+    R_AM_THICK, R_AM_DENSITY, R_AM_MW,
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
     R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
-    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_HELP
+    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_NOISEPNG, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -74,9 +80,9 @@ static const rule RULES[] = {
     {R_XTAL_X, SUB, {"-xtal_thick", "-xtal_x"}, 0, 1, "mm", "crystal size along a"},
     {R_XTAL_Y, SUB, {"-xtal_width", "-xtal_y", "-width"}, 0, 1, "mm", "crystal size along b"},
     {R_XTAL_Z, SUB, {"-xtal_heigh", "-xtal_z", "-heigh"}, 0, 1, "mm", "crystal size along c"},
-    {R_DENSITY, SUB, {"-density", "-sample_den"}, 0, 1, "g/cm^3", "sample density (no effect on the image)"},
-    {R_MW, EQ, {"-MW"}, 0, 1, "g/mol", "molecular weight (no effect on the image)"},
-    {R_MW, SUB, {"-molec"}, 0, 1, "g/mol", "molecular weight (no effect on the image)"},
+    {R_DENSITY, SUB, {"-density", "-sample_den"}, 0, 1, "g/cm^3", "density of the -stol material (default 1)"},
+    {R_MW, EQ, {"-MW"}, 0, 1, "g/mol", "molecular weight of the -stol material (default 18)"},
+    {R_MW, SUB, {"-molec"}, 0, 1, "g/mol", "molecular weight of the -stol material"},
     {R_XBEAM, SUB, {"-Xbeam"}, 0, 1, "mm", "direct-beam fast coordinate (pivot beam)"},
     {R_YBEAM, SUB, {"-Ybeam"}, 0, 1, "mm", "direct-beam slow coordinate (pivot beam)"},
     {R_XCLOSE, SUB, {"-Xclose"}, 0, 1, "mm", "near-point fast coordinate (pivot sample)"},
@@ -156,9 +162,9 @@ static const rule RULES[] = {
     {R_DUMP, SUB, {"-dump"}, 0, 1, "file", "structure-factor cache (default Fdump.bin)"},
     {R_IMG, SUB, {"-img"}, 0, 1, "file", "take detector settings from an SMV header"},
     {R_STOLOUT, SUBLONGER, {"-stolout"}, 7, 1, "file", "accepted, no effect"},
-    {R_STOL, SUBLEN, {"-stol"}, 5, 1, "file", "amorphous F vs sin(theta)/lambda (accepted, no effect)"},
-    {R_4STOL, SUBLEN, {"-4stol"}, 6, 1, "file", "accepted, no effect"},
-    {R_Q, SUBLEN, {"-Q"}, 2, 1, "file", "accepted, no effect"},
+    {R_STOL, SUBLEN, {"-stol"}, 5, 1, "file", "amorphous background: sin(theta)/lambda (1/A) and F per molecule"},
+    {R_4STOL, SUBLEN, {"-4stol"}, 6, 1, "file", "amorphous background: 4 sin(theta)/lambda (1/A) and F"},
+    {R_Q, SUBLEN, {"-Q"}, 2, 1, "file", "amorphous background: Q = 4 pi sin(theta)/lambda (1/A) and F"},
     {R_SOURCEFILE, SUB, {"-sourcefile"}, 0, 1, "file", "sources: X Y Z weight lambda"},
     {R_FLOATFILE, SUB, {"-floatfile", "-floatimage"}, 0, 1, "file", "float image (default floatimage.bin)"},
     {R_INTFILE, SUB, {"-intfile", "-intimage"}, 0, 1, "file", "SMV image (default intimage.img)"},
@@ -184,6 +190,19 @@ static const rule RULES[] = {
     {R_MOSAIC_SEED, SUB, {"-mosaic_seed"}, 0, 1, "N", "mosaic seed (default 12345678)"},
     {R_MISSET_SEED, SUB, {"-misset_seed"}, 0, 1, "N", "random misset seed (default: time)"},
     {R_WATER, SUB, {"-water"}, 0, 1, "um", "water background thickness"},
+    {R_AM_THICK, EQ, {"-amorphous_thick", "-thick"}, 0, 1, "mm", "thickness of the -stol material in the beam (default 0.1)"},
+    {R_AM_DENSITY, EQ, {"-amorphous_density"}, 0, 1, "g/cm^3", "density of the -stol material (default 1)"},
+    {R_AM_MW, EQ, {"-amorphous_MW"}, 0, 1, "g/mol", "molecular weight of the -stol material (default 18)"},
+    {R_PSF_TYPE, SUBLEN, {"-psf"}, 4, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
+    {R_PSF_TYPE, EQ, {"-psf_type"}, 0, 1, "gauss|fiber", "detector point-spread shape (noise image)"},
+    {R_PSF_RADIUS, SUB, {"-psf_radius", "-psf_rad"}, 0, 1, "pixels", "point-spread kernel radius (default auto)"},
+    {R_PSF_FWHM, SUBLEN, {"-psf_fwhm"}, 9, 1, "mm", "point-spread full width at half maximum"},
+    {R_PSF_WIDTH_UM, SUB, {"-psf_si", "-psf_wi"}, 0, 1, "um", "point-spread FWHM in um (noisify's -psf_sigma/-psf_width)"},
+    {R_GAIN, SUB, {"-gain"}, 0, 1, "ADU/photon", "detector gain (default 1)"},
+    {R_READOUT, SUB, {"-readout_noise", "-readout", "-readnoi"}, 0, 1, "ADU", "read-out noise, rms (default 0)"},
+    {R_FLICKER, SUB, {"-flicker_noise", "-flicker"}, 0, 1, "%", "per-pixel intensity jitter, % rms (-flicker: a fraction)"},
+    {R_CALIBRATION, SUB, {"-calibration_noise", "-calibration"}, 0, 1, "%", "fixed per-pixel gain error, % rms (-calibration: a fraction)"},
+    {R_CALIB_SEED, SUB, {"-calib_seed"}, 0, 1, "N", "calibration-error seed (default 123456789)"},
     {R_MASK, SUB, {"-mask"}, 0, 1, "file", "SMV mask: zero pixels are skipped"},
     {R_DEVICE, EQ, {"-device", "--device"}, 0, 1, "SPEC", "OpenCL device: index, P:D, cpu|gpu|accelerator|default, all, or name"},
     {R_LIST_DEVICES, EQ, {"-list_devices", "--list-devices"}, 0, 0, "", "list OpenCL devices and exit"},
@@ -197,6 +216,7 @@ static const rule RULES[] = {
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
     {R_DETECTOR, EQ, {"-detector"}, 0, 1, "FILE.expt", "every panel of a DIALS experiment's detector (docs/detectors.md)"},
+    {R_NOISEPNG, EQ, {"-noisepngfile"}, 0, 1, "file", "8-bit PNG preview of the noise image (counts less -adc)"},
     {R_HELP, EQ, {"-h", "-help", "--help"}, 0, 0, "", "this list"},
 };
 #define NRULES ((int)(sizeof RULES / sizeof RULES[0]))
@@ -409,6 +429,19 @@ static void apply_precision(nbcl_config *c, vals *x)
     }
 }
 
+static void apply_psf_type(nbcl_config *c, vals *x)
+{
+    const char *w = word(x, 0);
+    if (!w) return;
+    if (strstr(w, "gauss")) c->response.psf = NBCL_PSF_GAUSS;
+    else if (strstr(w, "fiber") || strstr(w, "fibre")) c->response.psf = NBCL_PSF_FIBER;
+    else if (strcmp(w, "none") == 0) c->response.psf = NBCL_PSF_NONE;
+    else {
+        nbcl_err_set(x->err, "%s: '%s' is not gauss, fiber or none", x->flag, w);
+        x->bad = 1;
+    }
+}
+
 static void note_no_effect(nbcl_config *c, const char *flag)
 {
     for (int i = 0; i < c->n_no_effect; ++i)
@@ -457,7 +490,9 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_SAMPLE_X: case R_XTAL_X: c->sample_x = positive(x, 0) / 1000; break;
     case R_SAMPLE_Y: case R_XTAL_Y: c->sample_y = positive(x, 0) / 1000; break;
     case R_SAMPLE_Z: case R_XTAL_Z: c->sample_z = positive(x, 0) / 1000; break;
-    case R_DENSITY: case R_MW: (void)num(x, 0); note_no_effect(c, x->flag); break;
+    case R_DENSITY: case R_AM_DENSITY: c->amorphous_density = positive(x, 0) * 1e6; c->amorphous_given = 1; break;
+    case R_MW: case R_AM_MW: c->amorphous_MW = positive(x, 0); c->amorphous_given = 1; break;
+    case R_AM_THICK: c->amorphous_thick = nonneg(x, 0) / 1000.0; c->amorphous_given = 1; break;
     case R_XBEAM: c->Xbeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_YBEAM: c->Ybeam = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_BEAM; break;
     case R_XCLOSE: c->Xclose = num(x, 0) / 1000.0; c->pivot = NBCL_PIVOT_SAMPLE; break;
@@ -552,9 +587,15 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_DUMP: c->dumpfile = word(x, 0); break;
     case R_IMG: c->imgfile = word(x, 0); break;
     case R_MASK: c->maskfile = word(x, 0); break;
-    case R_STOLOUT: case R_STOL: case R_4STOL: case R_Q:
+    case R_STOLOUT:
         (void)word(x, 0);
         note_no_effect(c, x->flag);
+        break;
+    /* nonBragg's units: sin(theta)/lambda, 4 sin(theta)/lambda or Q, in 1/Angstrom */
+    case R_STOL: case R_4STOL: case R_Q:
+        c->stolfile = word(x, 0);
+        c->stolflag = id == R_STOL ? "-stol" : id == R_4STOL ? "-4stol" : "-Q";
+        c->stol_mult = id == R_STOL ? 1e10 : id == R_4STOL ? 1e10 / 4 : 1e10 / M_PI / 4;
         break;
     case R_SOURCEFILE: c->sourcefile = word(x, 0); break;
     case R_FLOATFILE: c->floatfile = word(x, 0); c->outputs_given |= NBCL_GIVEN_FLOAT; break;
@@ -585,6 +626,32 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_MOSAIC_SEED: c->mosaic_seed = -inum(x, 0); break;
     case R_MISSET_SEED: c->misset_seed = -inum(x, 0); c->misset_seed_given = 1; break;
     case R_WATER: c->water_size = nonneg(x, 0) / 1e6; break;
+    case R_PSF_TYPE: apply_psf_type(c, x); break;
+    case R_PSF_RADIUS:
+        c->response.psf_radius = x->strict ? inum(x, 0) : (int)num(x, 0);
+        if (x->strict && !x->bad && (c->response.psf_radius < 0 || c->response.psf_radius > NBCL_PSF_MAX_RADIUS)) {
+            nbcl_err_set(x->err, "%s: %s is outside 0 (automatic) to %d pixels", x->flag, x->v[0], NBCL_PSF_MAX_RADIUS);
+            x->bad = 1;
+        }
+        break;
+    case R_PSF_FWHM:
+        c->response.psf_fwhm_mm = nonneg(x, 0);
+        if (x->strict && !x->bad && c->response.psf_fwhm_mm > 10.0) {
+            nbcl_err_set(x->err, "%s: %s mm is over 10 mm (the value is in mm; noisify's -psf_fwhm took um: use -psf_width UM)", x->flag, x->v[0]);
+            x->bad = 1;
+        }
+        break;
+    case R_PSF_WIDTH_UM: c->response.psf_fwhm_mm = nonneg(x, 0) / 1000.0; break;
+    case R_GAIN: c->response.gain = positive(x, 0); break;
+    case R_READOUT: c->response.readout_noise = nonneg(x, 0); break;
+    /* the spellings take percent; noisify's shorter ones a fraction */
+    case R_FLICKER:
+        c->response.flicker_noise = nonneg(x, 0) / (strcmp(x->flag, "-flicker_noise") == 0 ? 100.0 : 1.0);
+        break;
+    case R_CALIBRATION:
+        c->response.calibration_noise = nonneg(x, 0) / (strcmp(x->flag, "-calibration_noise") == 0 ? 100.0 : 1.0);
+        break;
+    case R_CALIB_SEED: c->response.calibration_seed = inum(x, 0); break;
     case R_DEVICE: c->device_spec = word(x, 0); break;
     case R_LIST_DEVICES: *action = NBCL_CLI_LIST_DEVICES; break;
     case R_PRECISION: apply_precision(c, x); break;
@@ -597,6 +664,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_PNGFILE: c->pngfile = word(x, 0); break;
     case R_PNGLOG: c->pnglog = 1; break;
     case R_DETECTOR: c->detectorfile = word(x, 0); break;
+    case R_NOISEPNG: c->noisepngfile = word(x, 0); break;
     case R_HELP: *action = NBCL_CLI_HELP; break;
     }
 }

@@ -63,6 +63,10 @@ void nbcl_config_defaults(nbcl_config *c)
     c->write_pgm = 1;
     c->calculate_noise = 1;
     c->adc_offset = 40.0;
+    nbcl_detector_response_init(&c->response);
+    c->amorphous_thick = 1e-4;
+    c->amorphous_density = 1e6;
+    c->amorphous_MW = 18.0;
     c->printout_fpixel = c->printout_spixel = -1;
     c->progress = 1;
     c->precision = NBCL_PRECISION_AUTO;

@@ -76,8 +76,20 @@ typedef struct nbcl_config {
     /* background */
     double water_size;             /* m */
 
+    /* amorphous background from a scattering table (nonBragg.c's -stol, -4stol, -Q) */
+    const char *stolfile, *stolflag;
+    double stol_mult;              /* table's variable -> sin(theta)/lambda in 1/m */
+    double amorphous_thick;        /* m (default 0.1 mm) */
+    double amorphous_density;      /* g/m^3 (default 1 g/cm^3) */
+    double amorphous_MW;           /* g/mol (default 18) */
+    int amorphous_given;           /* one of the three was given */
+
+    /* detector response of the noise image (model/noise.h) */
+    nbcl_detector_response response;
+
     /* files and outputs */
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *imgfile, *maskfile;
+    const char *noisepngfile;      /* -noisepngfile: preview of the noise image */
     int write_pgm, calculate_noise, pnglog;
     double intfile_scale, pgm_scale, adc_offset;
     long seed;                     /* noise seed, negated */

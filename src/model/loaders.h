@@ -26,6 +26,10 @@ typedef struct nbcl_model_loaders {
      * out->panels. */
     int (*detector)(void *user, const nbcl_config *cfg, nbcl_dxtbx_detector *out, nbcl_log *log,
                     nbcl_err *err);
+    /* cfg->stolfile: the amorphous scattering table, *rows values of the scattering variable
+     * as written (increasing) and of F each. The model frees *x and *F. */
+    int (*stol_table)(void *user, const nbcl_config *cfg, double **x, double **F, int *rows,
+                      nbcl_err *err);
 } nbcl_model_loaders;
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/geometry.h"
+#include "model/noise.h"
 #include "model/sampling.h"
 #include "base/constants.h"
 #include "base/vec3.h"
@@ -126,6 +127,20 @@ static void print_noise_settings(const nbcl_config *c, nbcl_log *log)
     nbcl_logf(log, "\n  noise image paramters:\n");
     nbcl_logf(log, "  seed: %ld\n", c->seed);
     nbcl_logf(log, "  water droplet size: %g m\n", c->water_size);
+    const nbcl_detector_response *r = &c->response;
+    if (nbcl_detector_response_is_none(r)) return;
+    if (r->psf != NBCL_PSF_NONE && r->psf_fwhm_mm > 0.0) {
+        nbcl_logf(log, "  %s PSF fwhm = %g um", r->psf == NBCL_PSF_FIBER ? "fiber" : "Gaussian",
+                  r->psf_fwhm_mm * 1000.0);
+        if (r->psf_radius > 0) nbcl_logf(log, " with rendering radius: %d pixels\n", r->psf_radius);
+        else nbcl_logf(log, " with automatic rendering radius\n");
+    }
+    nbcl_logf(log, "  calibration noise seed: %ld\n", r->calibration_seed);
+    nbcl_logf(log, "  calibration_noise = %g %%\n", r->calibration_noise * 100);
+    nbcl_logf(log, "  readout_noise = %g ADU\n", r->readout_noise);
+    nbcl_logf(log, "  flicker_noise = %g %%\n", r->flicker_noise * 100);
+    nbcl_logf(log, "  quantum_gain = %g ADU/photon\n", r->gain);
+    nbcl_logf(log, "  adc_offset = %g ADU\n", c->adc_offset);
 }
 
 double nbcl_water_background(const nbcl_sim *s)
@@ -133,6 +148,40 @@ double nbcl_water_background(const nbcl_sim *s)
     double F_bg = 2.57, water_MW = 18.0;
     return F_bg * F_bg * s->r_e_sqr * s->fluence * s->water_size * s->water_size *
            s->water_size * 1e6 * AVOGADRO / water_MW;
+}
+
+/* the -stol table and the molecules of amorphous material in the beam, as nonBragg.c */
+static int amorphous_background(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_sim *s,
+                                nbcl_log *log, nbcl_err *err)
+{
+    if (!c->stolfile) return 0;
+    if (!ld || !ld->stol_table)
+        return nbcl_err_code(err, NBCL_E_INVALID, "%s %s: no reader for scattering tables here",
+                             c->stolflag, c->stolfile);
+    nbcl_logf(log, "reading %s\n", c->stolfile);
+    double *x = NULL, *F = NULL;
+    int rows = 0;
+    if (ld->stol_table(ld->user, c, &x, &F, &rows, err)) return -1;
+    s->bg_table = malloc(2 * (size_t)rows * sizeof *s->bg_table);
+    if (!s->bg_table) {
+        free(x);
+        free(F);
+        return nbcl_err_code(err, NBCL_E_NOMEM, "%s %s: out of memory", c->stolflag, c->stolfile);
+    }
+    for (int i = 0; i < rows; ++i) {
+        s->bg_table[i] = x[i] * c->stol_mult;
+        s->bg_table[rows + i] = F[i];
+    }
+    free(x);
+    free(F);
+    s->bg_rows = rows;
+    double volume = c->amorphous_thick * s->beamsize * s->beamsize;
+    s->bg_molecules = volume * c->amorphous_density * AVOGADRO / c->amorphous_MW;
+    nbcl_logf(log, "  %d scattering-table points (cubic interpolation between them)\n", rows);
+    nbcl_logf(log, "  amorphous material %g m thick x %g m beam, %g g/cm^3 and %g g/mol (%g molecules)\n",
+              c->amorphous_thick, s->beamsize, c->amorphous_density / 1e6, c->amorphous_MW,
+              s->bg_molecules);
+    return 0;
 }
 
 int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_sim *s,
@@ -176,6 +225,8 @@ int nbcl_sim_resolve(const nbcl_config *c, const nbcl_model_loaders *ld, nbcl_si
     s->steps = (long)s->nsources * s->mosaic_domains * s->phisteps * s->oversample * s->oversample;
     s->water_size = c->water_size;
     s->I_bg = nbcl_water_background(s);
+    s->response = c->response;
+    if (amorphous_background(c, ld, s, log, err)) goto fail;
     if (log) {
         print_summary(s, log);
         print_noise_settings(c, log);
@@ -212,6 +263,7 @@ int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
     to->source_dir = to->source_weight = to->source_lambda = to->mosaic_umats = NULL;
     to->source_kind = NULL;
     to->panels = NULL;
+    to->bg_table = NULL;
     memset(&to->hkl, 0, sizeof to->hkl);
     if (from->panels) {
         to->panels = malloc(sizeof *to->panels * (size_t)from->npanels);
@@ -226,7 +278,8 @@ int nbcl_sim_copy(const nbcl_sim *from, nbcl_sim *to, nbcl_err *err)
         copy_doubles(from->source_weight, ns, &to->source_weight) ||
         copy_doubles(from->source_lambda, ns, &to->source_lambda) ||
         copy_doubles(from->mosaic_umats, 9 * nm, &to->mosaic_umats) ||
-        copy_ints(from->source_kind, ns, &to->source_kind)) {
+        copy_ints(from->source_kind, ns, &to->source_kind) ||
+        copy_doubles(from->bg_table, 2 * (size_t)from->bg_rows, &to->bg_table)) {
         nbcl_sim_free(to);
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory copying the simulation");
     }
@@ -242,5 +295,6 @@ void nbcl_sim_free(nbcl_sim *s)
     nbcl_sampling_free(s);
     nbcl_hkl_free(&s->hkl);
     free(s->panels);
+    free(s->bg_table);
     memset(s, 0, sizeof *s);
 }

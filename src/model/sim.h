@@ -85,6 +85,16 @@ typedef struct nbcl_sim {
 
     /* background and scale */
     double water_size, I_bg;
+
+    /* amorphous background (-stol): F of one molecule against sin(theta)/lambda (1/m),
+     * bg_rows values of each in bg_table (sin(theta)/lambda first, then F), and the molecules
+     * in the beam (thickness x beamsize^2 x density x Avogadro / MW) */
+    int bg_rows;
+    double *bg_table;
+    double bg_molecules;
+
+    /* the detector's response, applied to the noise image */
+    nbcl_detector_response response;
     double r_e_sqr;
     long steps;                  /* sources * mosaic_domains * phisteps * oversample^2 */
 } nbcl_sim;

@@ -382,3 +382,20 @@ Test(bad, endless_or_huge_inputs)
     static const char *const in2[] = {"long.hkl", NULL};
     expect_refused(BASE "-hkl long.hkl", "longer than 4096", in2);
 }
+
+Test(bad, unusable_stol_tables)
+{
+    write_text("descending.stol", "0 2.57\n0.2 2.6\n0.1 2.7\n");
+    write_text("word.stol", "0 2.57\n0.1 water\n");
+    static const char *const in1[] = {"descending.stol", "word.stol", NULL};
+    expect_refused(BASE "-stol descending.stol", "descending.stol: line 3", in1);
+    expect_refused(BASE "-stol word.stol", "word.stol: line 2", in1);
+    expect_refused(BASE "-stol nothere.stol", "nothere.stol", in1);
+}
+
+Test(bad, detector_response_nonsense)
+{
+    expect_refused(BASE "-psf_fwhm 46", "-psf_fwhm", NULL);
+    expect_refused(BASE "-psf gauss -psf_radius -3", "-psf_radius", NULL);
+    expect_refused(BASE "-gain -2", "-gain", NULL);
+}

@@ -363,8 +363,8 @@ Test(library, a_failed_kernel_build_is_reported_and_cleaned_up)
     cr_assert(src && *src, "NBCL_SOURCE_KERNEL_DIR is not set: run with meson test");
     char dir[] = "/tmp/nbcl-broken-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
-    static const char *files[] = {"real.cl", "wide.cl", "physics.cl", "structure_factor.cl",
-                                  "lattice_stage.cl", "scale_stage.cl"};
+    static const char *files[] = {"real.cl", "wide.cl", "physics.cl", "structure_factor.cl", "amorphous.cl",
+                                  "lattice_stage.cl", "scale_stage.cl", "psf.cl"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
         char from[4096], to[4096], buf[1 << 16];
         snprintf(from, sizeof from, "%s/%s", src, files[i]);

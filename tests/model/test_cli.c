@@ -3,6 +3,7 @@
  * (each error names its flag), suggestions for misspelt flags, and the -help and
  * -list_devices actions. */
 #include "model_util.h"
+#include "model/noise.h"
 
 static cmdline cl;
 static nbcl_config cfg;
@@ -525,4 +526,73 @@ Test(actions, device_spec)
     parse_ok("-device gpu -tile 64");
     cr_expect_str_eq(cfg.device_spec, "gpu");
     cr_expect_eq(cfg.tile, 64);
+}
+
+/* ---- detector response and amorphous background (docs/detector-response.md) ---- */
+
+Test(response, flags_and_units)
+{
+    parse_ok("-psf fiber -psf_fwhm 0.05 -psf_radius 9 -gain 2.5 -readout_noise 3 "
+             "-calibration_noise 3 -flicker_noise 2 -calib_seed 77");
+    cr_expect_eq(cfg.response.psf, NBCL_PSF_FIBER);
+    EQ(cfg.response.psf_fwhm_mm, 0.05);
+    cr_expect_eq(cfg.response.psf_radius, 9);
+    EQ(cfg.response.gain, 2.5);
+    EQ(cfg.response.readout_noise, 3);
+    EQ(cfg.response.calibration_noise, 0.03);
+    EQ(cfg.response.flicker_noise, 0.02);
+    cr_expect_eq(cfg.response.calibration_seed, 77);
+}
+
+Test(response, nothing_given_is_no_response)
+{
+    parse_ok("-adc 10");
+    cr_expect(nbcl_detector_response_is_none(&cfg.response));
+    EQ(cfg.adc_offset, 10);
+}
+
+Test(response, noisify_spellings_carry_over)
+{
+    /* noisify: -psf_width in um, -readout, -calibration and -flicker as fractions */
+    parse_ok("-psf gauss -psf_width 46 -readout 2 -calibration 0.03 -flicker 0.01");
+    cr_expect_eq(cfg.response.psf, NBCL_PSF_GAUSS);
+    EQ(cfg.response.psf_fwhm_mm, 0.046);
+    EQ(cfg.response.readout_noise, 2);
+    EQ(cfg.response.calibration_noise, 0.03);
+    EQ(cfg.response.flicker_noise, 0.01);
+    parse_ok("-readnoise 4 -psf_sigma 20");
+    EQ(cfg.response.readout_noise, 4);
+    EQ(cfg.response.psf_fwhm_mm, 0.02);
+}
+
+Test(response, nonsense_refused_by_flag)
+{
+    refused("-psf_fwhm 46", "-psf_width");
+    refused("-psf blob", "-psf: 'blob' is not gauss, fiber or none");
+    refused("-gain 0", "-gain: must be greater than zero");
+    refused("-readout_noise -1", "-readout_noise: must not be negative");
+    refused("-psf_radius 500", "-psf_radius: 500 is outside");
+    refused("-calibration_noise x", "-calibration_noise");
+}
+
+Test(background, stol_flags_and_units)
+{
+    parse_ok("-stol water.stol -thick 0.2 -density 0.9 -MW 20");
+    cr_expect_str_eq(cfg.stolfile, "water.stol");
+    EQ(cfg.stol_mult, 1e10);
+    EQ(cfg.amorphous_thick, 2e-4);
+    EQ(cfg.amorphous_density, 0.9e6);
+    EQ(cfg.amorphous_MW, 20);
+    parse_ok("-4stol ice.stol -amorphous_thick 1 -amorphous_density 0.92 -amorphous_MW 18");
+    cr_expect_str_eq(cfg.stolfile, "ice.stol");
+    EQ(cfg.stol_mult, 1e10 / 4);
+    EQ(cfg.amorphous_thick, 1e-3);
+    parse_ok("-Q air.stol");
+    EQ(cfg.stol_mult, 1e10 / M_PI / 4);
+    parse_ok("");
+    cr_expect_null(cfg.stolfile);
+    EQ(cfg.amorphous_thick, 1e-4);
+    EQ(cfg.amorphous_density, 1e6);
+    EQ(cfg.amorphous_MW, 18);
+    refused("-stol w.stol -amorphous_density 0", "must be greater than zero");
 }

@@ -17,7 +17,7 @@ static int test_load_sources(void *user, const nbcl_config *c, double **rows, in
     return nbcl_sourcefile_read(c->sourcefile, rows, count, err);
 }
 
-static const nbcl_model_loaders loaders = {NULL, NULL, NULL, test_load_sources, NULL};
+static const nbcl_model_loaders loaders = {NULL, NULL, NULL, test_load_sources, NULL, NULL};
 
 #define RTD (180.0 * M_1_PI)
 
