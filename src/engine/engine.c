@@ -111,8 +111,11 @@ static int big_grid(const nbcl_sim *s, int use_double)
     return !use_double && cells >= 16777216.0;
 }
 
-/* The options every program is built with. Never fast-math: the float pairs of a single
- * run depend on exact rounding. */
+/* The options every program is built with. Never any fast-math option
+ * (-cl-fast-relaxed-math, -cl-unsafe-math-optimizations, -cl-mad-enable,
+ * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
+ * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
+ * rounding, which those options let the compiler give up. */
 static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
 {
     const nbcl_sim *s = c->sim;
