@@ -75,16 +75,9 @@ static void post(pipeline *p, const job *j)
     pthread_mutex_unlock(&p->lock);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress(int done, int total, double t0, int tty)
 {
-    double el = now() - t0, eta = done > 0 ? el * (total - done) / done : 0.0;
+    double el = nbcl_app_now() - t0, eta = done > 0 ? el * (total - done) / done : 0.0;
     if (tty)
         fprintf(stderr, "\r[%-30.*s] %d/%d images  elapsed %.1f s  ETA %.1f s ", 30 * done / total,
                 "##############################", done, total, el, eta);
@@ -97,7 +90,7 @@ static void progress(int done, int total, double t0, int tty)
 static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *p, float *bufs[2],
                         size_t npix, int show)
 {
-    double t0 = now(), kernel = 0.0;
+    double t0 = nbcl_app_now(), kernel = 0.0;
     int tty = isatty(fileno(stderr));
     for (int i = 0; i < p->plan->nimages; ++i) {
         if (wait_written(p, 1)) return 1;   /* image i-2's buffer is free again */
@@ -107,6 +100,7 @@ static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *
             nbcl_engine_run(eng, &params, bufs[i % 2], npix) || nbcl_engine_run_info(eng, &j.info))
             return nbcl_app_fail(NULL);
         kernel += j.info.seconds;
+        if (p->plan->times) nbcl_app_times_engine(p->plan->times, eng);
         if (!p->plan->series && p->out->printout) nbcl_app_print_pixels(eng, p->out);
         post(p, &j);
         if (show) progress(i + 1, p->plan->nimages, t0, tty);
@@ -114,7 +108,7 @@ static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *
     if (wait_written(p, 0)) return 1;
     if (p->plan->series)
         printf("%d images in %.3f s (engine %.3f s, %.3f s per image)\n", p->plan->nimages,
-               now() - t0, kernel, kernel / p->plan->nimages);
+               nbcl_app_now() - t0, kernel, kernel / p->plan->nimages);
     return 0;
 }
 

@@ -4,7 +4,9 @@
  * older one (reads are non-blocking), so device and host overlap. Normally two tiles are in
  * flight (double buffering); when tiles take only microseconds the ring lets up to 64 be
  * queued so tiny tiles do not pay a full round trip each. Device memory is a few tiles,
- * whatever the detector size. */
+ * whatever the detector size. Queues profile their commands: a marker before each tile's
+ * kernels and the tile's read give the device time of the kernels and of the read-back
+ * (for -timing). */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -118,6 +120,7 @@ typedef struct nbcl_shared {
 typedef struct nbcl_slot {
     cl_mem out;
     float *host;
+    cl_event begin;          /* a marker queued before the tile's kernels */
     cl_event done;           /* the read of out into host; NULL when the slot is free */
     nbcl_tile tile;
 } nbcl_slot;
@@ -131,6 +134,9 @@ typedef struct nbcl_worker {
     int nslots;
     double tile_seconds;     /* running mean of the time between finished tiles */
     double last_finish;
+    double kernel_seconds;   /* this image: device time of the kernels, of the reads, and */
+    double read_seconds;     /* the host's copies of the tiles into the planes */
+    int profiled;            /* every tile's profiling was available */
     pthread_t thread;
     int started;
 } nbcl_worker;
@@ -213,7 +219,7 @@ static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int us
     w->dev.context = clCreateContext(props, 1, &info->id, NULL, NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateContext", err))
         return -1;
-    w->dev.queue = clCreateCommandQueue(w->dev.context, info->id, 0, &rc);
+    w->dev.queue = clCreateCommandQueue(w->dev.context, info->id, CL_QUEUE_PROFILING_ENABLE, &rc);
     if (nbcl_cl_check(rc, "clCreateCommandQueue", err))
         return -1;
     w->nslots = nbcl_ring_depth(slot_bytes);
@@ -247,6 +253,8 @@ static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
     for (int i = 0; w->slots && i < w->nslots; i++) {
         if (w->slots[i].done)
             rc |= nbcl_cl_check(clReleaseEvent(w->slots[i].done), "clReleaseEvent", rc ? NULL : err);
+        if (w->slots[i].begin)
+            rc |= nbcl_cl_check(clReleaseEvent(w->slots[i].begin), "clReleaseEvent", rc ? NULL : err);
         if (w->slots[i].out)
             rc |= nbcl_cl_check(clReleaseMemObject(w->slots[i].out), "clReleaseMemObject",
                                 rc ? NULL : err);
@@ -267,6 +275,9 @@ static int nbcl_slot_start(nbcl_worker *w, nbcl_slot *s, long k, nbcl_err *err)
 {
     nbcl_shared *sh = w->sh;
     s->tile = nbcl_tile_of(sh, k);
+    if (nbcl_cl_check(clEnqueueMarkerWithWaitList(w->dev.queue, 0, NULL, &s->begin),
+                      "clEnqueueMarkerWithWaitList", err))
+        return -1;
     if (sh->ops->enqueue_tile(sh->user, w->state, &w->dev, &s->tile, s->out, err))
         return -1;
     size_t bytes = nbcl_tile_floats(&s->tile, sh->nplanes) * sizeof(float);
@@ -289,15 +300,37 @@ static void nbcl_copy_tile(nbcl_shared *sh, const nbcl_tile *t, const float *hos
     }
 }
 
+/* The device time of a finished tile's kernels (from the marker's end to the read's start:
+ * the queue is in order) and of its read. A device that cannot say leaves w->profiled 0
+ * (the timings are then reported as unavailable); that is no reason to fail the image. */
+static void nbcl_slot_profile(nbcl_worker *w, const nbcl_slot *s)
+{
+    cl_ulong begin = 0, start = 0, end = 0;
+    if (clGetEventProfilingInfo(s->begin, CL_PROFILING_COMMAND_END, sizeof begin, &begin, NULL) ||
+        clGetEventProfilingInfo(s->done, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL) ||
+        clGetEventProfilingInfo(s->done, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL) ||
+        start < begin || end < start) {
+        w->profiled = 0;
+        return;
+    }
+    w->kernel_seconds += 1e-9 * (double)(start - begin);
+    w->read_seconds += 1e-9 * (double)(end - start);
+}
+
 /* Wait for a slot's read, copy the tile into the planes, free the slot. */
 static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *err)
 {
     int rc = nbcl_cl_check(clWaitForEvents(1, &s->done), "clWaitForEvents", err);
+    if (!rc && copy)
+        nbcl_slot_profile(w, s);
     rc |= nbcl_cl_check(clReleaseEvent(s->done), "clReleaseEvent", rc ? NULL : err);
-    s->done = NULL;
+    rc |= nbcl_cl_check(clReleaseEvent(s->begin), "clReleaseEvent", rc ? NULL : err);
+    s->done = s->begin = NULL;
     if (rc || !copy)
         return rc ? -1 : 0;
+    double t0 = nbcl_now();
     nbcl_copy_tile(w->sh, &s->tile, s->host);
+    w->read_seconds += nbcl_now() - t0;
     pthread_mutex_lock(&w->sh->lock);
     nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
     pthread_mutex_unlock(&w->sh->lock);
@@ -344,6 +377,9 @@ static void *nbcl_worker_main(void *arg)
         if (s->done) {
             inflight++;
             head = (head + 1) % w->nslots;
+        } else if (s->begin) {   /* the tile failed before its read was queued */
+            nbcl_cl_check(clReleaseEvent(s->begin), "clReleaseEvent", NULL);   /* err holds the cause */
+            s->begin = NULL;
         }
     }
     /* drain, oldest first; after an error only wait, do not copy */
@@ -479,6 +515,8 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
     for (int i = 0; i < st->ndevices; i++) {
         st->workers[i].started = 0;
         st->workers[i].tile_seconds = 0.0;
+        st->workers[i].kernel_seconds = st->workers[i].read_seconds = 0.0;
+        st->workers[i].profiled = 1;
     }
     nbcl_progress_init(&sh->progress, st->progress, (long long)sh->width * sh->height);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
@@ -487,6 +525,18 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
         *err = sh->err;
     sh->planes = NULL;
     return rc ? -1 : 0;
+}
+
+int nbcl_stream_device_times(const nbcl_stream *st, double *kernels, double *readback)
+{
+    int profiled = 1;
+    *kernels = *readback = 0.0;
+    for (int i = 0; i < st->ndevices; i++) {
+        *kernels += st->workers[i].kernel_seconds;
+        *readback += st->workers[i].read_seconds;
+        profiled &= st->workers[i].profiled;
+    }
+    return profiled;
 }
 
 int nbcl_stream_tile_size(const nbcl_stream *st)

@@ -67,6 +67,12 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
  * with the device when there are several) and the other devices stop at their next tile. */
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err);
 
+/* Of the last image, summed over devices: the device time of the kernels (from the
+ * device's event profiling) and of the reads plus the host's copies of the tiles into the
+ * planes (read-back). Returns 0 when a device could not profile (the kernel time then
+ * misses its tiles). */
+int nbcl_stream_device_times(const nbcl_stream *st, double *kernels, double *readback);
+
 /* The tile edge in use, the number of devices, and device i's state and context (for
  * updating its tables between images, on its queue, while no image is running). */
 int nbcl_stream_tile_size(const nbcl_stream *st);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/clock.h"
 #include "device/clerr.h"
 #include "device/program.h"
 #include "device/program_cache.h"
@@ -39,6 +40,7 @@ struct nbcl_core {
     double *printout;
     double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;
+    nbcl_core_times times;
 };
 
 typedef struct devstate {
@@ -202,16 +204,22 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     char options[1024];
     build_options(c, dev->use_double, d->vw, options, sizeof options);
     int hit = 0;
+    double t0 = nbcl_seconds();
     int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
                                       &d->program, &hit, err);
     if (rc) return -1;
+    c->times.program_cached &= hit != 0;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
     d->scale = clCreateKernel(d->program, "nbcl_scale", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_scale)", err)) return -1;
     if (local_size(d, dev->info->id, err)) return -1;
-    return create_tables(c, d, dev->context, err);
+    double t1 = nbcl_seconds();
+    c->times.program += t1 - t0;
+    rc = create_tables(c, d, dev->context, err);
+    c->times.tables += nbcl_seconds() - t1;
+    return rc;
 }
 
 /* stage1 planes are padded to whole work-items of d->vw pixels */
@@ -379,13 +387,20 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
                     nbcl_err *err)
 {
     memset(res, 0, sizeof *res);
+    double t0 = nbcl_seconds();
     if (upload_image_tables(c, img, err)) return -1;
+    double t1 = nbcl_seconds();
+    c->times.upload = t1 - t0;
     float *planes[OUT_PLANES_PRINTOUT] = {NULL};
     planes[OUT_IMAGE] = image;
     planes[OUT_OMEGA_SUM] = c->omega_plane;
     for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
         planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
     if (nbcl_stream_image(c->stream, planes, err)) return -1;
+    double t2 = nbcl_seconds();
+    c->times.streaming = t2 - t1;
+    if (!nbcl_stream_device_times(c->stream, &c->times.kernels, &c->times.readback))
+        c->times.kernels = c->times.readback = -1.0;
     double sum = 0.0;
     for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
     res->omega_sum = sum;
@@ -398,7 +413,13 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
                                                (double)c->printout_planes[(2 * j + 1) * c->npix + i];
         res->printout = c->printout;
     }
+    c->times.host = nbcl_seconds() - t2;
     return 0;
+}
+
+const nbcl_core_times *nbcl_core_timing(const nbcl_core *c)
+{
+    return &c->times;
 }
 
 /* ------------------------------------------------------------------ open and close */
@@ -445,6 +466,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     c->opts = *opts;
+    c->times.program_cached = 1;
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
     if (!rc) rc = alloc_host(c, err);
