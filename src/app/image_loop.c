@@ -119,9 +119,11 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
     nbcl_experiment_detector_size(exp, &fast, &slow);
     size_t npix = (size_t)fast * (size_t)slow;
     pipeline p = {.eng = eng, .out = o, .plan = plan};
-    float *bufs[2] = {malloc(npix * sizeof(float)), plan->series ? malloc(npix * sizeof(float)) : NULL};
+    /* calloc: the pages of pixels outside the ROI are never written (the engine and the
+     * integer conversion leave zero pages alone), so they cost no memory */
+    float *bufs[2] = {calloc(npix, sizeof(float)), plan->series ? calloc(npix, sizeof(float)) : NULL};
     if (!plan->series) bufs[1] = bufs[0];
-    p.counts = malloc(npix * sizeof *p.counts);
+    p.counts = calloc(npix, sizeof *p.counts);
     if (!bufs[0] || !bufs[1] || !p.counts) {
         free(bufs[0]);
         if (plan->series) free(bufs[1]);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/clear.h"
 #include "device/clerr.h"
 #include "device/stream.h"
 
@@ -108,6 +109,7 @@ typedef struct nbcl_shared {
     void *user;
     float **planes;
     int width, height, nplanes, tile, ntx, multi;
+    int tx0, ty0;            /* the first tile computed (column, row); ntx columns of them */
     long ntiles;
     atomic_long next;        /* next tile to hand out */
     atomic_int stop;         /* set on the first error */
@@ -160,8 +162,8 @@ static void nbcl_shared_fail(nbcl_shared *sh, const nbcl_devctx *dev, const nbcl
 static nbcl_tile nbcl_tile_of(const nbcl_shared *sh, long k)
 {
     nbcl_tile t;
-    t.x0 = (int)(k % sh->ntx) * sh->tile;
-    t.y0 = (int)(k / sh->ntx) * sh->tile;
+    t.x0 = (sh->tx0 + (int)(k % sh->ntx)) * sh->tile;
+    t.y0 = (sh->ty0 + (int)(k / sh->ntx)) * sh->tile;
     t.w = sh->width - t.x0 < sh->tile ? sh->width - t.x0 : sh->tile;
     t.h = sh->height - t.y0 < sh->tile ? sh->height - t.y0 : sh->tile;
     return t;
@@ -329,6 +331,8 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
     if (rc || !copy)
         return rc ? -1 : 0;
     double t0 = nbcl_now();
+    if (w->sh->ops->tile_done)
+        w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
     nbcl_copy_tile(w->sh, &s->tile, s->host);
     w->read_seconds += nbcl_now() - t0;
     pthread_mutex_lock(&w->sh->lock);
@@ -473,6 +477,21 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
                                                               opts->scratch_per_pixel, width, height);
     st->progress = opts->progress;
     st->ndevices = ndevices;
+    /* the tiles computed: all, or those meeting the region (the grid stays anchored at
+     * pixel 0, so a pixel's tile does not depend on the region) */
+    int x0 = 0, x1 = width - 1, y0 = 0, y1 = height - 1;
+    if (opts->limit) {
+        x0 = opts->region[0] < 0 ? 0 : opts->region[0];
+        x1 = opts->region[1] >= width ? width - 1 : opts->region[1];
+        y0 = opts->region[2] < 0 ? 0 : opts->region[2];
+        y1 = opts->region[3] >= height ? height - 1 : opts->region[3];
+        if (x1 < x0 || y1 < y0)
+            x1 = x0 - 1;   /* nothing to compute */
+        if (opts->tile <= 0 && x1 >= x0)
+            sh->tile = nbcl_stream_auto_tile_scratch(devices, ndevices, opts->nplanes,
+                                                     opts->scratch_per_pixel, x1 - x0 + 1,
+                                                     y1 - y0 + 1);
+    }
     int tw = sh->tile < width ? sh->tile : width, th = sh->tile < height ? sh->tile : height;
     size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh->nplanes * sizeof(float);
     /* scratch of whole vector work-items: up to 16 pixels of padding */
@@ -481,8 +500,15 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
         free(st);
         return -1;
     }
-    sh->ntx = (width + sh->tile - 1) / sh->tile;
-    sh->ntiles = (long)sh->ntx * ((height + sh->tile - 1) / sh->tile);
+    if (x1 < x0) {
+        sh->ntx = 0;
+        sh->ntiles = 0;
+    } else {
+        sh->tx0 = x0 / sh->tile;
+        sh->ty0 = y0 / sh->tile;
+        sh->ntx = x1 / sh->tile - sh->tx0 + 1;
+        sh->ntiles = (long)sh->ntx * (y1 / sh->tile - sh->ty0 + 1);
+    }
     pthread_mutex_init(&sh->lock, NULL);
     st->workers = calloc((size_t)ndevices, sizeof *st->workers);
     if (!st->workers) {
@@ -503,12 +529,36 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     return 0;
 }
 
+/* Zero every pixel of the planes outside the tiles computed (pages already zero untouched). */
+static void nbcl_clear_outside(const nbcl_shared *sh)
+{
+    long cols = sh->ntx, rows = cols ? sh->ntiles / cols : 0;
+    int x0 = sh->tx0 * sh->tile, y0 = sh->ty0 * sh->tile;
+    int x1 = (int)(x0 + cols * sh->tile), y1 = (int)(y0 + rows * sh->tile);
+    if (x1 > sh->width) x1 = sh->width;
+    if (y1 > sh->height) y1 = sh->height;
+    if (!rows) x0 = x1 = y0 = y1 = 0;
+    size_t w = (size_t)sh->width;
+    for (int p = 0; p < sh->nplanes; p++) {
+        float *pl = sh->planes[p];
+        if (!pl)
+            continue;
+        nbcl_clear(pl, (size_t)y0 * w * sizeof(float));
+        for (int y = y0; y < y1; y++) {
+            nbcl_clear(pl + (size_t)y * w, (size_t)x0 * sizeof(float));
+            nbcl_clear(pl + (size_t)y * w + (size_t)x1, (w - (size_t)x1) * sizeof(float));
+        }
+        nbcl_clear(pl + (size_t)y1 * w, (size_t)(sh->height - y1) * w * sizeof(float));
+    }
+}
+
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
 {
     nbcl_shared *sh = &st->sh;
     if (!planes)
         return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
     sh->planes = planes;
+    nbcl_clear_outside(sh);
     sh->failed = 0;
     atomic_store(&sh->next, 0);
     atomic_store(&sh->stop, 0);
@@ -518,7 +568,12 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
         st->workers[i].kernel_seconds = st->workers[i].read_seconds = 0.0;
         st->workers[i].profiled = 1;
     }
-    nbcl_progress_init(&sh->progress, st->progress, (long long)sh->width * sh->height);
+    long long pixels = 0;
+    for (long k = 0; k < sh->ntiles; k++) {
+        nbcl_tile t = nbcl_tile_of(sh, k);
+        pixels += (long long)t.w * t.h;
+    }
+    nbcl_progress_init(&sh->progress, st->progress, pixels);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
     nbcl_progress_end(&sh->progress);
     if (rc && err)

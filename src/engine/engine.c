@@ -36,7 +36,7 @@ struct nbcl_core {
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
     nbcl_stream *stream;
-    float *omega_plane, *printout_planes;
+    float *printout_planes;
     double *printout;
     double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;
@@ -53,6 +53,7 @@ typedef struct devstate {
     int vw;                 /* pixels per work-item (vector lanes) */
     int use_double;
     size_t local;           /* work-group size */
+    double omega_sum;       /* this image: the solid angles of the tiles this device computed */
 } devstate;
 
 /* ------------------------------------------------------------------ building */
@@ -315,7 +316,20 @@ static void device_release(void *user, void *state)
     free(d);
 }
 
-static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release};
+/* a tile is back: add its solid angles to its device's sum (no plane of the whole detector
+ * is kept for them) */
+static void tile_done(void *user, void *state, const nbcl_tile *t, const float *host)
+{
+    (void)user;
+    devstate *d = state;
+    size_t n = (size_t)t->w * (size_t)t->h;
+    const float *omega = host + (size_t)OUT_OMEGA_SUM * n;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += omega[i];
+    d->omega_sum += sum;
+}
+
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done};
 
 /* ------------------------------------------------------------------ per image */
 
@@ -392,8 +406,9 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     double t1 = nbcl_seconds();
     c->times.upload = t1 - t0;
     float *planes[OUT_PLANES_PRINTOUT] = {NULL};
-    planes[OUT_IMAGE] = image;
-    planes[OUT_OMEGA_SUM] = c->omega_plane;
+    planes[OUT_IMAGE] = image;   /* the solid angles are summed per tile (tile_done) */
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+        ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
     for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
         planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
     if (nbcl_stream_image(c->stream, planes, err)) return -1;
@@ -401,9 +416,8 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     c->times.streaming = t2 - t1;
     if (!nbcl_stream_device_times(c->stream, &c->times.kernels, &c->times.readback))
         c->times.kernels = c->times.readback = -1.0;
-    double sum = 0.0;
-    for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
-    res->omega_sum = sum;
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+        res->omega_sum += ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum;
     if (take_fallback_flags(c, &res->interpolation_fallback, err)) return -1;
     if (c->opts.printout) {
         /* each value came back as a float pair */
@@ -432,9 +446,6 @@ static int alloc_host(nbcl_core *c, nbcl_err *err)
     c->lambdas = malloc(sizeof(double) * (size_t)(c->sim->nsources > 0 ? c->sim->nsources : 1));
     if (!c->lambdas) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the sources");
     memcpy(c->lambdas, c->sim->source_lambda, sizeof(double) * (size_t)c->sim->nsources);
-    c->omega_plane = malloc(sizeof(float) * c->npix);
-    if (!c->omega_plane) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a %dx%d detector",
-                                              c->sim->fpixels, c->sim->spixels);
     if (!c->opts.printout) return 0;
     c->printout_planes = malloc(sizeof(float) * 2 * PO_COUNT * c->npix);
     c->printout = malloc(sizeof(double) * PO_COUNT * c->npix);
@@ -478,7 +489,12 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                .nplanes = opts->printout ? OUT_PLANES_PRINTOUT : OUT_BASIC,
                                .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
-                               .use_double = opts->use_double};
+                               .use_double = opts->use_double,
+                               /* only the tiles meeting the ROI: time and memory grow with
+                                  the ROI, not the detector */
+                               .limit = 1,
+                               .region = {c->sim->roi_xmin, c->sim->roi_xmax, c->sim->roi_ymin,
+                                          c->sim->roi_ymax}};
         rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels,
                               c->sim->spixels, &c->stream, err);
     }
@@ -501,7 +517,6 @@ void nbcl_core_close(nbcl_core *c)
     nbcl_stream_close(c->stream);
     free(c->devices);
     free(c->source);
-    free(c->omega_plane);
     free(c->printout_planes);
     free(c->printout);
     free(c->lambdas);

@@ -3,6 +3,7 @@
  * temporary name and renamed. Headers state the geometry of the engine's last image. */
 #include <stdlib.h>
 #include <string.h>
+#include "base/clear.h"
 #include "engine/experiment.h"
 #include "base/constants.h"
 #include "engine/handle.h"
@@ -59,7 +60,7 @@ nbcl_status nbcl_engine_noise(const nbcl_engine *e, const float *image, long see
     roi_of(&e->sim, roi);
     nbcl_rng rng = e->rng;       /* every noise image starts from the state after setup */
     long idum = -seed;           /* nanoBragg keeps -seed */
-    memset(counts, 0, e->npix * sizeof *counts);
+    nbcl_clear(counts, e->npix * sizeof *counts);   /* fresh pages stay unmapped */
     if (nbcl_noise_image(image, e->sim.fpixels, e->sim.spixels, roi, adc_offset, &idum, &rng,
                          counts, photons, overloads))
         return nbcl_api_invalid("nbcl_engine_noise: unusable image or ROI");

@@ -137,12 +137,19 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
     return 0;
 }
 
-/* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads. */
+/* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads.
+ * Only the ROI is looked at: every other pixel was set to 0 (and reading it would map the
+ * pages of a huge detector that a small ROI leaves untouched). */
 static int check_finite(const nbcl_engine *e, const float *image, nbcl_err *err)
 {
-    for (size_t i = 0; i < e->npix; ++i)
-        if (!isfinite(image[i]))
-            return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
+    const nbcl_sim *s = &e->sim;
+    size_t w = (size_t)s->fpixels;
+    int x0 = s->roi_xmin > 0 ? s->roi_xmin : 0, x1 = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
+    int y0 = s->roi_ymin > 0 ? s->roi_ymin : 0, y1 = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    for (int y = y0; y <= y1; ++y)
+        for (size_t i = (size_t)y * w + (size_t)x0; x1 >= x0 && i <= (size_t)y * w + (size_t)x1; ++i)
+            if (!isfinite(image[i]))
+                return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
                                  "numbers overflow; check -default_F and the structure factors, -fluence "
                                  "and the source wavelengths", isnan(image[i]) ? "NaN" : "infinity",
                                  i % (size_t)e->sim.fpixels, i / (size_t)e->sim.fpixels);
