@@ -16,6 +16,8 @@ Environment:
                   per case by -D options; the ROI is a runtime buffer) is built and cached
                   cheaply; full: warm up with the full run; none: no warm-up
   NB_CASES_TSV    the case list (default bench/cases.tsv)
+  NB_FMA_UNITS    FMA pipes per core for the peak estimate (default 2)
+  NB_CLOCK_GHZ    clock for the peak estimate (default: "cpu MHz" of /proc/cpuinfo)
   NB_TIMEOUT      seconds one run may take (default 3600)
   NB_CASES        comma-separated case ids (same as giving them as arguments)
   NB_KEEP=1       keep the scratch directories (they are kept anyway for failing cases)
@@ -85,8 +87,40 @@ def read_cases(path):
             args = shlex.split(cols[2])
             if "-nimages" in args:   # a series: bench/series.py times those
                 continue
-            cases.append((cols[0].strip(), cols[1].strip(), args))
+            # optional 4th column: estimated flops per sub-path, "double,single"
+            flops = None
+            if len(cols) > 3 and cols[3].strip():
+                try:
+                    flops = tuple(float(x) for x in cols[3].split(","))
+                except ValueError:
+                    sys.exit("run_bench: bad flops column in %s: %r" % (path, cols[3]))
+                if len(flops) != 2:
+                    sys.exit("run_bench: the flops column must be 'double,single': %r" % cols[3])
+            cases.append((cols[0].strip(), cols[1].strip(), args, flops))
     return cases
+
+
+def peak_gflops():
+    """(double, single) peak GFLOP/s of this machine's CPU from /proc/cpuinfo: cores x clock
+    x lanes of its widest vector unit x 2 (FMA) x FMA pipes per core (NB_FMA_UNITS, default
+    2); None when it cannot be read.  The OpenCL device is this CPU (PoCL)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return None
+    m = re.search(r"^flags\s*:(.*)$", info, re.M)
+    flags = set(m.group(1).split()) if m else set()
+    bits = 512 if "avx512f" in flags else 256 if "avx" in flags else 128
+    fma_units = env_int("NB_FMA_UNITS", 2)
+    ghz = os.environ.get("NB_CLOCK_GHZ", "").strip()
+    if not ghz:
+        m = re.search(r"^cpu MHz\s*:\s*([0-9.]+)", info, re.M)
+        if not m:
+            return None
+        ghz = float(m.group(1)) / 1000.0
+    dp = nproc() * float(ghz) * (bits / 64) * 2 * (fma_units if "fma" in flags else 0.5)
+    return dp, 2 * dp
 
 
 def nproc():
@@ -228,6 +262,7 @@ def main():
         if unknown:
             sys.exit("run_bench: unknown case(s): %s" % ", ".join(sorted(unknown)))
         cases = [c for c in cases if c[0] in wanted]
+    peak = peak_gflops()
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
@@ -239,16 +274,19 @@ def main():
         repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"
         if warmup != "none" else "engine timings INCLUDE any OpenCL kernel compile"))
     print("load average at start: %s" % loadavg())
+    if peak:
+        print("peak estimate: %.1f GFLOP/s double, %.1f single (/proc/cpuinfo; see "
+              "docs/performance.md)" % peak)
     sys.stdout.flush()
 
     rows, failures = [], []
     t_start = time.perf_counter()
-    for cid, what, args in cases:
+    for cid, what, args, flops in cases:
         scratch = tempfile.mkdtemp(prefix="nbbench-%s-" % cid)
         for name in os.listdir(INPUTS):
             if name != "Fdump.bin":
                 shutil.copy(os.path.join(INPUTS, name), scratch)
-        row = {"id": cid}
+        row = {"id": cid, "flops": flops}
         case_failed = False
         print("\n== %s: %s" % (cid, what))
         print("   args: %s" % " ".join(shlex.quote(a) for a in args))
@@ -330,12 +368,22 @@ def main():
         t, s = row.get(prec), row.get("sub")
         return None if t is None or s is None or t <= 0 else s / t / 1e6
 
+    def peak_pct(row, prec):
+        """percent of peak while the kernels run: sub-paths per second of kernel device time
+        (-timing) x flops per sub-path / peak"""
+        k, s, f = dict(row.get("timing_" + prec, [])).get("kernels"), row.get("sub"), row.get("flops")
+        if not k or k <= 0 or s is None or f is None or not peak:
+            return None
+        r = s / k / 1e6
+        i = 0 if prec == "double" else 1
+        return 100.0 * r * 1e6 * f[i] / (peak[i] * 1e9)
+
     def corr(row, prec):
         c = row.get("corr_" + prec)
         return fmt(c, ".7f") + (" OUT OF BOUNDS" if row.get("low_" + prec) else "")
 
     hdr = ["case", "ref s", "double s", "ref/dbl", "single s", "ref/sgl", "Msub-paths",
-           "dbl Msub/s", "sgl Msub/s", "corr dbl", "corr sgl"]
+           "dbl Msub/s", "sgl Msub/s", "dbl %peak", "sgl %peak", "corr dbl", "corr sgl"]
     lines = []
     for r in rows:
         lines.append([r["id"], fmt(r.get("ref"), ".2f"), fmt(r.get("double"), ".2f"),
@@ -344,10 +392,12 @@ def main():
                       fmt(ratio(r.get("ref"), r.get("single")), ".2f"),
                       fmt(None if r.get("sub") is None else r["sub"] / 1e6, ".1f"),
                       fmt(rate(r, "double"), ".1f"), fmt(rate(r, "single"), ".1f"),
+                      fmt(peak_pct(r, "double"), ".1f"), fmt(peak_pct(r, "single"), ".1f"),
                       corr(r, "double"), corr(r, "single")])
     print("\nResults (wall seconds, best of %d; ratio > 1 means the engine is faster; "
           "Msub/s = million sub-paths per second;\n"
           "sub-paths = pixels x sources x mosaic domains x phi steps x oversample^2 x thicksteps; "
+          "%%peak = sub-paths per second of kernel time (-timing) x estimated flops per sub-path (cases.tsv) / peak;\n"
           "corr = Pearson correlation with the reference image (single vs double without one);\n"
           "every image is checked within the golden bounds of its precision)\n" % repeat)
     print("| " + " | ".join(hdr) + " |")
