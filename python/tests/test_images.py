@@ -150,3 +150,14 @@ def test_pixel_details_and_identity_umat():
         assert len(d["hkl"]) == 3 and eng.pixel_active(5, 7)
         assert not eng.pixel_active(1000, 1000)
         assert same_bits(eng.run(umat=np.eye(3)), image)
+
+
+def test_timing_reports_the_phases():
+    with nb.Engine(SWEEP) as eng:
+        before = eng.timing()
+        eng.run()
+        t = eng.timing()
+    assert before["run"] == 0.0 and before["program"] > 0.0
+    assert t["kernels"] > 0.0 and t["readback"] > 0.0 and t["streaming"] > 0.0
+    assert t["image_tables"] + t["streaming"] + t["host"] <= t["run"] * (1 + 1e-9) + 1e-6
+    assert t["program_cached"] in (0, 1)
