@@ -23,6 +23,9 @@
 #define NBCL_RING_MAX 64
 #define NBCL_TILE_MAX 2048
 #define NBCL_QUEUED_SECONDS 0.02     /* work each device may have queued beyond 2 tiles */
+#define NBCL_TILE_BUDGET (16u << 20) /* a tile's scratch and two output buffers (device and
+                                        host copies), unless occupancy needs more: on a CPU
+                                        device they are host memory */
 
 /* ------------------------------------------------------------------ progress */
 
@@ -196,7 +199,9 @@ int nbcl_stream_auto_tile_scratch(const nbcl_device_info *devices, int ndevices,
     double per_pixel = fmax(4.0 * (nplanes > 0 ? nplanes : 1), (double)scratch_per_pixel);
     double by_memory = floor(sqrt(cap / per_pixel));
     double balanced = floor(sqrt((double)width * height / (16.0 * (ndevices > 0 ? ndevices : 1))));
-    double side = fmin(fmax(ceil(occupancy), balanced), fmin(by_memory, NBCL_TILE_MAX));
+    double per_tile_pixel = (double)scratch_per_pixel + 16.0 * (nplanes > 0 ? nplanes : 1);
+    double by_budget = floor(sqrt((double)NBCL_TILE_BUDGET / per_tile_pixel));
+    double side = fmin(fmax(ceil(occupancy), fmin(balanced, by_budget)), fmin(by_memory, NBCL_TILE_MAX));
     double longest = width > height ? width : height;
     side = fmin(side, longest);
     return side < 1.0 ? 1 : (int)side;

@@ -95,8 +95,10 @@ int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
                     float **planes, int width, int height, nbcl_err *err);
 
 /* The tile edge opts->tile = 0 stands for: large enough to keep every device busy (about
- * 2048 pixels per compute unit) and to make about 16 tiles per device, within an eighth of
- * the smallest device memory, the largest allocation, and 2048 pixels. */
+ * 2048 pixels per compute unit) and to make about 16 tiles per device, but no larger than
+ * keeps a tile's scratch and output buffers within 16 MiB (host memory on a CPU device)
+ * unless occupancy needs more, and within an eighth of the smallest device memory, the
+ * largest allocation, and 2048 pixels. */
 int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
                           int width, int height);
 /* The same, also fitting a scratch buffer of scratch_per_pixel bytes per tile pixel. */
