@@ -335,9 +335,9 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
     s->done = s->begin = NULL;
     if (rc || !copy)
         return rc ? -1 : 0;
-    double t0 = nbcl_now();
     if (w->sh->ops->tile_done)
         w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
+    double t0 = nbcl_now();
     nbcl_copy_tile(w->sh, &s->tile, s->host);
     w->read_seconds += nbcl_now() - t0;
     pthread_mutex_lock(&w->sh->lock);
