@@ -257,7 +257,8 @@ NBCL_API nbcl_status nbcl_engine_run_info(const nbcl_engine *eng, nbcl_run_info 
  * and devices, which overlap one another and the host's work, so they need not add up to
  * streaming. Before any run the per-run fields are 0. */
 typedef struct nbcl_timing {
-    double device_setup;        /* platforms and devices chosen, contexts, queues, buffers */
+    double platforms;           /* the OpenCL platforms and devices found and chosen */
+    double device_setup;        /* contexts, queues, buffers and the rest of the set-up */
     double program;             /* the kernels built, or loaded from the program cache */
     int program_cached;         /* 1: every device's program came from the cache */
     double tables;              /* the tables that never change, uploaded once */

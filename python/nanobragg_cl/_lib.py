@@ -100,7 +100,8 @@ class nbcl_run_info(Structure):
 
 class nbcl_timing(Structure):
     _fields_ = [
-        ("device_setup", c_double), ("program", c_double), ("program_cached", c_int),
+        ("platforms", c_double), ("device_setup", c_double), ("program", c_double),
+        ("program_cached", c_int),
         ("tables", c_double), ("image_tables", c_double), ("kernels", c_double),
         ("readback", c_double), ("streaming", c_double), ("host", c_double),
         ("run", c_double),

@@ -190,7 +190,7 @@ class Engine(Handle):
 
     def timing(self):
         """Where the time went (nbcl_timing, as -timing prints it): a dict of seconds for
-        the engine's set-up (device_setup, program, tables) and the last run's phases
+        the engine's set-up (platforms, device_setup, program, tables) and the last run's phases
         (image_tables, kernels, readback, streaming, host, run), and program_cached."""
         t = nbcl_timing()
         with self._lock:

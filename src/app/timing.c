@@ -59,7 +59,8 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     if (!t->on || !eng || nbcl_engine_timing(eng, &e)) return;
     char note[4200];
     line("start-up", t->startup, "(arguments, set-up, input files)");
-    line("device set-up", e.device_setup, "(platforms, devices, contexts, buffers)");
+    line("platforms", e.platforms, "(OpenCL platforms and devices found and chosen)");
+    line("device set-up", e.device_setup, "(contexts, queues, buffers)");
     line(e.program_cached ? "program cache load" : "program build", e.program, "");
     line("table upload", e.tables, "(sources, HKL grid: once)");
     snprintf(note, sizeof note, "(orientations and parameters; %d image%s)", t->images,

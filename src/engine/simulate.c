@@ -70,9 +70,11 @@ static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err
 {
     nbcl_device_info *list = NULL;
     int count = 0, *picked = NULL, npicked = 0, use_double = 0;
+    double t0 = nbcl_seconds();
     if (nbcl_runtime_pick(o->device, (int)o->precision, &list, &count, &picked, &npicked,
                           &use_double, &e->log, err))
         return -1;
+    e->pick_seconds = nbcl_seconds() - t0;
     nbcl_device_info *chosen = malloc(sizeof *chosen * (size_t)npicked);
     int rc = -1;
     if (!chosen) {
@@ -217,7 +219,8 @@ nbcl_status nbcl_engine_timing(const nbcl_engine *e, nbcl_timing *t)
     t->program = c->program;
     t->program_cached = c->program_cached;
     t->tables = c->tables;
-    t->device_setup = e->create_seconds - c->program - c->tables;
+    t->platforms = e->pick_seconds;
+    t->device_setup = e->create_seconds - e->pick_seconds - c->program - c->tables;
     if (!e->ran) return NBCL_OK;
     t->image_tables = e->prepare_seconds + c->upload;
     t->kernels = c->kernels;

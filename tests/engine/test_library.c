@@ -408,6 +408,7 @@ Test(library, timing_reports_build_or_cache_and_each_phase)
         cr_assert_eq(nbcl_engine_timing(eng, &t), NBCL_OK);
         cr_expect_eq(t.program_cached, pass, "pass %d: program_cached %d", pass, t.program_cached);
         cr_expect_gt(t.program, 0.0);
+        cr_expect_gt(t.platforms, 0.0);
         cr_expect_geq(t.device_setup, 0.0);
         cr_expect_geq(t.tables, 0.0);
         cr_expect_eq(t.run, 0.0, "no run yet, but run time %g", t.run);
