@@ -138,13 +138,15 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
     const real kahn = P[KP_KAHN], default_F = P[KP_DEFAULT_F], fudge = P[KP_FUDGE];
     const real dmin = P[KP_DMIN];
 
-    realv I = (realv)(P[KP_I_BG]);
+    /* the running sums, compensated in a single-precision run (wv_accumulate) */
+    widev I = wv_from((realv)(P[KP_I_BG]));
 #ifdef NBCL_NOPOLAR
     realv polar = (realv)(R(1.0));
 #else
     realv polar = (realv)(R(0.0));
 #endif
-    realv omega = (realv)(R(0.0)), omega_sum = (realv)(R(0.0)), capture = (realv)(R(0.0));
+    realv omega = (realv)(R(0.0)), capture = (realv)(R(0.0));
+    widev omega_sum = wv_from((realv)(R(0.0)));
     realv I_amorphous = (realv)(R(0.0));   /* sum of sign(F) F^2 of the -stol material */
     int out_of_range = 0;
 #ifdef NBCL_PRINTOUT
@@ -185,7 +187,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                 if (layer == 0 && first_subpixel)
 #endif
                     omega = solid_angle(pixel, airpath, close_distance);
-                omega_sum += omega;
+                omega_sum = wv_accumulate(omega_sum, omega);
 #ifdef NBCL_HAVE_THICK
 #ifndef NBCL_OS_THICK
                 if (first_subpixel)
@@ -242,15 +244,15 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                         /* the reference multiplies the running sum by the per-sub-pixel
                          * factors after every term, and skips a zero lattice factor
                          * (unless there is water) without multiplying */
-                        realv I_next = (I + term) * factors;
+                        widev I_next = wv_mul(wv_accumulate(I, term), wv_from(factors));
 #ifndef NBCL_HAVE_WATER
-                        I_next = lane_select(I_next, I, F_latt == R(0.0));
+                        I_next = wv_select(I_next, I, F_latt == R(0.0));
 #endif
 #else
-                        realv I_next = I + term;
+                        widev I_next = wv_accumulate(I, term);
 #endif
 #ifdef NBCL_HAVE_DMIN
-                        I = lane_select(I, I_next, take);
+                        I = wv_select(I, I_next, take);
 #else
                         I = I_next;
 #endif
@@ -273,15 +275,15 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
         }
     }
 #ifdef NBCL_HAVE_STOL
-    I += I_amorphous * P[KP_BG_WEIGHT];   /* molecules in the beam, in the sum's units */
+    I = wv_accumulate(I, I_amorphous * P[KP_BG_WEIGHT]);   /* molecules in the beam, in the sum's units */
 #else
     (void)bg_table;
 #endif
-    vstore_realv(lane_select(I, zero, skip), slot, out + S1_I * stride);
+    vstore_realv(lane_select(wv_value(I), zero, skip), slot, out + S1_I * stride);
     vstore_realv(lane_select(polar, zero, skip), slot, out + S1_POLAR * stride);
     vstore_realv(lane_select(omega, zero, skip), slot, out + S1_OMEGA * stride);
     vstore_realv(lane_select(capture, zero, skip), slot, out + S1_CAPTURE * stride);
-    vstore_realv(lane_select(omega_sum, zero, skip), slot, out + S1_OMEGA_SUM * stride);
+    vstore_realv(lane_select(wv_value(omega_sum), zero, skip), slot, out + S1_OMEGA_SUM * stride);
 #ifdef NBCL_PRINTOUT
     realv diag[S1_COUNT - S1_BASIC] = {last_stol, last_pos.x, last_pos.y, last_pos.z,
                                        last_hkl.x, last_hkl.y, last_hkl.z, last_F_cell, last_F_latt};

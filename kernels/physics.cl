@@ -153,11 +153,15 @@ NBCL_INLINE realv solid_angle(real pixel_size, realv airpath, real close_distanc
 #endif
 }
 
-/* fraction of the photons reaching sensor layer `layer` that it absorbs, for rays whose
- * cosine to the detector normal is `parallax` */
+/* fraction of the photons entering the sensor that sensor layer `layer` absorbs, for rays
+ * whose cosine to the detector normal is `parallax`:
+ * exp(-layer d) - exp(-(layer + 1) d) with d = thickstep mu / parallax, the path's
+ * attenuation through one layer, written as exp(-layer d) (1 - exp(-d)) with expm1 so that
+ * a thin layer (d << 1) does not cancel to a few digits in single precision */
 NBCL_INLINE realv capture_fraction(int layer, real thickstep, real mu, realv parallax)
 {
-    return exp(-layer * thickstep * mu / parallax) - exp(-(layer + 1) * thickstep * mu / parallax);
+    realv d = thickstep * mu / parallax;
+    return -exp(-layer * d) * expm1(-d);
 }
 
 /* ---- detector ---- */

@@ -27,6 +27,9 @@ NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
 NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
 /* h minus its nearest whole index, the nearest taken as the reference rounds */
 NBCL_INLINE realv wv_offset_from_nearest(widev h) { return h - ceil(h - R(0.5)); }
+/* a running sum of many terms: plain addition in double, as the reference sums */
+NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + term; }
+NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return lane_select(a, b, c); }
 
 #else
 
@@ -140,6 +143,24 @@ NBCL_INLINE realv wv_offset_from_nearest(widev h)
 {
     realv n = ceil(h.hi - R(0.5));
     return (h.hi - n) + h.lo;
+}
+
+/* sum + term, the rounding error of the high word carried in the low word (the cascaded
+ * summation of Ogita, Rump and Oishi): a float sum over tens of thousands of terms then
+ * errs about as one rounding of the total instead of drifting by one rounding per term.
+ * two_sum needs exact IEEE rounding: never build with fast-math options. */
+NBCL_INLINE widev wv_accumulate(widev sum, realv term)
+{
+    widev s = two_sum(sum.hi, term);
+    s.lo += sum.lo;
+    return s;
+}
+
+/* b in the lanes where c holds, a elsewhere, for both words */
+NBCL_INLINE widev wv_select(widev a, widev b, maskv c)
+{
+    widev r = {lane_select(a.hi, b.hi, c), lane_select(a.lo, b.lo, c)};
+    return r;
 }
 
 #endif

@@ -193,6 +193,7 @@ typedef struct nbcl_outputs {
     const char *detectorfile;   /* -detector: the SMV, PGM and noise images are written only
                                    when named (one panel only), never by default */
     const char *noisepngfile;   /* -noisepngfile: PNG preview of the noise image */
+    int timing;                 /* -timing: print the time of each phase */
 } nbcl_outputs;
 NBCL_API nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *out);
 
@@ -284,6 +285,27 @@ typedef struct nbcl_run_info {
                                    mosaic spread, in nanoBragg's lab frame */
 } nbcl_run_info;
 NBCL_API nbcl_status nbcl_engine_run_info(const nbcl_engine *eng, nbcl_run_info *info);
+
+/* Where the engine's time went, in seconds (what -timing prints): the set-up done by
+ * nbcl_engine_create, then the phases of the last nbcl_engine_run. Wall times, except
+ * kernels and readback: the devices' own time (OpenCL event profiling) summed over tiles
+ * and devices, which overlap one another and the host's work, so they need not add up to
+ * streaming. Before any run the per-run fields are 0. */
+typedef struct nbcl_timing {
+    double platforms;           /* the OpenCL platforms and devices found and chosen */
+    double device_setup;        /* contexts, queues, buffers and the rest of the set-up */
+    double program;             /* the kernels built, or loaded from the program cache */
+    int program_cached;         /* 1: every device's program came from the cache */
+    double tables;              /* the tables that never change, uploaded once */
+    double image_tables;        /* the run's orientations and parameters, made and uploaded */
+    double kernels;             /* device time of the kernels (negative: not measurable) */
+    double readback;            /* device time of the reads, plus the copies into the image
+                                   (negative: not measurable) */
+    double streaming;           /* wall time from the first tile queued to the last copied */
+    double host;                /* the engine's host work after the tiles (sums, checks) */
+    double run;                 /* wall time of the whole nbcl_engine_run */
+} nbcl_timing;
+NBCL_API nbcl_status nbcl_engine_timing(const nbcl_engine *eng, nbcl_timing *t);
 
 /* What nanoBragg's -printout shows for one pixel of the last run (needs
  * keep_pixel_details). Lengths in metres, cell vectors in Angstrom. */

@@ -59,6 +59,7 @@ class nbcl_outputs(Structure):
         ("n_no_effect", c_int),
         ("detectorfile", c_char_p),
         ("noisepngfile", c_char_p),
+        ("timing", c_int),
     ]
 
 
@@ -102,6 +103,16 @@ class nbcl_run_info(Structure):
     ]
 
 
+class nbcl_timing(Structure):
+    _fields_ = [
+        ("platforms", c_double), ("device_setup", c_double), ("program", c_double),
+        ("program_cached", c_int),
+        ("tables", c_double), ("image_tables", c_double), ("kernels", c_double),
+        ("readback", c_double), ("streaming", c_double), ("host", c_double),
+        ("run", c_double),
+    ]
+
+
 class nbcl_pixel_detail(Structure):
     _fields_ = [
         ("I", c_double), ("polar", c_double), ("omega", c_double), ("capture", c_double),
@@ -130,7 +141,8 @@ class nbcl_detector_response(Structure):
 
 
 STRUCTS = (nbcl_device_desc, nbcl_outputs, nbcl_engine_options, nbcl_image_params,
-           nbcl_run_info, nbcl_pixel_detail, nbcl_image_stats, nbcl_detector_response)
+           nbcl_run_info, nbcl_timing, nbcl_pixel_detail, nbcl_image_stats,
+           nbcl_detector_response)
 
 _p = c_void_p                     # opaque handles: nbcl_experiment*, nbcl_engine*, ...
 _pp = POINTER(c_void_p)           # their out-parameters
@@ -180,6 +192,7 @@ PROTOTYPES = {
                                      [_p, c_int, POINTER(nbcl_image_params), POINTER(c_long)]),
     "nbcl_engine_run": (nbcl_status, [_p, POINTER(nbcl_image_params), _fp, c_size_t]),
     "nbcl_engine_run_info": (nbcl_status, [_p, POINTER(nbcl_run_info)]),
+    "nbcl_engine_timing": (nbcl_status, [_p, POINTER(nbcl_timing)]),
     "nbcl_engine_pixel_detail": (nbcl_status, [_p, c_int, c_int, POINTER(nbcl_pixel_detail)]),
     "nbcl_engine_pixel_active": (c_int, [_p, c_int, c_int]),
     "nbcl_engine_image_stats": (nbcl_status, [_p, _fp, POINTER(nbcl_image_stats)]),

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._handle import Handle
 from ._lib import (lib, nbcl_engine_options, nbcl_image_params, nbcl_image_stats,
-                   nbcl_pixel_detail, nbcl_run_info)
+                   nbcl_pixel_detail, nbcl_run_info, nbcl_timing)
 from .errors import InvalidInput, check
 from .experiment import Experiment
 
@@ -187,6 +187,15 @@ class Engine(Handle):
         with self._lock:
             check(lib.nbcl_engine_run_info(self._handle(), ctypes.byref(s)))
         return RunInfo._from(s)
+
+    def timing(self):
+        """Where the time went (nbcl_timing, as -timing prints it): a dict of seconds for
+        the engine's set-up (platforms, device_setup, program, tables) and the last run's phases
+        (image_tables, kernels, readback, streaming, host, run), and program_cached."""
+        t = nbcl_timing()
+        with self._lock:
+            check(lib.nbcl_engine_timing(self._handle(), ctypes.byref(t)))
+        return {name: getattr(t, name) for name, _ in nbcl_timing._fields_}
 
     def sweep(self, n=None, start=None, osc=None, with_info=False):
         """Yield n images, image i covering start + i*osc to start + (i+1)*osc degrees (start,

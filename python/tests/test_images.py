@@ -171,3 +171,14 @@ def test_detector_response_matches_flags(tmp_path):
     with nb.Engine(nb.Experiment(args)) as eng:
         plain = eng.noise(eng.run(), seed=7)
     assert not np.array_equal(images[0], plain)
+
+
+def test_timing_reports_the_phases():
+    with nb.Engine(SWEEP) as eng:
+        before = eng.timing()
+        eng.run()
+        t = eng.timing()
+    assert before["run"] == 0.0 and before["program"] > 0.0
+    assert t["kernels"] > 0.0 and t["readback"] > 0.0 and t["streaming"] > 0.0
+    assert t["image_tables"] + t["streaming"] + t["host"] <= t["run"] * (1 + 1e-9) + 1e-6
+    assert t["program_cached"] in (0, 1)

@@ -29,12 +29,32 @@ int nbcl_app_check_outputs(const nbcl_outputs *out);
 /* After an -hkl text file was read: nanoBragg's Fdump.bin cache (failure only warns). */
 void nbcl_app_write_fdump(const nbcl_experiment *exp, const nbcl_outputs *out);
 
+/* -timing: where the time went (seconds), summed over the images of a series. The main
+ * thread fills the engine's phases, the writer thread post-processing and writes. */
+#define NBCL_APP_MAX_WRITES 8
+typedef struct nbcl_app_times {
+    int on;
+    double t_main;              /* when main started */
+    double startup;             /* arguments, set-up, input files: until the engine is made */
+    double image_tables, kernels, readback, streaming, engine_host;
+    int unprofiled, images;
+    double post;                /* statistics, integer and noise images */
+    struct {
+        const char *what;
+        double seconds;
+        int files;
+        char last[4096];
+    } writes[NBCL_APP_MAX_WRITES];
+    int nwrites;
+} nbcl_app_times;
+
 /* The files to write per image (name patterns, NULL = not written) and for the series. */
 typedef struct nbcl_app_plan {
     int nimages, series;
     const char *floatfile, *intfile, *noisefile, *pgmfile, *pngfile, *cbffile;
     const char *nexusfile, *noisepngfile;
     int noise;                  /* the image's counts are its noise image */
+    nbcl_app_times *times;      /* -timing (NULL or off: nothing is timed) */
 } nbcl_app_plan;
 
 /* The plan for nimages images; a series with a per-image name lacking '#' is an error
@@ -58,14 +78,21 @@ int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const
                            const float *img, long seed, uint16_t *counts, double *photons,
                            int *overloads);
 
-/* Monotonic seconds, and a series' progress line on stderr (a bar on a terminal). */
-double nbcl_app_now(void);
+/* A series' progress line on stderr (a bar on a terminal); t0 from nbcl_app_now. */
 void nbcl_app_progress(int done, int total, double t0, int tty);
 
 /* Simulate every image of the experiment with eng and write it, the writing of image i
  * overlapping the simulation of image i+1. Returns the exit status. */
 int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_outputs *o,
                         const nbcl_app_plan *plan);
+
+/* -timing: a monotonic clock; the engine's phases of the last run added in; the time since
+ * *since charged to post-processing (what NULL) or to writing `what` (file), *since moved to
+ * now; the "timing:" lines. */
+double nbcl_app_now(void);
+void nbcl_app_times_engine(nbcl_app_times *t, const nbcl_engine *eng);
+void nbcl_app_lap(const nbcl_app_plan *plan, const char *what, const char *file, double *since);
+void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng);
 
 /* -printout / -printout_pixel: nanoBragg's diagnostic lines. */
 void nbcl_app_print_pixels(const nbcl_engine *eng, const nbcl_outputs *out);

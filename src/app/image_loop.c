@@ -75,13 +75,6 @@ static void post(pipeline *p, const job *j)
     pthread_mutex_unlock(&p->lock);
 }
 
-double nbcl_app_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void nbcl_app_progress(int done, int total, double t0, int tty)
 {
     double el = nbcl_app_now() - t0, eta = done > 0 ? el * (total - done) / done : 0.0;
@@ -107,6 +100,7 @@ static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *
             nbcl_engine_run(eng, &params, bufs[i % 2], npix) || nbcl_engine_run_info(eng, &j.info))
             return nbcl_app_fail(NULL);
         kernel += j.info.seconds;
+        if (p->plan->times) nbcl_app_times_engine(p->plan->times, eng);
         if (!p->plan->series && p->out->printout) nbcl_app_print_pixels(eng, p->out);
         post(p, &j);
         if (show) nbcl_app_progress(i + 1, p->plan->nimages, t0, tty);
@@ -125,9 +119,11 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
     nbcl_experiment_detector_size(exp, &fast, &slow);
     size_t npix = (size_t)fast * (size_t)slow;
     pipeline p = {.eng = eng, .out = o, .plan = plan};
-    float *bufs[2] = {malloc(npix * sizeof(float)), plan->series ? malloc(npix * sizeof(float)) : NULL};
+    /* calloc: the pages of pixels outside the ROI are never written (the engine and the
+     * integer conversion leave zero pages alone), so they cost no memory */
+    float *bufs[2] = {calloc(npix, sizeof(float)), plan->series ? calloc(npix, sizeof(float)) : NULL};
     if (!plan->series) bufs[1] = bufs[0];
-    p.counts = malloc(npix * sizeof *p.counts);
+    p.counts = calloc(npix, sizeof *p.counts);
     if (!bufs[0] || !bufs[1] || !p.counts) {
         free(bufs[0]);
         if (plan->series) free(bufs[1]);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include "app/app.h"
 
+static nbcl_app_times times;   /* -timing */
+
 void nbcl_app_print_line(void *user, nbcl_log_level level, const char *line)
 {
     (void)user;
@@ -59,20 +61,25 @@ static int run(nbcl_experiment *exp)
     nbcl_experiment_series_length(exp, &nimages);
     nbcl_app_plan plan;
     if (nbcl_app_plan_outputs(&out, nimages, &plan)) return 1;
+    times.on = out.timing;
+    plan.times = &times;
     nbcl_app_write_fdump(exp, &out);
     nbcl_engine_options opts;
     nbcl_engine_options_init(&opts);
     if (plan.series) opts.progress = 0;   /* one progress line for the series instead */
     nbcl_engine *eng;
     fflush(stdout);
+    times.startup = nbcl_app_now() - times.t_main;
     if (nbcl_engine_create(exp, &opts, &eng)) return nbcl_app_fail(NULL);
     int rc = nbcl_app_run_series(exp, eng, &out, &plan);
+    if (!rc) nbcl_app_times_print(&times, eng);
     nbcl_engine_destroy(eng);
     return rc;
 }
 
 int nbcl_app_main(int argc, char **argv)
 {
+    times.t_main = nbcl_app_now();
     nbcl_experiment *exp;
     if (nbcl_experiment_create(&exp)) return nbcl_app_fail(NULL);
     nbcl_experiment_set_log(exp, nbcl_app_print_line, NULL);

@@ -4,7 +4,9 @@
  * older one (reads are non-blocking), so device and host overlap. Normally two tiles are in
  * flight (double buffering); when tiles take only microseconds the ring lets up to 64 be
  * queued so tiny tiles do not pay a full round trip each. Device memory is a few tiles,
- * whatever the detector size. */
+ * whatever the detector size. Queues profile their commands: a marker before each tile's
+ * kernels and the tile's read give the device time of the kernels and of the read-back
+ * (for -timing). */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/clear.h"
 #include "device/clerr.h"
 #include "device/stream.h"
 
@@ -20,6 +23,9 @@
 #define NBCL_RING_MAX 64
 #define NBCL_TILE_MAX 2048
 #define NBCL_QUEUED_SECONDS 0.02     /* work each device may have queued beyond 2 tiles */
+#define NBCL_TILE_BUDGET (16u << 20) /* a tile's scratch and two output buffers (device and
+                                        host copies), unless occupancy needs more: on a CPU
+                                        device they are host memory */
 
 /* ------------------------------------------------------------------ progress */
 
@@ -106,6 +112,7 @@ typedef struct nbcl_shared {
     void *user;
     float **planes;
     int width, height, nplanes, tile, ntx, multi;
+    int tx0, ty0;            /* the first tile computed (column, row); ntx columns of them */
     long ntiles;
     atomic_long next;        /* next tile to hand out */
     atomic_int stop;         /* set on the first error */
@@ -118,6 +125,7 @@ typedef struct nbcl_shared {
 typedef struct nbcl_slot {
     cl_mem out;
     float *host;
+    cl_event begin;          /* a marker queued before the tile's kernels */
     cl_event done;           /* the read of out into host; NULL when the slot is free */
     nbcl_tile tile;
 } nbcl_slot;
@@ -131,6 +139,9 @@ typedef struct nbcl_worker {
     int nslots;
     double tile_seconds;     /* running mean of the time between finished tiles */
     double last_finish;
+    double kernel_seconds;   /* this image: device time of the kernels, of the reads, and */
+    double read_seconds;     /* the host's copies of the tiles into the planes */
+    int profiled;            /* every tile's profiling was available */
     pthread_t thread;
     int started;
 } nbcl_worker;
@@ -154,8 +165,8 @@ static void nbcl_shared_fail(nbcl_shared *sh, const nbcl_devctx *dev, const nbcl
 static nbcl_tile nbcl_tile_of(const nbcl_shared *sh, long k)
 {
     nbcl_tile t;
-    t.x0 = (int)(k % sh->ntx) * sh->tile;
-    t.y0 = (int)(k / sh->ntx) * sh->tile;
+    t.x0 = (sh->tx0 + (int)(k % sh->ntx)) * sh->tile;
+    t.y0 = (sh->ty0 + (int)(k / sh->ntx)) * sh->tile;
     t.w = sh->width - t.x0 < sh->tile ? sh->width - t.x0 : sh->tile;
     t.h = sh->height - t.y0 < sh->tile ? sh->height - t.y0 : sh->tile;
     return t;
@@ -188,7 +199,9 @@ int nbcl_stream_auto_tile_scratch(const nbcl_device_info *devices, int ndevices,
     double per_pixel = fmax(4.0 * (nplanes > 0 ? nplanes : 1), (double)scratch_per_pixel);
     double by_memory = floor(sqrt(cap / per_pixel));
     double balanced = floor(sqrt((double)width * height / (16.0 * (ndevices > 0 ? ndevices : 1))));
-    double side = fmin(fmax(ceil(occupancy), balanced), fmin(by_memory, NBCL_TILE_MAX));
+    double per_tile_pixel = (double)scratch_per_pixel + 16.0 * (nplanes > 0 ? nplanes : 1);
+    double by_budget = floor(sqrt((double)NBCL_TILE_BUDGET / per_tile_pixel));
+    double side = fmin(fmax(ceil(occupancy), fmin(balanced, by_budget)), fmin(by_memory, NBCL_TILE_MAX));
     double longest = width > height ? width : height;
     side = fmin(side, longest);
     return side < 1.0 ? 1 : (int)side;
@@ -213,7 +226,7 @@ static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int us
     w->dev.context = clCreateContext(props, 1, &info->id, NULL, NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateContext", err))
         return -1;
-    w->dev.queue = clCreateCommandQueue(w->dev.context, info->id, 0, &rc);
+    w->dev.queue = clCreateCommandQueue(w->dev.context, info->id, CL_QUEUE_PROFILING_ENABLE, &rc);
     if (nbcl_cl_check(rc, "clCreateCommandQueue", err))
         return -1;
     w->nslots = nbcl_ring_depth(slot_bytes);
@@ -247,6 +260,8 @@ static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
     for (int i = 0; w->slots && i < w->nslots; i++) {
         if (w->slots[i].done)
             rc |= nbcl_cl_check(clReleaseEvent(w->slots[i].done), "clReleaseEvent", rc ? NULL : err);
+        if (w->slots[i].begin)
+            rc |= nbcl_cl_check(clReleaseEvent(w->slots[i].begin), "clReleaseEvent", rc ? NULL : err);
         if (w->slots[i].out)
             rc |= nbcl_cl_check(clReleaseMemObject(w->slots[i].out), "clReleaseMemObject",
                                 rc ? NULL : err);
@@ -267,6 +282,9 @@ static int nbcl_slot_start(nbcl_worker *w, nbcl_slot *s, long k, nbcl_err *err)
 {
     nbcl_shared *sh = w->sh;
     s->tile = nbcl_tile_of(sh, k);
+    if (nbcl_cl_check(clEnqueueMarkerWithWaitList(w->dev.queue, 0, NULL, &s->begin),
+                      "clEnqueueMarkerWithWaitList", err))
+        return -1;
     if (sh->ops->enqueue_tile(sh->user, w->state, &w->dev, &s->tile, s->out, err))
         return -1;
     size_t bytes = nbcl_tile_floats(&s->tile, sh->nplanes) * sizeof(float);
@@ -289,15 +307,39 @@ static void nbcl_copy_tile(nbcl_shared *sh, const nbcl_tile *t, const float *hos
     }
 }
 
+/* The device time of a finished tile's kernels (from the marker's end to the read's start:
+ * the queue is in order) and of its read. A device that cannot say leaves w->profiled 0
+ * (the timings are then reported as unavailable); that is no reason to fail the image. */
+static void nbcl_slot_profile(nbcl_worker *w, const nbcl_slot *s)
+{
+    cl_ulong begin = 0, start = 0, end = 0;
+    if (clGetEventProfilingInfo(s->begin, CL_PROFILING_COMMAND_END, sizeof begin, &begin, NULL) ||
+        clGetEventProfilingInfo(s->done, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL) ||
+        clGetEventProfilingInfo(s->done, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL) ||
+        start < begin || end < start) {
+        w->profiled = 0;
+        return;
+    }
+    w->kernel_seconds += 1e-9 * (double)(start - begin);
+    w->read_seconds += 1e-9 * (double)(end - start);
+}
+
 /* Wait for a slot's read, copy the tile into the planes, free the slot. */
 static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *err)
 {
     int rc = nbcl_cl_check(clWaitForEvents(1, &s->done), "clWaitForEvents", err);
+    if (!rc && copy)
+        nbcl_slot_profile(w, s);
     rc |= nbcl_cl_check(clReleaseEvent(s->done), "clReleaseEvent", rc ? NULL : err);
-    s->done = NULL;
+    rc |= nbcl_cl_check(clReleaseEvent(s->begin), "clReleaseEvent", rc ? NULL : err);
+    s->done = s->begin = NULL;
     if (rc || !copy)
         return rc ? -1 : 0;
+    if (w->sh->ops->tile_done)
+        w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
+    double t0 = nbcl_now();
     nbcl_copy_tile(w->sh, &s->tile, s->host);
+    w->read_seconds += nbcl_now() - t0;
     pthread_mutex_lock(&w->sh->lock);
     nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
     pthread_mutex_unlock(&w->sh->lock);
@@ -344,6 +386,9 @@ static void *nbcl_worker_main(void *arg)
         if (s->done) {
             inflight++;
             head = (head + 1) % w->nslots;
+        } else if (s->begin) {   /* the tile failed before its read was queued */
+            nbcl_cl_check(clReleaseEvent(s->begin), "clReleaseEvent", NULL);   /* err holds the cause */
+            s->begin = NULL;
         }
     }
     /* drain, oldest first; after an error only wait, do not copy */
@@ -437,6 +482,21 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
                                                               opts->scratch_per_pixel, width, height);
     st->progress = opts->progress;
     st->ndevices = ndevices;
+    /* the tiles computed: all, or those meeting the region (the grid stays anchored at
+     * pixel 0, so a pixel's tile does not depend on the region) */
+    int x0 = 0, x1 = width - 1, y0 = 0, y1 = height - 1;
+    if (opts->limit) {
+        x0 = opts->region[0] < 0 ? 0 : opts->region[0];
+        x1 = opts->region[1] >= width ? width - 1 : opts->region[1];
+        y0 = opts->region[2] < 0 ? 0 : opts->region[2];
+        y1 = opts->region[3] >= height ? height - 1 : opts->region[3];
+        if (x1 < x0 || y1 < y0)
+            x1 = x0 - 1;   /* nothing to compute */
+        if (opts->tile <= 0 && x1 >= x0)
+            sh->tile = nbcl_stream_auto_tile_scratch(devices, ndevices, opts->nplanes,
+                                                     opts->scratch_per_pixel, x1 - x0 + 1,
+                                                     y1 - y0 + 1);
+    }
     int tw = sh->tile < width ? sh->tile : width, th = sh->tile < height ? sh->tile : height;
     size_t slot_bytes = (size_t)tw * (size_t)th * (size_t)sh->nplanes * sizeof(float);
     /* scratch of whole vector work-items: up to 16 pixels of padding */
@@ -445,8 +505,15 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
         free(st);
         return -1;
     }
-    sh->ntx = (width + sh->tile - 1) / sh->tile;
-    sh->ntiles = (long)sh->ntx * ((height + sh->tile - 1) / sh->tile);
+    if (x1 < x0) {
+        sh->ntx = 0;
+        sh->ntiles = 0;
+    } else {
+        sh->tx0 = x0 / sh->tile;
+        sh->ty0 = y0 / sh->tile;
+        sh->ntx = x1 / sh->tile - sh->tx0 + 1;
+        sh->ntiles = (long)sh->ntx * (y1 / sh->tile - sh->ty0 + 1);
+    }
     pthread_mutex_init(&sh->lock, NULL);
     st->workers = calloc((size_t)ndevices, sizeof *st->workers);
     if (!st->workers) {
@@ -467,26 +534,69 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     return 0;
 }
 
+/* Zero every pixel of the planes outside the tiles computed (pages already zero untouched). */
+static void nbcl_clear_outside(const nbcl_shared *sh)
+{
+    long cols = sh->ntx, rows = cols ? sh->ntiles / cols : 0;
+    int x0 = sh->tx0 * sh->tile, y0 = sh->ty0 * sh->tile;
+    int x1 = (int)(x0 + cols * sh->tile), y1 = (int)(y0 + rows * sh->tile);
+    if (x1 > sh->width) x1 = sh->width;
+    if (y1 > sh->height) y1 = sh->height;
+    if (!rows) x0 = x1 = y0 = y1 = 0;
+    size_t w = (size_t)sh->width;
+    for (int p = 0; p < sh->nplanes; p++) {
+        float *pl = sh->planes[p];
+        if (!pl)
+            continue;
+        nbcl_clear(pl, (size_t)y0 * w * sizeof(float));
+        for (int y = y0; y < y1; y++) {
+            nbcl_clear(pl + (size_t)y * w, (size_t)x0 * sizeof(float));
+            nbcl_clear(pl + (size_t)y * w + (size_t)x1, (w - (size_t)x1) * sizeof(float));
+        }
+        nbcl_clear(pl + (size_t)y1 * w, (size_t)(sh->height - y1) * w * sizeof(float));
+    }
+}
+
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
 {
     nbcl_shared *sh = &st->sh;
     if (!planes)
         return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
     sh->planes = planes;
+    nbcl_clear_outside(sh);
     sh->failed = 0;
     atomic_store(&sh->next, 0);
     atomic_store(&sh->stop, 0);
     for (int i = 0; i < st->ndevices; i++) {
         st->workers[i].started = 0;
         st->workers[i].tile_seconds = 0.0;
+        st->workers[i].kernel_seconds = st->workers[i].read_seconds = 0.0;
+        st->workers[i].profiled = 1;
     }
-    nbcl_progress_init(&sh->progress, st->progress, (long long)sh->width * sh->height);
+    long long pixels = 0;
+    for (long k = 0; k < sh->ntiles; k++) {
+        nbcl_tile t = nbcl_tile_of(sh, k);
+        pixels += (long long)t.w * t.h;
+    }
+    nbcl_progress_init(&sh->progress, st->progress, pixels);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
     nbcl_progress_end(&sh->progress);
     if (rc && err)
         *err = sh->err;
     sh->planes = NULL;
     return rc ? -1 : 0;
+}
+
+int nbcl_stream_device_times(const nbcl_stream *st, double *kernels, double *readback)
+{
+    int profiled = 1;
+    *kernels = *readback = 0.0;
+    for (int i = 0; i < st->ndevices; i++) {
+        *kernels += st->workers[i].kernel_seconds;
+        *readback += st->workers[i].read_seconds;
+        profiled &= st->workers[i].profiled;
+    }
+    return profiled;
 }
 
 int nbcl_stream_tile_size(const nbcl_stream *st)

@@ -38,6 +38,9 @@ typedef struct nbcl_stream_ops {
     int (*enqueue_tile)(void *user, void *state, nbcl_devctx *dev, const nbcl_tile *tile,
                         cl_mem out, nbcl_err *err);
     void (*device_release)(void *user, void *state);   /* may be NULL */
+    /* After a tile has come back, on that device's worker thread: `host` holds its nplanes
+     * planes as enqueue_tile left them. May be NULL. */
+    void (*tile_done)(void *user, void *state, const nbcl_tile *tile, const float *host);
 } nbcl_stream_ops;
 
 enum nbcl_progress { NBCL_PROGRESS_NONE, NBCL_PROGRESS_AUTO };
@@ -49,6 +52,10 @@ typedef struct nbcl_stream_opts {
                                    enqueue_tile allocate (0: none); tiles are sized for it */
     enum nbcl_progress progress;   /* AUTO: bar with ETA on a terminal, 10% lines otherwise */
     int use_double;
+    int limit;           /* 1: only the tiles meeting region are computed (and an automatic
+                            tile is sized for the region); every other pixel of the planes
+                            is set to 0 without writing pages that are 0 already */
+    int region[4];       /* xmin, xmax, ymin, ymax (inclusive), with limit */
 } nbcl_stream_opts;
 
 /* A stream kept open across images: contexts, queues, tile buffers and whatever
@@ -61,11 +68,17 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
                      void *user, const nbcl_stream_opts *opts, int width, int height,
                      nbcl_stream **out, nbcl_err *err);
 
-/* Run every tile of the width x height detector once. planes[p] receives plane p of the whole
- * detector (width*height floats each, index = slow*width + fast); a NULL planes[p] is
- * computed but not kept. On failure the first error of any device is returned (prefixed
+/* Run every tile of the width x height detector once (with opts.limit, every tile meeting
+ * the region). planes[p] receives plane p of the whole detector (width*height floats each,
+ * index = slow*width + fast); a NULL planes[p] is computed but not kept. On failure the first error of any device is returned (prefixed
  * with the device when there are several) and the other devices stop at their next tile. */
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err);
+
+/* Of the last image, summed over devices: the device time of the kernels (from the
+ * device's event profiling) and of the reads plus the host's copies of the tiles into the
+ * planes (read-back). Returns 0 when a device could not profile (the kernel time then
+ * misses its tiles). */
+int nbcl_stream_device_times(const nbcl_stream *st, double *kernels, double *readback);
 
 /* The tile edge in use, the number of devices, and device i's state and context (for
  * updating its tables between images, on its queue, while no image is running). */
@@ -82,8 +95,10 @@ int nbcl_stream_run(const nbcl_device_info *devices, int ndevices,
                     float **planes, int width, int height, nbcl_err *err);
 
 /* The tile edge opts->tile = 0 stands for: large enough to keep every device busy (about
- * 2048 pixels per compute unit) and to make about 16 tiles per device, within an eighth of
- * the smallest device memory, the largest allocation, and 2048 pixels. */
+ * 2048 pixels per compute unit) and to make about 16 tiles per device, but no larger than
+ * keeps a tile's scratch and output buffers within 16 MiB (host memory on a CPU device)
+ * unless occupancy needs more, and within an eighth of the smallest device memory, the
+ * largest allocation, and 2048 pixels. */
 int nbcl_stream_auto_tile(const nbcl_device_info *devices, int ndevices, int nplanes,
                           int width, int height);
 /* The same, also fitting a scratch buffer of scratch_per_pixel bytes per tile pixel. */

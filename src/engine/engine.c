@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/clock.h"
 #include "device/clerr.h"
 #include "device/program.h"
 #include "device/program_cache.h"
@@ -36,13 +37,14 @@ struct nbcl_core {
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
     nbcl_stream *stream;
-    float *omega_plane, *printout_planes;
+    float *printout_planes;
     double *printout;
     double *lambdas;              /* the source wavelengths the devices hold now */
     size_t npix;                  /* pixels of one panel (the whole detector when it is one) */
     int npanels, rows;            /* panels, and the rows of each (the stream's height) */
     pthread_mutex_t psf_lock;     /* one point spread at a time (kernel arguments, queue) */
     cl_command_queue psf_queue;   /* the first device's, apart from the image stream's */
+    nbcl_core_times times;
 };
 
 typedef struct devstate {
@@ -55,6 +57,7 @@ typedef struct devstate {
     int vw;                 /* pixels per work-item (vector lanes) */
     int use_double;
     size_t local;           /* work-group size */
+    double omega_sum;       /* this image: the solid angles of the tiles this device computed */
 } devstate;
 
 /* ------------------------------------------------------------------ building */
@@ -115,8 +118,11 @@ static int big_grid(const nbcl_sim *s, int use_double)
     return !use_double && cells >= 16777216.0;
 }
 
-/* The options every program is built with. Never fast-math: the float pairs of a single
- * run depend on exact rounding. */
+/* The options every program is built with. Never any fast-math option
+ * (-cl-fast-relaxed-math, -cl-unsafe-math-optimizations, -cl-mad-enable,
+ * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
+ * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
+ * rounding, which those options let the compiler give up. */
 static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
 {
     const nbcl_sim *s = c->sim;
@@ -208,9 +214,11 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     char options[1024];
     build_options(c, dev->use_double, d->vw, options, sizeof options);
     int hit = 0;
+    double t0 = nbcl_seconds();
     int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
                                       &d->program, &hit, err);
     if (rc) return -1;
+    c->times.program_cached &= hit != 0;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
@@ -219,7 +227,11 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     d->psf = clCreateKernel(d->program, "nbcl_psf", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_psf)", err)) return -1;
     if (local_size(d, dev->info->id, err)) return -1;
-    return create_tables(c, d, dev->context, err);
+    double t1 = nbcl_seconds();
+    c->times.program += t1 - t0;
+    rc = create_tables(c, d, dev->context, err);
+    c->times.tables += nbcl_seconds() - t1;
+    return rc;
 }
 
 /* stage1 planes are padded to whole work-items of d->vw pixels */
@@ -318,7 +330,20 @@ static void device_release(void *user, void *state)
     free(d);
 }
 
-static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release};
+/* a tile is back: add its solid angles to its device's sum (no plane of the whole detector
+ * is kept for them) */
+static void tile_done(void *user, void *state, const nbcl_tile *t, const float *host)
+{
+    (void)user;
+    devstate *d = state;
+    size_t n = (size_t)t->w * (size_t)t->h;
+    const float *omega = host + (size_t)OUT_OMEGA_SUM * n;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += omega[i];
+    d->omega_sum += sum;
+}
+
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done};
 
 /* ------------------------------------------------------------------ per image */
 
@@ -400,13 +425,17 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
                     nbcl_err *err)
 {
     memset(res, 0, sizeof *res);
+    double t0 = nbcl_seconds();
     if (upload_image_tables(c, img, err)) return -1;
+    double t1 = nbcl_seconds();
+    c->times.upload = t1 - t0;
     float *planes[OUT_PLANES_PRINTOUT] = {NULL};
-    planes[OUT_OMEGA_SUM] = c->omega_plane;
+    planes[OUT_IMAGE] = image;   /* the solid angles are summed per tile (tile_done) */
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+        ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
     for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
         planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
     /* a detector of several panels: each panel's geometry in turn, streamed into its rows */
-    double sum = 0.0;
     for (int panel = 0; panel < c->npanels; ++panel) {
         nbcl_sim one = *img;
         if (img->panels) nbcl_sim_use_panel(&one, panel);
@@ -414,9 +443,13 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
         planes[OUT_IMAGE] = image + (size_t)panel * c->npix;
         c->mask = c->opts.mask ? c->opts.mask + (size_t)panel * c->npix : NULL;
         if (nbcl_stream_image(c->stream, planes, err)) return -1;
-        for (size_t i = 0; i < c->npix; ++i) sum += c->omega_plane[i];
     }
-    res->omega_sum = sum;
+    double t2 = nbcl_seconds();
+    c->times.streaming = t2 - t1;
+    if (!nbcl_stream_device_times(c->stream, &c->times.kernels, &c->times.readback))
+        c->times.kernels = c->times.readback = -1.0;
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+        res->omega_sum += ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum;
     if (take_fallback_flags(c, &res->interpolation_fallback, err)) return -1;
     if (c->opts.printout) {
         /* each value came back as a float pair */
@@ -426,6 +459,7 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
                                                (double)c->printout_planes[(2 * j + 1) * c->npix + i];
         res->printout = c->printout;
     }
+    c->times.host = nbcl_seconds() - t2;
     return 0;
 }
 
@@ -486,6 +520,11 @@ int nbcl_core_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int f
     return rc;
 }
 
+const nbcl_core_times *nbcl_core_timing(const nbcl_core *c)
+{
+    return &c->times;
+}
+
 /* ------------------------------------------------------------------ open and close */
 
 static int alloc_host(nbcl_core *c, nbcl_err *err)
@@ -501,9 +540,6 @@ static int alloc_host(nbcl_core *c, nbcl_err *err)
     c->lambdas = malloc(sizeof(double) * (size_t)(c->sim->nsources > 0 ? c->sim->nsources : 1));
     if (!c->lambdas) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the sources");
     memcpy(c->lambdas, c->sim->source_lambda, sizeof(double) * (size_t)c->sim->nsources);
-    c->omega_plane = malloc(sizeof(float) * c->npix);
-    if (!c->omega_plane) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for a %dx%d detector",
-                                              c->sim->fpixels, c->sim->spixels);
     if (!c->opts.printout) return 0;
     c->printout_planes = malloc(sizeof(float) * 2 * PO_COUNT * c->npix);
     c->printout = malloc(sizeof(double) * PO_COUNT * c->npix);
@@ -536,6 +572,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     pthread_mutex_init(&c->psf_lock, NULL);
     c->opts = *opts;
+    c->times.program_cached = 1;
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
     if (!rc) rc = alloc_host(c, err);
@@ -547,7 +584,13 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                .nplanes = opts->printout ? OUT_PLANES_PRINTOUT : OUT_BASIC,
                                .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
-                               .use_double = opts->use_double};
+                               .use_double = opts->use_double,
+                               /* only the tiles meeting the ROI: time and memory grow with
+                                  the ROI, not the detector (a detector of several panels
+                                  has no ROI: the stream is one panel high) */
+                               .limit = 1,
+                               .region = {c->sim->roi_xmin, c->sim->roi_xmax, c->sim->roi_ymin,
+                                          c->npanels > 1 ? c->rows - 1 : c->sim->roi_ymax}};
         rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels, c->rows,
                               &c->stream, err);
     }
@@ -572,7 +615,6 @@ void nbcl_core_close(nbcl_core *c)
     nbcl_stream_close(c->stream);
     free(c->devices);
     free(c->source);
-    free(c->omega_plane);
     free(c->printout_planes);
     free(c->printout);
     free(c->lambdas);

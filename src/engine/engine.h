@@ -32,6 +32,17 @@ typedef struct nbcl_core_result {
                                          values (owned by the core, until the next image) */
 } nbcl_core_result;
 
+/* Where the core's time went (wall seconds, except kernels and readback: device time from
+ * event profiling, summed over tiles and devices). */
+typedef struct nbcl_core_times {
+    double program, tables;           /* at opening, summed over devices */
+    int program_cached;               /* every device's program came from the cache */
+    double upload;                    /* the last image: its tables onto the devices */
+    double streaming;                 /* the last image: first tile queued to last copied */
+    double kernels, readback;         /* the last image (negative: a device cannot profile) */
+    double host;                      /* the last image: host work after the tiles */
+} nbcl_core_times;
+
 /* sim and opts->mask are borrowed: they must stay valid until nbcl_core_close (the public
  * engine keeps its own copies for that). devices are copied. */
 int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int ndevices,
@@ -57,6 +68,8 @@ size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits)
  * an image runs (it has a queue of its own); one call at a time. */
 int nbcl_core_psf(nbcl_core *core, const nbcl_psf_kernel *k, const float *in, int fpixels,
                   int spixels, float *out, nbcl_err *err);
+
+const nbcl_core_times *nbcl_core_timing(const nbcl_core *core);
 
 /* The tile edge and device count in use. */
 int nbcl_core_tile(const nbcl_core *core);

@@ -357,6 +357,7 @@ nbcl_status nbcl_experiment_outputs(const nbcl_experiment *exp, nbcl_outputs *o)
     o->printout_fpixel = c->printout_fpixel;
     o->printout_spixel = c->printout_spixel;
     o->progress = c->progress;
+    o->timing = c->timing;
     o->seed = -c->seed;
     for (int i = 0; i < c->n_no_effect && i < 8; ++i) o->no_effect[i] = c->no_effect[i];
     o->n_no_effect = c->n_no_effect;

@@ -23,6 +23,10 @@ struct nbcl_engine {
     size_t npix;
     int use_double, keep_details, ran;
     nbcl_run_info info;
+    double create_seconds;        /* nbcl_engine_create, from resolving to the tables */
+    double pick_seconds;          /* of which: the platforms and devices found and chosen */
+    double prepare_seconds;       /* the last run: its orientations and parameters */
+    double check_seconds;         /* the last run: checks and copies after the core */
     const double *printout;       /* PO_COUNT planes (the core's), with pixel details */
     float *last_image;            /* copy of the last image, with pixel details */
     double *umat_scratch;         /* mosaic domains of an image with its own mosaic seed */

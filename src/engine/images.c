@@ -3,6 +3,7 @@
  * temporary name and renamed. Headers state the geometry of the engine's last image. */
 #include <stdlib.h>
 #include <string.h>
+#include "base/clear.h"
 #include "engine/experiment.h"
 #include "base/constants.h"
 #include "engine/handle.h"
@@ -78,7 +79,7 @@ nbcl_status nbcl_engine_noise(const nbcl_engine *e, const float *image, long see
     roi_of(&e->sim, roi);
     nbcl_rng rng = e->rng;       /* every noise image starts from the state after setup */
     long idum = -seed;           /* nanoBragg keeps -seed */
-    memset(counts, 0, e->npix * sizeof *counts);
+    nbcl_clear(counts, e->npix * sizeof *counts);   /* fresh pages stay unmapped */
     device_psf dp;
     memset(&dp, 0, sizeof dp);
     dp.core = e->core;

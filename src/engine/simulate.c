@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "base/clock.h"
 #include "base/constants.h"
 #include "device/choose.h"
 #include "engine/abi.h"
@@ -27,13 +27,6 @@ void nbcl_image_params_init(nbcl_image_params *p)
     memset(p, 0, sizeof *p);
     p->phi_deg = NAN;
     p->osc_deg = NAN;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* the engine's settings: each option, else the experiment's flag, else the default */
@@ -103,10 +96,12 @@ static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err
 {
     nbcl_device_info *list = NULL;
     int count = 0, *picked = NULL, npicked = 0, use_double = 0;
+    double t0 = nbcl_seconds();
     if (band_of(e, o, err)) return -1;
     if (nbcl_runtime_pick(o->device, (int)o->precision, &list, &count, &picked, &npicked,
                           &use_double, &e->log, err))
         return -1;
+    e->pick_seconds = nbcl_seconds() - t0;
     keep_slot(&e->log, o->device_slot, list, picked, &npicked);
     nbcl_device_info *chosen = malloc(sizeof *chosen * (size_t)npicked);
     int rc = -1;
@@ -130,6 +125,7 @@ nbcl_status nbcl_engine_create(nbcl_experiment *exp, const nbcl_engine_options *
 {
     if (!exp || !out) return nbcl_api_invalid("nbcl_engine_create: NULL argument");
     *out = NULL;
+    double t0 = nbcl_seconds();
     nbcl_status st = nbcl_experiment_resolve(exp);
     if (st) return st;
     nbcl_engine_options eff;
@@ -145,6 +141,7 @@ nbcl_status nbcl_engine_create(nbcl_experiment *exp, const nbcl_engine_options *
         nbcl_engine_destroy(e);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
     }
+    e->create_seconds = nbcl_seconds() - t0;
     *out = e;
     return NBCL_OK;
 }
@@ -170,12 +167,19 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
     return 0;
 }
 
-/* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads. */
+/* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads.
+ * Only the ROI is looked at: every other pixel was set to 0 (and reading it would map the
+ * pages of a huge detector that a small ROI leaves untouched). */
 static int check_finite(const nbcl_engine *e, const float *image, nbcl_err *err)
 {
-    for (size_t i = 0; i < e->npix; ++i)
-        if (!isfinite(image[i]))
-            return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
+    const nbcl_sim *s = &e->sim;
+    size_t w = (size_t)s->fpixels;
+    int x0 = s->roi_xmin > 0 ? s->roi_xmin : 0, x1 = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
+    int y0 = s->roi_ymin > 0 ? s->roi_ymin : 0, y1 = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    for (int y = y0; y <= y1; ++y)
+        for (size_t i = (size_t)y * w + (size_t)x0; x1 >= x0 && i <= (size_t)y * w + (size_t)x1; ++i)
+            if (!isfinite(image[i]))
+                return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
                                  "numbers overflow; check -default_F and the structure factors, -fluence "
                                  "and the source wavelengths", isnan(image[i]) ? "NaN" : "infinity",
                                  i % (size_t)e->sim.fpixels, i / (size_t)e->sim.fpixels);
@@ -191,17 +195,20 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
                       "detector has %zu pixels", count, e->npix);
         return nbcl_api_fail(&err, NBCL_E_INVALID);
     }
-    double t0 = now_seconds();
+    double t0 = nbcl_seconds(), t1 = t0, t2 = t0;
     nbcl_err err = {0};
     nbcl_sim img;
     nbcl_core_result res;
     e->ran = 0;
     if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) ||
-        nbcl_core_image(e->core, &img, image, &res, &err) || check_finite(e, image, &err) ||
+        ((t1 = nbcl_seconds()), nbcl_core_image(e->core, &img, image, &res, &err)) ||
+        ((t2 = nbcl_seconds()), check_finite(e, image, &err)) ||
         (e->keep_details && keep_details(e, image, &res, &err))) {
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
     }
+    e->prepare_seconds = t1 - t0;
+    e->check_seconds = nbcl_seconds() - t2;
     e->image_sim = img;
     e->ran = 1;
     nbcl_run_info *in = &e->info;
@@ -212,7 +219,7 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     in->phi_deg = img.phi0 * RTD;
     in->wavelength_A = img.lambda0 * 1e10;
     in->osc_deg = img.osc * RTD;
-    in->seconds = now_seconds() - t0;
+    in->seconds = nbcl_seconds() - t0;
     for (int k = 0; k < 3; ++k) {
         in->reciprocal[k] = img.a_star[k];
         in->reciprocal[3 + k] = img.b_star[k];
@@ -229,6 +236,26 @@ nbcl_status nbcl_engine_run_info(const nbcl_engine *e, nbcl_run_info *info)
         return nbcl_api_state("nbcl_engine_run_info: no image has been simulated yet");
     }
     *info = e->info;
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_timing(const nbcl_engine *e, nbcl_timing *t)
+{
+    if (!e || !t) return nbcl_api_invalid("nbcl_engine_timing: NULL argument");
+    const nbcl_core_times *c = nbcl_core_timing(e->core);
+    memset(t, 0, sizeof *t);
+    t->program = c->program;
+    t->program_cached = c->program_cached;
+    t->tables = c->tables;
+    t->platforms = e->pick_seconds;
+    t->device_setup = e->create_seconds - e->pick_seconds - c->program - c->tables;
+    if (!e->ran) return NBCL_OK;
+    t->image_tables = e->prepare_seconds + c->upload;
+    t->kernels = c->kernels;
+    t->readback = c->readback;
+    t->streaming = c->streaming;
+    t->host = c->host + e->check_seconds;
+    t->run = e->info.seconds;
     return NBCL_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "io/outfile.h"
 #include "base/appendf.h"
+#include "base/clear.h"
 #include "io/smv.h"
 
 #define SMV_HEADER_BYTES 512
@@ -67,26 +68,29 @@ int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned 
     return nbcl_outfile_commit(&of, err);
 }
 
-static int outside_roi(const int roi[4], int f, int s)
-{
-    return roi && (f < roi[0] || f > roi[1] || s < roi[2] || s > roi[3]);
-}
-
 void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
                          double scale, double adc, unsigned short *out)
 {
-    for (int s = 0; s < spixels; s++)
-        for (int f = 0; f < fpixels; f++) {
-            size_t i = (size_t)s * (size_t)fpixels + (size_t)f;
-            if (outside_roi(roi, f, s)) {
-                out[i] = 0;
-                continue;
-            }
+    /* the ROI (NULL: every pixel), clamped to the detector */
+    int x0 = roi && roi[0] > 0 ? roi[0] : 0, x1 = roi && roi[1] < fpixels - 1 ? roi[1] : fpixels - 1;
+    int y0 = roi && roi[2] > 0 ? roi[2] : 0, y1 = roi && roi[3] < spixels - 1 ? roi[3] : spixels - 1;
+    if (x1 < x0 || y1 < y0) y0 = spixels, y1 = spixels - 1, x0 = 0, x1 = -1;
+    size_t w = (size_t)fpixels;
+    /* 0 outside the ROI, written only where not 0 already (nbcl_clear), so that a small ROI
+     * on a huge detector leaves the rest of a fresh buffer unmapped, as in the reference */
+    nbcl_clear(out, (size_t)y0 * w * sizeof *out);
+    for (int s = y0; s <= y1; s++) {
+        nbcl_clear(out + (size_t)s * w, (size_t)x0 * sizeof *out);
+        for (int f = x0; f <= x1; f++) {
+            size_t i = (size_t)s * w + (size_t)f;
             double v = img[i] * scale + adc;
             if (v > 65535.0) v = 65535.0;
             if (!(v >= 0.0)) v = 0.0;
             out[i] = (unsigned short)floorf((float)(v + 0.5));
         }
+        nbcl_clear(out + (size_t)s * w + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *out);
+    }
+    nbcl_clear(out + (size_t)(y1 + 1) * w, (size_t)(spixels - y1 - 1) * w * sizeof *out);
 }
 
 /* ---- reading ---- */

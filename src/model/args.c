@@ -48,7 +48,7 @@ enum {
     R_VDIVSTEPS, R_DIVSTEPS, R_ROUND_DIV, R_SQUARE_DIV, R_ADC, R_PHI, R_OSC, R_PHISTEP,
     R_PHISTEPS, R_DMIN, R_MAT, R_HKL, R_DEFAULT_F, R_DUMP, R_IMG, R_STOLOUT, R_STOL, R_4STOL,
     R_Q, R_SOURCEFILE, R_FLOATFILE, R_INTFILE, R_PGMFILE, R_NOISEFILE, R_NONOISE, R_NOPGM,
-    R_SCALE, R_PGMSCALE, R_COHERENT, R_PRINTOUT, R_NOPROGRESS, R_PROGRESS, R_INTERPOLATE,
+    R_SCALE, R_PGMSCALE, R_COHERENT, R_PRINTOUT, R_NOPROGRESS, R_PROGRESS, R_TIMING, R_INTERPOLATE,
     R_NOINTERPOLATE, R_ROUND_XTAL, R_SQUARE_XTAL, R_GAUSS_XTAL, R_TOPHAT, R_FUDGE,
     R_PRINTOUT_PIXEL, R_SEED, R_MOSAIC_SEED, R_MISSET_SEED, R_WATER,
     /* detector response: noisify.c's flags and spellings */
@@ -178,6 +178,7 @@ static const rule RULES[] = {
     {R_PRINTOUT, SUB, {"-printout"}, 0, 0, "", "print pixel values"},
     {R_NOPROGRESS, SUB, {"-noprogress"}, 0, 0, "", "no progress report"},
     {R_PROGRESS, SUB, {"-progress"}, 0, 0, "", "progress report (default)"},
+    {R_TIMING, SUB, {"-timing"}, 0, 0, "", "print where the time went, by phase"},
     {R_INTERPOLATE, SUB, {"-interpolate"}, 0, 0, "", "tricubic interpolation of F"},
     {R_NOINTERPOLATE, SUB, {"-nointerpolate"}, 0, 0, "", "nearest-neighbour F"},
     {R_ROUND_XTAL, SUB, {"-round_xtal"}, 0, 0, "", "ellipsoidal crystal"},
@@ -611,6 +612,7 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_PRINTOUT: c->printout = 1; break;
     case R_NOPROGRESS: c->progress = 0; break;
     case R_PROGRESS: c->progress = 1; break;
+    case R_TIMING: c->timing = 1; break;
     case R_INTERPOLATE: c->interpolate = 1; break;
     case R_NOINTERPOLATE: c->interpolate = 0; break;
     case R_ROUND_XTAL: c->shape = NBCL_SHAPE_ROUND; break;

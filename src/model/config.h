@@ -95,6 +95,7 @@ typedef struct nbcl_config {
     long seed;                     /* noise seed, negated */
     int printout, printout_fpixel, printout_spixel;
     int progress;                  /* 1 on, 0 -noprogress */
+    int timing;                    /* -timing: print the time of each phase */
 
     /* flags the reference reads but never uses: reported as having no effect */
     const char *no_effect[8];

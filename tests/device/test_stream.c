@@ -75,7 +75,7 @@ static void t_release(void *user, void *state)
     free(s);
 }
 
-static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release};
+static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release, NULL};
 
 static nbcl_device_info *devs;
 static int ndevs;

@@ -443,3 +443,37 @@ Test(library, bands_of_rows_make_up_the_whole_image)
     free(band);
     nbcl_experiment_destroy(exp);
 }
+
+/* nbcl_engine_timing: a first engine builds its program, a second loads it from the cache;
+ * a run's phases are measured, non-negative and fit inside the run's wall time. */
+Test(library, timing_reports_build_or_cache_and_each_phase)
+{
+    nbcl_experiment *exp = experiment(BASE " -mosaic 0.5 -mosaic_dom 4", NULL);
+    nbcl_timing t;
+    for (int pass = 0; pass < 2; ++pass) {
+        nbcl_engine *eng;
+        cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+        cr_assert_eq(nbcl_engine_timing(eng, &t), NBCL_OK);
+        cr_expect_eq(t.program_cached, pass, "pass %d: program_cached %d", pass, t.program_cached);
+        cr_expect_gt(t.program, 0.0);
+        cr_expect_gt(t.platforms, 0.0);
+        cr_expect_geq(t.device_setup, 0.0);
+        cr_expect_geq(t.tables, 0.0);
+        cr_expect_eq(t.run, 0.0, "no run yet, but run time %g", t.run);
+        int n = 48 * 48;
+        float *img = malloc(sizeof(float) * n);
+        cr_assert_eq(nbcl_engine_run(eng, NULL, img, (size_t)n), NBCL_OK, "%s", nbcl_last_error());
+        free(img);
+        cr_assert_eq(nbcl_engine_timing(eng, &t), NBCL_OK);
+        cr_expect_gt(t.kernels, 0.0, "kernels %g", t.kernels);
+        cr_expect_gt(t.readback, 0.0, "readback %g", t.readback);
+        cr_expect_gt(t.streaming, 0.0);
+        cr_expect_geq(t.image_tables, 0.0);
+        cr_expect_geq(t.host, 0.0);
+        cr_expect_leq(t.image_tables + t.streaming + t.host, t.run * (1.0 + 1e-9) + 1e-6,
+                      "phases %g + %g + %g exceed the run %g", t.image_tables, t.streaming, t.host, t.run);
+        nbcl_engine_destroy(eng);
+    }
+    cr_expect_eq(nbcl_engine_timing(NULL, &t), NBCL_E_INVALID);
+    nbcl_experiment_destroy(exp);
+}

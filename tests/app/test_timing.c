@@ -1,0 +1,90 @@
+/* test_timing.c: nanobragg-cl -timing prints one "timing:" line per phase (start-up, device
+ * set-up, program build or cache load, uploads, kernels, read-back, post-processing, each
+ * output written, total), each a non-negative number of seconds, the sequential phases
+ * adding up to no more than the total; without -timing nothing of it is printed. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char workdir[256];
+
+static void setup_dir(void)
+{
+    snprintf(workdir, sizeof workdir, "/tmp/nbcl-timing-XXXXXX");
+    cr_assert_not_null(mkdtemp(workdir));
+}
+
+static void teardown_dir(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(timing, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
+
+#define ARGS "-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 " \
+             "-detpixels 64 -pixel 0.1 -noprogress -floatfile f.bin -intfile i.img -pgmfile p.pgm " \
+             "-nonoise"
+
+/* stdout of nanobragg-cl ARGS extra (caller frees) */
+static char *run(const char *extra)
+{
+    const char *bin = getenv("NBCL_BIN");
+    cr_assert_not_null(bin, "NBCL_BIN is not set");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " ARGS " %s > out.txt", workdir, bin, extra);
+    cr_assert_eq(system(cmd), 0, "run failed: %s", cmd);
+    snprintf(cmd, sizeof cmd, "%s/out.txt", workdir);
+    FILE *f = fopen(cmd, "r");
+    cr_assert_not_null(f);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* the seconds on the "timing: PHASE" line, or -1 when there is none */
+static double phase(const char *text, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "timing: %s ", name);
+    const char *p = strstr(text, key);
+    if (!p) return -1.0;
+    return strtod(p + strlen(key), NULL);
+}
+
+Test(timing, every_phase_and_output_is_timed)
+{
+    char *text = run("-timing");
+    static const char *const phases[] = {
+        "start-up", "platforms", "device set-up", "table upload", "image tables", "kernels", "read-back",
+        "tiles streamed", "engine host work", "post-processing", "write float image",
+        "write SMV image", "write PGM image", "total"};
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; ++i)
+        cr_expect_geq(phase(text, phases[i]), 0.0, "no timing line for %s in:\n%s", phases[i], text);
+    double program = phase(text, "program build") >= 0.0 ? phase(text, "program build")
+                                                          : phase(text, "program cache load");
+    cr_expect_gt(program, 0.0, "no program build or cache load line in:\n%s", text);
+    cr_expect_gt(phase(text, "kernels"), 0.0, "the kernels took no time:\n%s", text);
+    cr_expect(strstr(text, "(f.bin)") && strstr(text, "(i.img)") && strstr(text, "(p.pgm)"),
+              "the written files are not named:\n%s", text);
+    double sequential = phase(text, "start-up") + phase(text, "platforms") +
+                        phase(text, "device set-up") + program +
+                        phase(text, "table upload") + phase(text, "image tables") +
+                        phase(text, "tiles streamed") + phase(text, "engine host work") +
+                        phase(text, "post-processing") + phase(text, "write float image") +
+                        phase(text, "write SMV image") + phase(text, "write PGM image");
+    cr_expect_leq(sequential, phase(text, "total") + 1e-3, "phases add up to %g, more than the total:\n%s",
+                  sequential, text);
+    free(text);
+    /* the second run loads the program the first one cached */
+    text = run("-timing");
+    cr_expect_geq(phase(text, "program cache load"), 0.0, "second run did not load the cache:\n%s", text);
+    free(text);
+    text = run("");
+    cr_expect_null(strstr(text, "timing:"), "timing lines without -timing:\n%s", text);
+    free(text);
+}
