@@ -43,6 +43,8 @@ static int run(nbcl_experiment *exp)
     nbcl_experiment_series_length(exp, &nimages);
     nbcl_app_plan plan;
     if (nbcl_app_plan_outputs(&out, nimages, &plan)) return 1;
+    /* from here on files are written: a SIGINT, SIGTERM or SIGHUP removes the temporaries */
+    if (nbcl_output_cleanup_on_signals()) return nbcl_app_fail(NULL);
     nbcl_app_write_fdump(exp, &out);
     nbcl_engine_options opts;
     nbcl_engine_options_init(&opts);
