@@ -465,3 +465,46 @@ Test(bad, max_memory_caps_the_hkl_grid)
               r.err ? r.err : "");
     free(r.err);
 }
+
+/* ---- the catalogue of issue 11 (item 9): more of its bad inputs, each refused in one line
+ * naming the flag or file, with nothing left behind, within the rlimits of run_bin (6 GB of
+ * address space, 60 s of CPU) and a wall-clock bound ---- */
+Test(bad, catalogue_of_issue_11)
+{
+    write_text("ovf.bin", "-2147483648 2147483647 0 0 0 0\n\f");
+    write_text("wide.hkl", "-300 -300 -300 1\n300 300 300 1\n");
+    static const char *const in[] = {"ovf.bin", "wide.hkl", NULL};
+    static const char *const cases[][2] = {
+        {"-phisteps 1e9", "-phisteps 1000000000 x -mosaic_dom 1"},
+        {"-dump ovf.bin -default_F 0", "ovf.bin: impossible extents"},
+        {"-img /dev/urandom", "/dev/urandom: not an SMV image"},
+        {"-mask /dev/zero", "/dev/zero: not an SMV image"},
+        {"-sourcefile /dev/zero", "-sourcefile /dev/zero: line 1: binary data"},
+        {"-hkl wide.hkl -max_memory 1", "more than the -max_memory cap of 1 GB"},
+        {"-lambda inf", "-lambda: 'inf' is not a number"},
+        {"-lambda nan", "-lambda: 'nan' is not a number"},
+        {"-distance nan", "-distance"},
+        {"-phi inf", "-phi"},
+        {"-N 0", "-N: must be a positive count"},
+        {"-detpixels -5", "-detpixels"},
+        {"-pixel 0", "-pixel"},
+        {"-energy 0", "-energy"},
+        {"-xtalsize -1", "-xtalsize"},
+        {"-tile 0", "-tile"},
+        {"-dispersion -1 -dispsteps 3", "-dispersion"},
+        {"-mosaic 1 -mosaic_dom 1e10", "-mosaic_dom: 1e10 is out of range"},
+        {"-beam_vector 0 0 0", "-beam_vector"},
+        {"-fluence 1e300", "infinity at pixel"},
+        {"-water 1e300", "infinity at pixel"},
+        {"-Na 1e9 -Nb 1e9 -Nc 1e9", "-allow_long_run"},
+        {"-nimages 1e9 -floatfile f#.bin", "-nimages 1000000000"},
+        {"-divsteps 1e5 -dispsteps 1e5 -dispersion 0.1 -divergence 1", "sources, more than 1e+08"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char args[512];
+        snprintf(args, sizeof args, BASE "-lambda 6.2 -N 3 -distance 100 -pixel 0.1 %s", cases[i][0]);
+        double t0 = seconds_now();
+        expect_refused(args, cases[i][1], in);
+        cr_expect_lt(seconds_now() - t0, 30.0, "'%s' took %.1f s to be refused", cases[i][0], seconds_now() - t0);
+    }
+}
