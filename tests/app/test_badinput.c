@@ -494,6 +494,8 @@ Test(bad, catalogue_of_issue_11)
         {"-dispersion -1 -dispsteps 3", "-dispersion"},
         {"-mosaic 1 -mosaic_dom 1e10", "-mosaic_dom: 1e10 is out of range"},
         {"-beam_vector 0 0 0", "-beam_vector"},
+        {"-spindle_axis 0 0 0", "-spindle_axis: must not be the zero vector"},
+        {"-polar_vector 0 0 0", "-polar_vector: must not be the zero vector"},
         {"-fluence 1e300", "infinity at pixel"},
         {"-water 1e300", "infinity at pixel"},
         {"-Na 1e9 -Nb 1e9 -Nc 1e9", "-allow_long_run"},
