@@ -229,7 +229,7 @@ Test(aon, sighup_mid_series_keeps_whole_images_only)
 /* a signal while a single image is simulated: nothing at all is left */
 Test(aon, sigterm_during_a_single_image_leaves_nothing)
 {
-    pid_t pid = start(BASE "-detpixels 1024 -oversample 8 -floatfile f.bin -intfile i.img -pngfile p.png");
+    pid_t pid = start(BASE "-detpixels 1024 -oversample 64 -floatfile f.bin -intfile i.img -pngfile p.png");
     usleep(500000);
     kill(pid, SIGTERM);
     int st = finish(pid);
