@@ -129,7 +129,7 @@ Test(aon, a_full_device_on_a_later_output_leaves_no_new_file)
 {
     static const char *const last[] = {"-intfile /dev/full", "-pngfile /dev/full",
                                        "-noisefile /dev/full", "-pgmfile /dev/full",
-                                       "-cbffile /dev/full"};
+                                       "-cbffile /dev/full", "-nexusfile x.nxs -intfile /dev/full"};
     static const char *const keep[] = {"f.bin", NULL};
     for (size_t i = 0; i < sizeof last / sizeof last[0]; ++i) {
         char args[1024];
