@@ -372,6 +372,18 @@ NBCL_API nbcl_status nbcl_engine_write_pgm(const nbcl_engine *eng, const char *p
 NBCL_API nbcl_status nbcl_engine_write_png(const nbcl_engine *eng, const char *path,
                                            const float *image, int log_scale);
 
+/* All-or-nothing outputs: between begin and commit, the files above (any thread's, NeXus
+ * included) stay under their temporary names and are renamed into place together at
+ * commit; abort removes them all, leaving older files of those names untouched. One group
+ * at a time (begin fails with NBCL_E_STATE otherwise). */
+NBCL_API nbcl_status nbcl_output_group_begin(void);
+NBCL_API nbcl_status nbcl_output_group_commit(void);
+NBCL_API void nbcl_output_group_abort(void);
+/* Handlers for SIGINT, SIGTERM and SIGHUP (unless ignored) that remove every temporary
+ * output file of the library and then let the signal end the process as it would have;
+ * a group being committed is completed first. */
+NBCL_API nbcl_status nbcl_output_cleanup_on_signals(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -209,6 +209,11 @@ PROTOTYPES = {
     "nbcl_nexus_writer_abort": (None, [_p]),
     "nbcl_engine_write_pgm": (nbcl_status, [_p, c_char_p, _fp, c_double]),
     "nbcl_engine_write_png": (nbcl_status, [_p, c_char_p, _fp, c_int]),
+    # output groups (all-or-nothing outputs) and temporaries removed on a fatal signal
+    "nbcl_output_group_begin": (nbcl_status, []),
+    "nbcl_output_group_commit": (nbcl_status, []),
+    "nbcl_output_group_abort": (None, []),
+    "nbcl_output_cleanup_on_signals": (nbcl_status, []),
 }
 
 

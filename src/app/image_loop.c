@@ -2,9 +2,10 @@
  * engine while a writer thread turns image i into files (noise, integers, compression,
  * writing), so the device is rarely idle; two image buffers, whatever the series length.
  * One progress line (images done, elapsed, ETA) on stderr for a series. A failure stops
- * the series: finished images keep their files, the failing file is never left half
- * written (every file is written under a temporary name and renamed), and a NeXus file
- * being built is removed. */
+ * the series: finished images keep their files, the failing image leaves none of its files
+ * (each image's files are written under temporary names and renamed together: an output
+ * group), and a NeXus file being built is removed. A single image's files and its NeXus
+ * file form one group. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +132,9 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
         return nbcl_app_fail("out of host memory for the images");
     }
     int rc = 0;
-    if (plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, plan->nimages, &p.nexus))
+    /* a single image: all its files (NeXus too) are published together or not at all */
+    if (!plan->series && nbcl_output_group_begin()) rc = nbcl_app_fail(NULL);
+    if (!rc && plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, plan->nimages, &p.nexus))
         rc = nbcl_app_fail(NULL);
     pthread_t writer;
     pthread_mutex_init(&p.lock, NULL);
@@ -151,6 +154,8 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
         else if (nbcl_nexus_writer_close(p.nexus)) rc = nbcl_app_fail(NULL);
         else printf("wrote %s (%d images)\n", plan->nexusfile, plan->nimages);
     }
+    if (!plan->series && rc) nbcl_output_group_abort();
+    else if (!plan->series && nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);
     pthread_cond_destroy(&p.cond);
     pthread_mutex_destroy(&p.lock);
     free(bufs[0]);

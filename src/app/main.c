@@ -63,6 +63,8 @@ static int run(nbcl_experiment *exp)
     if (nbcl_app_plan_outputs(&out, nimages, &plan)) return 1;
     times.on = out.timing;
     plan.times = &times;
+    /* from here on files are written: a SIGINT, SIGTERM or SIGHUP removes the temporaries */
+    if (nbcl_output_cleanup_on_signals()) return nbcl_app_fail(NULL);
     nbcl_app_write_fdump(exp, &out);
     nbcl_engine_options opts;
     nbcl_engine_options_init(&opts);

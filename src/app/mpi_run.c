@@ -123,14 +123,17 @@ static int write_gathered(nbcl_engine *eng, const nbcl_outputs *out,
     if (!counts) return nbcl_app_fail("out of host memory for the counts");
     if (out->printout) nbcl_app_print_pixels(eng, out);
     nbcl_nexus_writer *nexus = NULL;
-    int rc = 0;
-    if (plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, 1, &nexus)) rc = nbcl_app_fail(NULL);
+    /* all the image's files (NeXus too) are published together or not at all */
+    int rc = nbcl_output_group_begin() ? nbcl_app_fail(NULL) : 0;
+    if (!rc && plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, 1, &nexus)) rc = nbcl_app_fail(NULL);
     if (!rc) rc = nbcl_app_write_image(eng, out, plan, 0, img, info, seed, counts, nexus, NULL, 0);
     if (nexus) {
         if (rc) nbcl_nexus_writer_abort(nexus);
         else if (nbcl_nexus_writer_close(nexus)) rc = nbcl_app_fail(NULL);
         else printf("wrote %s (1 images)\n", plan->nexusfile);   /* as one process words it */
     }
+    if (rc) nbcl_output_group_abort();
+    else if (nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);
     free(counts);
     return rc;
 }
@@ -448,6 +451,8 @@ static int prepare(nbcl_experiment *exp, const nbcl_outputs *out, nbcl_app_plan 
     int nimages = 1;
     nbcl_experiment_series_length(exp, &nimages);
     if (nbcl_app_plan_outputs(out, nimages, plan)) return 1;
+    /* from here on files are written: a SIGINT, SIGTERM or SIGHUP removes the temporaries */
+    if (nbcl_output_cleanup_on_signals()) return nbcl_app_fail(NULL);
     if (rank0) nbcl_app_write_fdump(exp, out);
     return 0;
 }

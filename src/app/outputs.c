@@ -1,8 +1,9 @@
 /* outputs.c: everything nanobragg-cl writes after the detector has been simulated.
  * Statistics (max_I, mean, rms, rmsd) and the float, SMV, PGM and noise files follow the
  * reference line for line so that its users' scripts and byte comparisons keep working;
- * the PNG preview is nanoBragg-CL's own. The library writes each file to a temporary name
- * and renames it, so a failure never leaves half a file. */
+ * the PNG preview is nanoBragg-CL's own. The library writes each file to a temporary name;
+ * an image's files are renamed into place together once all were written, so a failure
+ * leaves neither half a file nor some of an image's files. */
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -253,6 +254,13 @@ int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nb
 {
     image_names n;
     if (make_names(plan, index, &n)) return 1;
+    /* a single image's files are one group that the image loop opens and commits (with the
+     * NeXus file); each image of a series is its own group, so finished images stay whole */
     if (!plan->series) return write_single(eng, o, plan, &n, image, info, seed, counts, nexus);
-    return write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, line, line_n);
+    if (nbcl_output_group_begin()) return failed();
+    if (write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, line, line_n)) {
+        nbcl_output_group_abort();
+        return 1;
+    }
+    return nbcl_output_group_commit() ? failed() : 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/hkl_grid.h"
+#include "base/memcap.h"
 
 size_t nbcl_hkl_grid_size(const nbcl_hkl *hkl)
 {
@@ -32,21 +33,15 @@ void nbcl_hkl_set_ranges(nbcl_hkl *g)
     g->l_range = g->l_max - g->l_min + 1;
 }
 
-/* half the machine's memory: a grid larger than that cannot be meant */
-static double grid_byte_limit(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? 0.5 * (double)pages * (double)size : 8e9;
-}
-
 int nbcl_hkl_alloc(nbcl_hkl *g, double default_F, const char *what, nbcl_log *log,
                    nbcl_err *err)
 {
     double bytes = (double)(g->h_range + 1) * (g->k_range + 1) * (g->l_range + 1) * sizeof(double);
-    if (bytes > grid_byte_limit())
+    /* a grid over the cap (half the machine's memory unless -max_memory) cannot be meant */
+    if (bytes > nbcl_memory_cap())
         return nbcl_err_code(err, NBCL_E_INVALID, "%s: h %d..%d, k %d..%d, l %d..%d make a grid of %.3g GB, "
-                             "more than half this machine's memory", what, g->h_min, g->h_max, g->k_min,
-                             g->k_max, g->l_min, g->l_max, bytes / 1e9);
+                             "more than %s", what, g->h_min, g->h_max, g->k_min, g->k_max, g->l_min,
+                             g->l_max, bytes / 1e9, nbcl_memory_cap_name());
     g->F = calloc(nbcl_hkl_grid_size(g), sizeof(double));
     if (!g->F) return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory for a %dx%dx%d grid",
                                     what, g->h_range + 1, g->k_range + 1, g->l_range + 1);

@@ -8,6 +8,7 @@
 #include "base/constants.h"
 #include "engine/handle.h"
 #include "io/outfile.h"
+#include "io/outgroup.h"
 #include "io/pgm.h"
 #include "io/png.h"
 #include "io/smv.h"
@@ -102,6 +103,29 @@ nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t 
     if (!path || !image) return nbcl_api_invalid("nbcl_write_float_image: NULL argument");
     nbcl_err err = {0};
     return nbcl_floatfile_write(path, image, count, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+nbcl_status nbcl_output_group_begin(void)
+{
+    nbcl_err err = {0};
+    return nbcl_outgroup_begin(&err) ? nbcl_api_fail(&err, NBCL_E_STATE) : NBCL_OK;
+}
+
+nbcl_status nbcl_output_group_commit(void)
+{
+    nbcl_err err = {0};
+    return nbcl_outgroup_commit(&err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+void nbcl_output_group_abort(void)
+{
+    nbcl_outgroup_abort();
+}
+
+nbcl_status nbcl_output_cleanup_on_signals(void)
+{
+    nbcl_err err = {0};
+    return nbcl_outgroup_catch_signals(&err) ? nbcl_api_fail(&err, NBCL_E_STATE) : NBCL_OK;
 }
 
 static void smv_header(const nbcl_sim *s, int noise, nbcl_smv_header *h)

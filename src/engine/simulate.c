@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/experiment.h"
 #include "engine/handle.h"
+#include "engine/workload.h"
 #include "model/orientations.h"
 
 void nbcl_engine_options_init(nbcl_engine_options *o)
@@ -92,7 +93,8 @@ static int band_of(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
     return 0;
 }
 
-static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err)
+static int open_core(nbcl_engine *e, const nbcl_experiment *exp, const nbcl_engine_options *o,
+                     nbcl_err *err)
 {
     nbcl_device_info *list = NULL;
     int count = 0, *picked = NULL, npicked = 0, use_double = 0;
@@ -109,6 +111,15 @@ static int open_core(nbcl_engine *e, const nbcl_engine_options *o, nbcl_err *err
         nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     } else {
         for (int i = 0; i < npicked; ++i) chosen[i] = list[picked[i]];
+        /* the work, said with the setup; an absurdly long run is refused before any build */
+        int nimages = 1;
+        nbcl_experiment_series_length(exp, &nimages);
+        if (nbcl_work_check(&e->sim, &exp->cfg, nimages, use_double, chosen, npicked, &e->log, err)) {
+            free(chosen);
+            free(list);
+            free(picked);
+            return -1;
+        }
         nbcl_core_opts co = {.use_double = use_double, .tile = o->tile, .progress = o->progress,
                              .mask = e->mask, .printout = o->keep_pixel_details,
                              .cache_dir = o->cache_dir, .log = &e->log};
@@ -135,7 +146,7 @@ nbcl_status nbcl_engine_create(nbcl_experiment *exp, const nbcl_engine_options *
     e->keep_details = eff.keep_pixel_details;
     nbcl_err err = {0};
     int rc = copy_experiment(e, exp, &err);
-    if (!rc) rc = open_core(e, &eff, &err);
+    if (!rc) rc = open_core(e, exp, &eff, &err);
     nbcl_log_flush(&e->log);
     if (rc) {
         nbcl_engine_destroy(e);

@@ -42,6 +42,7 @@
 #include <unistd.h>
 #include <hdf5.h>
 #include "io/nexus.h"
+#include "io/outgroup.h"
 
 #define BSHUF_FILTER_ID 32008
 #define BSHUF_LZ4 2            /* the filter's option for LZ4 after the bit shuffle */
@@ -722,7 +723,7 @@ static int make_temporary(nbcl_nexus *nx, const char *path, nbcl_err *err)
         return nbcl_err_code(err, NBCL_E_NOMEM, "%s: out of memory", path);
     memcpy(nx->tmp, path, len);
     memcpy(nx->tmp + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(nx->tmp);
+    int fd = nbcl_temp_create(nx->tmp);   /* noted: removed on a fatal signal */
     if (fd < 0) {
         int code = errno;
         free(nx->tmp);
@@ -774,7 +775,10 @@ static void discard(nbcl_nexus *nx)
     }
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(&ignore, ids[i], "");
     H5Eclear2(H5E_DEFAULT);
-    if (nx->tmp) unlink(nx->tmp);
+    if (nx->tmp) {
+        unlink(nx->tmp);
+        nbcl_temp_forget(nx->tmp);
+    }
     release(nx);
 }
 
@@ -929,9 +933,9 @@ int nbcl_nexus_close(nbcl_nexus *nx, nbcl_err *err)
     quiet_begin(&q);
     nxw w = {nx->path, err, 0};
     finish_file(&w, nx);
-    if (!w.failed && rename(nx->tmp, nx->path) != 0) {
-        nbcl_err_code(err, NBCL_E_FILE, "%s: cannot rename %s into place: %s", nx->path,
-                      nx->tmp, strerror(errno));
+    /* renamed into place now, or with the other files of an open output group */
+    if (!w.failed && nbcl_temp_publish(nx->tmp, nx->path, err)) {
+        if (err) err->code = NBCL_E_FILE;
         w.failed = 1;
     }
     if (w.failed) {

@@ -1,5 +1,6 @@
 /* outfile.c: temporary-then-rename output files, so an interrupted or failed run never
- * leaves a truncated image behind under its final name. */
+ * leaves a truncated image behind under its final name. The rename itself is
+ * outgroup.c's: at once, or together with the other files of an open group. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "io/outfile.h"
+#include "io/outgroup.h"
 
 static void outfile_release(nbcl_outfile *of)
 {
@@ -71,7 +73,7 @@ int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err)
     }
     memcpy(of->tmp, path, len);
     memcpy(of->tmp + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(of->tmp);
+    int fd = nbcl_temp_create(of->tmp);   /* noted: removed on a fatal signal */
     if (fd < 0) {
         int code = errno;
         outfile_release(of);
@@ -83,6 +85,7 @@ int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err)
         int code = errno;
         close(fd);
         unlink(of->tmp);
+        nbcl_temp_forget(of->tmp);
         outfile_release(of);
         return nbcl_err_set(err, "%s: cannot open output file: %s", path, strerror(code));
     }
@@ -100,14 +103,15 @@ int nbcl_outfile_commit(nbcl_outfile *of, nbcl_err *err)
         code = errno;
     }
     of->fp = NULL;
-    if (!bad && of->tmp && rename(of->tmp, of->path) != 0) {
-        bad = 1;
-        code = errno;
-    }
     int rc = 0;
     if (bad) {
-        if (of->tmp) unlink(of->tmp);
+        if (of->tmp) {
+            unlink(of->tmp);
+            nbcl_temp_forget(of->tmp);
+        }
         rc = nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(code));
+    } else if (of->tmp) {
+        rc = nbcl_temp_publish(of->tmp, of->path, err);   /* now, or with its group */
     }
     outfile_release(of);
     return rc;
@@ -117,7 +121,10 @@ void nbcl_outfile_abort(nbcl_outfile *of)
 {
     if (of->fp) {
         fclose(of->fp);
-        if (of->tmp) unlink(of->tmp);
+        if (of->tmp) {
+            unlink(of->tmp);
+            nbcl_temp_forget(of->tmp);
+        }
     }
     outfile_release(of);
 }

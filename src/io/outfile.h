@@ -1,6 +1,7 @@
 /* outfile.h: writing output files so that no half-written file is ever seen.
  * Data goes to "path.tmp.XXXXXX" in the same directory and is renamed over `path` only
- * once everything was written; any failure removes the temporary. */
+ * once everything was written (and, while an output group is open, only when the whole
+ * group commits: outgroup.h); any failure removes the temporary. */
 #ifndef NBCL_OUTFILE_H
 #define NBCL_OUTFILE_H
 

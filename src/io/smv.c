@@ -159,7 +159,7 @@ static int parse_byte_order(const char *path, const char *header, int *swapped, 
 {
     char order[64];
     if (string_value(header, "BYTE_ORDER=", order, sizeof order))
-        return nbcl_err_set(err, "%s: SMV header has no BYTE_ORDER", path);
+        return nbcl_err_set(err, "%s: not an SMV image (no BYTE_ORDER)", path);
     if (strcmp(order, "little_endian") && strcmp(order, "big_endian"))
         return nbcl_err_set(err, "%s: unknown BYTE_ORDER '%s' (little_endian or big_endian)",
                             path, order);
@@ -186,7 +186,7 @@ static int parse_header(const char *path, const unsigned char *buf, size_t len,
     if (!img->header) return nbcl_err_set(err, "%s: out of memory", path);
     double hb = nbcl_smv_value_exact(img, "HEADER_BYTES");
     if (!(hb > 0) || hb > (double)len || hb != floor(hb))
-        return nbcl_err_set(err, "%s: SMV header has no valid HEADER_BYTES", path);
+        return nbcl_err_set(err, "%s: not an SMV image (no valid HEADER_BYTES)", path);
     img->header_bytes = (int)hb;
     free(img->header);
     img->header = strndup((const char *)buf, (size_t)img->header_bytes);
@@ -196,7 +196,7 @@ static int parse_header(const char *path, const unsigned char *buf, size_t len,
     double w = nbcl_smv_value(img, "SIZE1"), h = nbcl_smv_value(img, "SIZE2");
     if (isnan(w) || w == 0) w = h = nbcl_smv_value(img, "DETECTOR_DIMENSIONS");
     if (!(w >= 1 && h >= 1 && w <= 1e6 && h <= 1e6))
-        return nbcl_err_set(err, "%s: SMV header has no valid SIZE1/SIZE2", path);
+        return nbcl_err_set(err, "%s: not an SMV image (no valid SIZE1/SIZE2)", path);
     img->width = (int)w;
     img->height = (int)h;
     return 0;

@@ -60,7 +60,7 @@ enum {
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
     R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
-    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_NOISEPNG, R_HELP
+    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_NOISEPNG, R_ALLOW_LONG_RUN, R_MAX_RUN_HOURS, R_MAX_MEMORY, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -218,6 +218,9 @@ static const rule RULES[] = {
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
     {R_DETECTOR, EQ, {"-detector"}, 0, 1, "FILE.expt", "every panel of a DIALS experiment's detector (docs/detectors.md)"},
     {R_NOISEPNG, EQ, {"-noisepngfile"}, 0, 1, "file", "8-bit PNG preview of the noise image (counts less -adc)"},
+    {R_ALLOW_LONG_RUN, EQ, {"-allow_long_run", "--allow-long-run"}, 0, 0, "", "run even when the estimated run time is over -max_run_hours"},
+    {R_MAX_RUN_HOURS, EQ, {"-max_run_hours", "--max-run-hours"}, 0, 1, "H", "refuse a run estimated to take longer (default 24)"},
+    {R_MAX_MEMORY, EQ, {"-max_memory", "--max-memory"}, 0, 1, "GB", "memory cap of the HKL grid (default half the RAM)"},
     {R_HELP, EQ, {"-h", "-help", "--help"}, 0, 0, "", "this list"},
 };
 #define NRULES ((int)(sizeof RULES / sizeof RULES[0]))
@@ -658,6 +661,9 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_LIST_DEVICES: *action = NBCL_CLI_LIST_DEVICES; break;
     case R_PRECISION: apply_precision(c, x); break;
     case R_TILE: c->tile = count(x, 0); break;
+    case R_ALLOW_LONG_RUN: c->allow_long_run = 1; break;
+    case R_MAX_RUN_HOURS: c->max_run_hours = positive(x, 0); break;
+    case R_MAX_MEMORY: c->max_memory_gb = positive(x, 0); break;
     case R_CACHE_DIR: c->cache_dir = word(x, 0); break;
     case R_NIMAGES: c->nimages = count(x, 0); break;
     case R_SHOTS: c->shotsfile = word(x, 0); break;

@@ -71,4 +71,5 @@ void nbcl_config_defaults(nbcl_config *c)
     c->progress = 1;
     c->precision = NBCL_PRECISION_AUTO;
     c->phi_deg = c->osc_deg = c->lambda_A = NAN;
+    c->max_run_hours = 24.0;
 }

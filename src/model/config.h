@@ -115,6 +115,11 @@ typedef struct nbcl_config {
     int list_devices;
     enum nbcl_precision precision;
     int tile;                      /* -tile N, 0 = auto */
+
+    /* limits (issue 11) */
+    int allow_long_run;            /* -allow_long_run: no refusal by estimated run time */
+    double max_run_hours;          /* -max_run_hours H: refuse a run estimated longer (24) */
+    double max_memory_gb;          /* -max_memory GB: the HKL grid's cap; 0 = half the RAM */
     const char *cache_dir;         /* -cache_dir DIR|off, NULL = environment/default */
 } nbcl_config;
 

@@ -178,6 +178,8 @@ int nbcl_geometry_resolve(const nbcl_config *c, nbcl_sim *s, nbcl_log *log, nbcl
     if (v3_norm(s->beam) == 0.0) return nbcl_err_set(err, "-beam_vector: must not be the zero vector");
     if (v3_norm(s->fdet) == 0.0) return nbcl_err_set(err, "-fdet_vector: must not be the zero vector");
     if (v3_norm(s->sdet) == 0.0) return nbcl_err_set(err, "-sdet_vector: must not be the zero vector");
+    if (v3_norm(s->spindle) == 0.0) return nbcl_err_set(err, "-spindle_axis: must not be the zero vector");
+    if (v3_norm(s->polar_vector) == 0.0) return nbcl_err_set(err, "-polar_vector: must not be the zero vector");
     if (v3_norm(s->odet) == 0.0)
         return nbcl_err_set(err, "-odet_vector: the detector axes are parallel (impossible geometry)");
 

@@ -9,6 +9,7 @@
 #include "model/sampling.h"
 #include "base/constants.h"
 #include "base/vec3.h"
+#include "base/memcap.h"
 
 
 double nbcl_fluence_of(double fluence, double flux, double exposure, double beamsize)
@@ -69,6 +70,7 @@ static int structure_factors(const nbcl_config *c, const nbcl_model_loaders *ld,
 {
     memset(&s->hkl, 0, sizeof s->hkl);
     s->default_F = c->default_F;
+    nbcl_memory_cap_set_gb(c->max_memory_gb);   /* the grid's cap: -max_memory, else half the RAM */
     if (ld && ld->structure_factors && ld->structure_factors(ld->user, c, &s->hkl, log, err))
         return -1;
     if (!s->hkl.F && c->hklfile)

@@ -114,9 +114,18 @@ static int count_div_points(const nbcl_sim *sim, int round_div, nbcl_log *log)
     return n;
 }
 
+/* more sources than this (a 10^4 x 10^4 divergence grid) cannot be meant: the grid alone
+ * would take hours to walk and gigabytes to hold (docs/cli.md) */
+#define MAX_GENERATED_SOURCES 1e8
+
 static int generate_sources(const nbcl_sim *sim, int round_div, source_list *l, int *divsteps,
                             nbcl_log *log, nbcl_err *err)
 {
+    double grid = (double)sim->hdivsteps * sim->vdivsteps * sim->dispsteps;
+    if (grid > MAX_GENERATED_SOURCES)
+        return nbcl_err_code(err, NBCL_E_INVALID, "-hdivsteps %d x -vdivsteps %d x -dispsteps %d: %.3g sources, "
+                             "more than %.0e", sim->hdivsteps, sim->vdivsteps, sim->dispsteps, grid,
+                             MAX_GENERATED_SOURCES);
     *divsteps = count_div_points(sim, round_div, log);
     int total = *divsteps * sim->dispsteps;
     if (total <= 0) return nbcl_err_set(err, "divergence/dispersion: no sources left to simulate");

@@ -243,7 +243,9 @@ Test(series, a_failed_write_keeps_finished_images_and_leaves_nothing_partial)
     cr_assert_neq(pid, -1);
     if (pid == 0) {
         signal(SIGXFSZ, SIG_IGN);
-        struct rlimit lim = {16384, 16384};   /* a float image is 6400 bytes */
+        /* a float image is 6400 bytes; the NeXus file passes 48 KB after a few images (the
+         * image whose write fails leaves none of its files, so the failure must come later) */
+        struct rlimit lim = {49152, 49152};
         setrlimit(RLIMIT_FSIZE, &lim);
         char cmd[2048];
         snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' " BASE " -nimages 40 -osc 0.5 -seed 3 "

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include "io/compare.h"
 #include "io/outfile.h"
+#include "io/outgroup.h"
 #include "io_util.h"
 
 static char dir[4096];
@@ -127,4 +128,49 @@ Test(outfile, device_is_written_in_place)
     struct stat st;
     cr_assert_eq(stat("/dev/null", &st), 0);
     cr_assert(S_ISCHR(st.st_mode), "/dev/null is no longer a character device");
+}
+
+/* an output group: files wait under their temporaries until the commit renames them all;
+ * an abort removes them and leaves an older file of the same name as it was */
+Test(outfile, group_publishes_all_at_commit)
+{
+    char a[4200], b[4200];
+    io_path(a, sizeof a, dir, "a.bin");
+    io_path(b, sizeof b, dir, "b.bin");
+    nbcl_err err = {0};
+    struct stat st;
+    cr_assert_eq(nbcl_outgroup_begin(&err), 0, "%s", err.msg);
+    cr_assert_neq(nbcl_outgroup_begin(&err), 0, "a second group must be refused");
+    cr_assert_eq(nbcl_outfile_write_bytes(a, "aa", 2, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_outfile_write_bytes(b, "bbb", 3, &err), 0, "%s", err.msg);
+    cr_expect_neq(stat(a, &st), 0, "a.bin was published before the commit");
+    cr_expect_neq(stat(b, &st), 0, "b.bin was published before the commit");
+    cr_expect_eq(io_count_entries(dir), 2, "two temporaries expected");
+    cr_assert_eq(nbcl_outgroup_commit(&err), 0, "%s", err.msg);
+    cr_expect_eq(stat(a, &st), 0);
+    cr_expect_eq(st.st_size, 2);
+    cr_expect_eq(stat(b, &st), 0);
+    cr_expect_eq(st.st_size, 3);
+    cr_expect_eq(io_count_entries(dir), 2, "temporaries left after the commit");
+}
+
+Test(outfile, group_abort_leaves_older_files_untouched)
+{
+    char a[4200], b[4200];
+    io_path(a, sizeof a, dir, "a.bin");
+    io_path(b, sizeof b, dir, "b.bin");
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_outfile_write_bytes(a, "old", 3, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_outgroup_begin(&err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_outfile_write_bytes(a, "new!", 4, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_outfile_write_bytes(b, "bbb", 3, &err), 0, "%s", err.msg);
+    nbcl_outgroup_abort();
+    struct stat st;
+    cr_expect_eq(stat(a, &st), 0);
+    cr_expect_eq(st.st_size, 3, "the older a.bin was replaced");
+    cr_expect_neq(stat(b, &st), 0, "b.bin was published by an aborted group");
+    cr_expect_eq(io_count_entries(dir), 1, "temporaries left after the abort");
+    /* with no group open, files are published at once again */
+    cr_assert_eq(nbcl_outfile_write_bytes(b, "bbb", 3, &err), 0, "%s", err.msg);
+    cr_expect_eq(stat(b, &st), 0);
 }
