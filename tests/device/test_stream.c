@@ -86,7 +86,7 @@ static void setup(void)
     const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
     cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
     setenv("NBCL_KERNEL_DIR", dir, 1);
-    cr_assert_eq(nbcl_device_enumerate(&devs, &ndevs, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_device_enumerate(&devs, &ndevs, NULL, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void)
