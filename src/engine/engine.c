@@ -31,6 +31,7 @@ struct nbcl_core {
     const unsigned short *mask;   /* opts.mask, borrowed like sim */
     nbcl_device_info *devices;    /* own copy: the stream points into it */
     int ndevices;
+    int vw;                       /* pixels per work-item on every device (nbcl_run_vector_width) */
     int norient;
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
@@ -73,6 +74,34 @@ static int vector_width(const nbcl_device_info *info, int use_double)
                         sizeof w, &w, NULL) != CL_SUCCESS)
         w = 1;
     return nbcl_vector_width_rule((info->type & CL_DEVICE_TYPE_CPU) != 0, w, getenv("NBCL_VECTOR_WIDTH"));
+}
+
+int nbcl_run_vector_width(const int *widths, int n)
+{
+    int w = n > 0 ? widths[0] : 1;
+    for (int i = 1; i < n; ++i)
+        if (widths[i] < w) w = widths[i];
+    return w;
+}
+
+/* One width for the whole run (single precision rounds differently at different widths):
+ * the narrowest device's, said once when the devices would have chosen differently. */
+static int run_vector_width(nbcl_core *c, nbcl_err *err)
+{
+    int *w = malloc(sizeof *w * (size_t)c->ndevices);
+    if (!w) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    for (int i = 0; i < c->ndevices; ++i)
+        w[i] = vector_width(&c->devices[i], c->opts.use_double);
+    c->vw = nbcl_run_vector_width(w, c->ndevices);
+    for (int i = 0; i < c->ndevices; ++i)
+        if (w[i] != c->vw) {
+            nbcl_logf(c->opts.log, "note: vector width %d on every device (device %d would "
+                      "use %d): one width keeps the image the same whatever the devices\n",
+                      c->vw, c->devices[i].index, w[i]);
+            break;
+        }
+    free(w);
+    return 0;
 }
 
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits)
@@ -195,7 +224,7 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     *state = d;
     d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
-    d->vw = vector_width(dev->info, dev->use_double);
+    d->vw = c->vw;
     char options[1024];
     build_options(c, dev->use_double, d->vw, options, sizeof options);
     int hit = 0;
@@ -445,6 +474,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
     if (!rc) rc = alloc_host(c, err);
+    if (!rc) rc = run_vector_width(c, err);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
         /* the lattice stage's scratch: its stage-1 planes of reals */

@@ -47,6 +47,11 @@ int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_cor
  * (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */
 int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
 
+/* The one width of a run: the smallest of its devices' widths (so a GPU among CPUs makes it
+ * 1). Every device of a run computes the same lanes, so the image does not depend on which
+ * device ran which tile as long as the devices round alike. */
+int nbcl_run_vector_width(const int *widths, int n);
+
 /* The work-group size: the largest power of two at most preferred and every nonzero
  * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits);
