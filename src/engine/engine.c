@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "device/clerr.h"
+#include "device/fma_probe.h"
 #include "device/program.h"
 #include "device/program_cache.h"
 #include "device/stream.h"
@@ -142,7 +143,8 @@ static int big_grid(const nbcl_sim *s, int use_double)
 
 /* The options every program is built with. Never fast-math: the float pairs of a single
  * run depend on exact rounding. */
-static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
+static void build_options(const nbcl_core *c, int use_double, int vw, int fused_fma, char *buf,
+                          size_t n)
 {
     const nbcl_sim *s = c->sim;
     int len = snprintf(buf, n, "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
@@ -156,6 +158,7 @@ static void build_options(const nbcl_core *c, int use_double, int vw, char *buf,
         {s->curved_detector, "NBCL_CURVED"}, {s->point_pixel, "NBCL_POINT_PIXEL"},
         {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
+        {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
@@ -225,8 +228,15 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
     d->vw = c->vw;
+    int fused = 1;   /* only the float pairs of a single-precision run need a fused fma() */
+    if (!dev->use_double && nbcl_fma_fused(&c->cache, dev->context, dev->info->id, NULL, &fused, err))
+        return -1;
+    if (!fused)
+        nbcl_logf(c->opts.log, "note: device %d (%s): the float pairs use an exact two-product "
+                  "without fma() (not fused there, or NBCL_UNFUSED_FMA is set; slower)\n",
+                  dev->info->index, dev->info->name);
     char options[1024];
-    build_options(c, dev->use_double, d->vw, options, sizeof options);
+    build_options(c, dev->use_double, d->vw, fused, options, sizeof options);
     int hit = 0;
     int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
                                       &d->program, &hit, err);

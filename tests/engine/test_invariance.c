@@ -231,3 +231,23 @@ Test(invariance, two_implementations_share_one_vector_width)
     free(alone[0]);
     free(alone[1]);
 }
+
+/* The float pairs without fma() (Dekker's two-product, for drivers whose fma() is not fused,
+ * issue 12 item 8) are exact like fma(): the image is the same bit for bit. Detector
+ * thickness too (its layer offsets take a product's error). */
+Test(invariance, float_pairs_without_fma_give_the_same_image)
+{
+    const char *args = "-default_F 100 -cell 70 80 90 75 85 95 -lambda 1 -N 5 -distance 100 "
+                       "-detpixels 40 -mosaic 0.5 -mosaic_dom 2 -detector_abs 300 "
+                       "-detector_thick 100 -thicksteps 3 -precision single";
+    cr_assert_eq(run(args, "fused.bin"), 0, "run failed: %s", args);
+    setenv("NBCL_UNFUSED_FMA", "1", 1);
+    cr_assert_eq(run(args, "unfused.bin"), 0, "run failed with NBCL_UNFUSED_FMA=1: %s", args);
+    unsetenv("NBCL_UNFUSED_FMA");
+    cr_expect(log_contains("unfused.bin", "exact two-product without fma()"),
+              "the path without fma() was not reported");
+    float *a = load("fused.bin", 40 * 40), *b = load("unfused.bin", 40 * 40);
+    cr_expect_eq(memcmp(a, b, 40 * 40 * sizeof *a), 0, "the image without fma() differs");
+    free(a);
+    free(b);
+}
