@@ -190,6 +190,11 @@ typedef struct nbcl_engine_options {
     const char *cache_dir;      /* compiled-program cache; NULL: the experiment's -cache_dir,
                                    else $NBCL_CACHE_DIR, else $XDG_CACHE_HOME/nanobragg-cl;
                                    "off" disables it */
+    const char *kernel_binary;  /* load the kernels from this file (saved by
+                                   save_kernel_binary on the same device with the same flags;
+                                   refused otherwise); NULL: the experiment's -kernel_binary */
+    const char *save_kernel_binary; /* write the built kernels' binary here (one device only);
+                                   NULL: the experiment's -save_kernel_binary */
 } nbcl_engine_options;
 
 NBCL_API void nbcl_engine_options_init(nbcl_engine_options *opts);

@@ -68,6 +68,8 @@ class nbcl_engine_options(Structure):
         ("progress", c_int),
         ("keep_pixel_details", c_int),
         ("cache_dir", c_char_p),
+        ("kernel_binary", c_char_p),
+        ("save_kernel_binary", c_char_p),
     ]
 
 

@@ -219,6 +219,57 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     return nbcl_cl_check(rc, "clCreateBuffer(flags)", err);
 }
 
+/* Only the float pairs of a single-precision run need a fused fma(). A device given a
+ * -kernel_binary may not compile the probe: there the answer is "fused" unless
+ * NBCL_UNFUSED_FMA is set (the binary's options must say the same, or it is refused). */
+static int fma_fused(nbcl_core *c, nbcl_devctx *dev, int *fused, nbcl_err *err)
+{
+    const char *force = getenv("NBCL_UNFUSED_FMA");
+    *fused = 1;
+    if (dev->use_double) return 0;
+    if (c->opts.kernel_binary && *c->opts.kernel_binary) {
+        *fused = !(force && *force && strcmp(force, "0"));
+        return 0;
+    }
+    return nbcl_fma_fused(&c->cache, dev->context, dev->info->id, NULL, fused, err);
+}
+
+/* The program: from -kernel_binary, else built (through the cache); -save_kernel_binary
+ * writes what was built. */
+static int build_program(nbcl_core *c, devstate *d, nbcl_devctx *dev, const char *options,
+                         nbcl_err *err)
+{
+    const char *load = c->opts.kernel_binary, *save = c->opts.save_kernel_binary;
+    if (load && *load) {
+        if (nbcl_program_binary_load(load, dev->context, dev->info->id, c->source, options,
+                                     &d->program, err))
+            return -1;
+        nbcl_logf(c->opts.log, "note: kernels loaded from %s\n", load);
+    } else if (nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source,
+                                        options, &d->program, NULL, err)) {
+        return -1;
+    }
+    if (save && *save) {
+        if (nbcl_program_binary_save(save, d->program, dev->info->id, c->source, options, err))
+            return -1;
+        nbcl_logf(c->opts.log, "note: kernel binary for device %d written to %s\n",
+                  dev->info->index, save);
+    }
+    return 0;
+}
+
+/* NBCL_DUMP_PROGRAM (see device/program.h): the program as it is about to be built */
+static int dump_program(const nbcl_core *c, const char *options, nbcl_err *err)
+{
+    const char *dir = getenv("NBCL_DUMP_PROGRAM"), *only = getenv("NBCL_DUMP_PROGRAM_ONLY");
+    if (!dir || !*dir) return 0;
+    if (nbcl_program_dump(dir, c->source, options, err)) return -1;
+    if (only && *only && strcmp(only, "0"))
+        return nbcl_err_code(err, NBCL_E_STATE, "NBCL_DUMP_PROGRAM_ONLY: kernel source and "
+                             "options written to %s; nothing computed", dir);
+    return 0;
+}
+
 static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
 {
     nbcl_core *c = user;
@@ -228,19 +279,16 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
     d->vw = c->vw;
-    int fused = 1;   /* only the float pairs of a single-precision run need a fused fma() */
-    if (!dev->use_double && nbcl_fma_fused(&c->cache, dev->context, dev->info->id, NULL, &fused, err))
-        return -1;
+    int fused = 1;
+    if (fma_fused(c, dev, &fused, err)) return -1;
     if (!fused)
         nbcl_logf(c->opts.log, "note: device %d (%s): the float pairs use an exact two-product "
                   "without fma() (not fused there, or NBCL_UNFUSED_FMA is set; slower)\n",
                   dev->info->index, dev->info->name);
     char options[1024];
     build_options(c, dev->use_double, d->vw, fused, options, sizeof options);
-    int hit = 0;
-    int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
-                                      &d->program, &hit, err);
-    if (rc) return -1;
+    if (dump_program(c, options, err)) return -1;
+    if (build_program(c, d, dev, options, err)) return -1;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
     if (nbcl_cl_check(crc, "clCreateKernel(nbcl_lattice)", err)) return -1;
@@ -478,6 +526,10 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
 {
     *out = NULL;
     if (!devices || ndevices <= 0) return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to run on");
+    if (ndevices > 1 && ((opts->kernel_binary && *opts->kernel_binary) ||
+                         (opts->save_kernel_binary && *opts->save_kernel_binary)))
+        return nbcl_err_code(err, NBCL_E_INVALID, "-kernel_binary and -save_kernel_binary hold "
+                             "the program of one device: choose one -device (%d chosen)", ndevices);
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     c->opts = *opts;

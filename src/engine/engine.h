@@ -21,6 +21,8 @@ typedef struct nbcl_core_opts {
     const unsigned short *mask;       /* full detector, 0 = skip; may be NULL (borrowed) */
     int printout;                     /* keep the per-pixel values -printout reports */
     const char *cache_dir;            /* program cache: NULL default, "off" none */
+    const char *kernel_binary;        /* load the program from this file (NULL: build) */
+    const char *save_kernel_binary;   /* write the built program to this file (NULL: no) */
     nbcl_log *log;                    /* kernel-source and cache notes */
 } nbcl_core_opts;
 

@@ -99,6 +99,8 @@ typedef struct nbcl_config {
     enum nbcl_precision precision;
     int tile;                      /* -tile N, 0 = auto */
     const char *cache_dir;         /* -cache_dir DIR|off, NULL = environment/default */
+    const char *kernel_binary;     /* -kernel_binary FILE: the program from a saved binary */
+    const char *save_kernel_binary; /* -save_kernel_binary FILE: write the built program */
 } nbcl_config;
 
 /* Fill cfg with the reference's defaults (everything "not given"). */
