@@ -413,7 +413,24 @@ struct nbcl_stream {
     nbcl_worker *workers;
     int ndevices, opened;
     enum nbcl_progress progress;
+    nbcl_log *log;
+    int halved;              /* the note about halving has been given */
 };
+
+/* The failures a smaller tile may cure: the device ran short of memory or resources for one
+ * tile's work (a watchdog or a driver limit met at run time, not at allocation). */
+static int nbcl_tile_too_big(const nbcl_err *e)
+{
+    return strstr(e->msg, "CL_OUT_OF_RESOURCES") != NULL ||
+           strstr(e->msg, "CL_MEM_OBJECT_ALLOCATION_FAILURE") != NULL;
+}
+
+static void nbcl_set_tile(nbcl_shared *sh, int tile)
+{
+    sh->tile = tile;
+    sh->ntx = (sh->width + tile - 1) / tile;
+    sh->ntiles = (long)sh->ntx * ((sh->height + tile - 1) / tile);
+}
 
 int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_stream_ops *ops,
                      void *user, const nbcl_stream_opts *opts, int width, int height,
@@ -445,8 +462,8 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
         free(st);
         return -1;
     }
-    sh->ntx = (width + sh->tile - 1) / sh->tile;
-    sh->ntiles = (long)sh->ntx * ((height + sh->tile - 1) / sh->tile);
+    nbcl_set_tile(sh, sh->tile);
+    st->log = opts->log;
     pthread_mutex_init(&sh->lock, NULL);
     st->workers = calloc((size_t)ndevices, sizeof *st->workers);
     if (!st->workers) {
@@ -467,12 +484,10 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     return 0;
 }
 
-int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
+/* One pass over every tile of the image. */
+static int nbcl_stream_pass(nbcl_stream *st)
 {
     nbcl_shared *sh = &st->sh;
-    if (!planes)
-        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
-    sh->planes = planes;
     sh->failed = 0;
     atomic_store(&sh->next, 0);
     atomic_store(&sh->stop, 0);
@@ -483,6 +498,25 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
     nbcl_progress_init(&sh->progress, st->progress, (long long)sh->width * sh->height);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
     nbcl_progress_end(&sh->progress);
+    return rc;
+}
+
+int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
+{
+    nbcl_shared *sh = &st->sh;
+    if (!planes)
+        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
+    sh->planes = planes;
+    int rc;
+    /* out of resources for a tile: the whole image again with half the tile edge (every
+     * pixel is computed alike whatever the tile, so the image is the same), said once */
+    while ((rc = nbcl_stream_pass(st)) != 0 && sh->tile > 1 && nbcl_tile_too_big(&sh->err)) {
+        if (!st->halved)
+            nbcl_logf(st->log, "note: %s; retrying with smaller tiles (-tile %d, halved again "
+                      "as long as that recurs)\n", sh->err.msg, sh->tile / 2);
+        st->halved = 1;
+        nbcl_set_tile(sh, sh->tile / 2);
+    }
     if (rc && err)
         *err = sh->err;
     sh->planes = NULL;

@@ -15,6 +15,7 @@
 #include <CL/cl.h>
 #include "device/device.h"
 #include "base/error.h"
+#include "base/log.h"
 
 typedef struct nbcl_tile {
     int x0, y0;   /* first fast and slow pixel */
@@ -49,6 +50,7 @@ typedef struct nbcl_stream_opts {
                                    enqueue_tile allocate (0: none); tiles are sized for it */
     enum nbcl_progress progress;   /* AUTO: bar with ETA on a terminal, 10% lines otherwise */
     int use_double;
+    nbcl_log *log;       /* where the one note about a halved tile goes (NULL: dropped) */
 } nbcl_stream_opts;
 
 /* A stream kept open across images: contexts, queues, tile buffers and whatever

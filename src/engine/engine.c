@@ -545,7 +545,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                .nplanes = opts->printout ? OUT_PLANES_PRINTOUT : OUT_BASIC,
                                .scratch_per_pixel = real_size * (opts->printout ? S1_COUNT : S1_BASIC),
                                .progress = opts->progress ? NBCL_PROGRESS_AUTO : NBCL_PROGRESS_NONE,
-                               .use_double = opts->use_double};
+                               .use_double = opts->use_double, .log = opts->log};
         rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels,
                               c->sim->spixels, &c->stream, err);
     }
