@@ -161,7 +161,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
         Odet = layer * thickstep;
 #else
         Odet.hi = layer * thickstep_w.hi;   /* layer * thickstep, exact as a pair */
-        Odet.lo = fma((real)layer, thickstep_w.hi, -Odet.hi) + layer * thickstep_w.lo;
+        Odet.lo = product_error((real)layer, thickstep_w.hi, Odet.hi) + layer * thickstep_w.lo;
 #endif
 #ifdef NBCL_HAVE_THICK
         capture = (realv)(R(0.0));

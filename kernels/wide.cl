@@ -89,6 +89,39 @@ NBCL_INLINE widev fast_two_sum(realv a, realv b)
     return r;
 }
 
+#ifdef NBCL_NO_FUSED_FMA
+/* Where the device's fma() is not fused (the host asks it, see src/device/fma_probe.h) the
+ * exact product comes from Dekker's algorithm: Veltkamp's split cuts each factor into two
+ * halves of 12 bits, whose products are exact in a float (so a compiler that contracts a
+ * product and a sum into an fma changes nothing here; each split is its own statement). */
+#define NBCL_SPLITTER R(4097.0)   /* 2^12 + 1 */
+
+/* hi + lo = a, each with at most 12 significant bits */
+NBCL_INLINE widev veltkamp_split(realv a)
+{
+    realv c = NBCL_SPLITTER * a;
+    realv hi = c - (c - a);
+    widev r = {hi, a - hi};
+    return r;
+}
+
+/* p + e = a * b exactly (Dekker), without fma */
+NBCL_INLINE widev two_prod(realv a, realv b)
+{
+    realv p = a * b;
+    widev x = veltkamp_split(a), y = veltkamp_split(b);
+    widev r = {p, ((x.hi * y.hi - p) + x.hi * y.lo + x.lo * y.hi) + x.lo * y.lo};
+    return r;
+}
+
+/* the error of the product a * b (rounded to p), exactly, for one value shared by all lanes */
+NBCL_INLINE real product_error(real a, real b, real p)
+{
+    real ca = NBCL_SPLITTER * a, cb = NBCL_SPLITTER * b;
+    real ah = ca - (ca - a), bh = cb - (cb - b), al = a - ah, bl = b - bh;
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+#else
 /* p + e = a * b exactly */
 NBCL_INLINE widev two_prod(realv a, realv b)
 {
@@ -96,6 +129,13 @@ NBCL_INLINE widev two_prod(realv a, realv b)
     widev r = {p, fma(a, b, -p)};
     return r;
 }
+
+/* the error of the product a * b (rounded to p), exactly, for one value shared by all lanes */
+NBCL_INLINE real product_error(real a, real b, real p)
+{
+    return fma(a, b, -p);
+}
+#endif
 
 NBCL_INLINE widev wv_add(widev a, widev b)
 {

@@ -226,6 +226,11 @@ typedef struct nbcl_engine_options {
                                    The statistics, counts, noise and writers still cover the
                                    experiment's whole ROI; run_info's solid_angle sums the
                                    band only. */
+    const char *kernel_binary;  /* load the kernels from this file (saved by
+                                   save_kernel_binary on the same device with the same flags;
+                                   refused otherwise); NULL: the experiment's -kernel_binary */
+    const char *save_kernel_binary; /* write the built kernels' binary here (one device only);
+                                   NULL: the experiment's -save_kernel_binary */
 } nbcl_engine_options;
 
 NBCL_API void nbcl_engine_options_init(nbcl_engine_options *opts);

@@ -74,6 +74,8 @@ class nbcl_engine_options(Structure):
         ("device_slot", c_int),
         ("first_row", c_int),
         ("rows", c_int),
+        ("kernel_binary", c_char_p),
+        ("save_kernel_binary", c_char_p),
     ]
 
 

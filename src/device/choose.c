@@ -66,7 +66,7 @@ int nbcl_runtime_pick(const char *spec_or_null, int precision, nbcl_device_info 
     const char *spec = spec_or_null && *spec_or_null ? spec_or_null : getenv("NBCL_DEVICE");
     *picked = NULL;
     *npicked = 0;
-    if (nbcl_device_enumerate(list, count, err))
+    if (nbcl_device_enumerate(list, count, log, err))
         return -1;
     if (nbcl_device_select(*list, *count, spec, picked, npicked, err) ||
         nbcl_runtime_c_version(*list, *picked, *npicked, err) ||

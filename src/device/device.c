@@ -10,6 +10,16 @@
 
 #define NBCL_PLATFORM_NOT_FOUND_KHR (-1001)   /* ocl-icd's answer when no ICD is installed */
 
+/* The four OpenCL queries enumeration makes, replaceable so tests can make one fail. */
+static const nbcl_cl_queries nbcl_real_queries = {clGetPlatformIDs, clGetPlatformInfo,
+                                                  clGetDeviceIDs, clGetDeviceInfo};
+static const nbcl_cl_queries *q = &nbcl_real_queries;
+
+void nbcl_device_set_queries(const nbcl_cl_queries *queries)
+{
+    q = queries ? queries : &nbcl_real_queries;
+}
+
 /* ---------------------------------------------------------------- enumeration */
 
 /* Drivers pad names with spaces (and some with NULs): keep the printable middle. */
@@ -27,12 +37,12 @@ static int nbcl_platform_string(cl_platform_id p, cl_platform_info what, char *b
                                 nbcl_err *err)
 {
     size_t need = 0;
-    if (nbcl_cl_check(clGetPlatformInfo(p, what, 0, NULL, &need), "clGetPlatformInfo", err))
+    if (nbcl_cl_check(q->platform_info(p, what, 0, NULL, &need), "clGetPlatformInfo", err))
         return -1;
     char *s = calloc(need + 1, 1);
     if (!s)
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory reading an OpenCL platform name");
-    if (nbcl_cl_check(clGetPlatformInfo(p, what, need, s, NULL), "clGetPlatformInfo", err)) {
+    if (nbcl_cl_check(q->platform_info(p, what, need, s, NULL), "clGetPlatformInfo", err)) {
         free(s);
         return -1;
     }
@@ -46,14 +56,14 @@ static int nbcl_platform_string(cl_platform_id p, cl_platform_info what, char *b
 static char *nbcl_device_string_alloc(cl_device_id d, cl_device_info what, nbcl_err *err)
 {
     size_t need = 0;
-    if (nbcl_cl_check(clGetDeviceInfo(d, what, 0, NULL, &need), "clGetDeviceInfo", err))
+    if (nbcl_cl_check(q->device_info(d, what, 0, NULL, &need), "clGetDeviceInfo", err))
         return NULL;
     char *s = calloc(need + 1, 1);
     if (!s) {
         nbcl_err_code(err, NBCL_E_NOMEM, "out of memory reading an OpenCL device property");
         return NULL;
     }
-    if (nbcl_cl_check(clGetDeviceInfo(d, what, need, s, NULL), "clGetDeviceInfo", err)) {
+    if (nbcl_cl_check(q->device_info(d, what, need, s, NULL), "clGetDeviceInfo", err)) {
         free(s);
         return NULL;
     }
@@ -75,7 +85,7 @@ static int nbcl_device_string(cl_device_id d, cl_device_info what, char *buf, si
 static int nbcl_device_value(cl_device_id d, cl_device_info what, void *val, size_t size,
                              nbcl_err *err)
 {
-    return nbcl_cl_check(clGetDeviceInfo(d, what, size, val, NULL), "clGetDeviceInfo", err);
+    return nbcl_cl_check(q->device_info(d, what, size, val, NULL), "clGetDeviceInfo", err);
 }
 
 /* fp64 is in the extension string on every OpenCL version (1.0 through 3.0). */
@@ -126,7 +136,7 @@ static int nbcl_no_platform(nbcl_err *err)
 
 static int nbcl_platform_ids(cl_platform_id **ids, cl_uint *n, nbcl_err *err)
 {
-    cl_int rc = clGetPlatformIDs(0, NULL, n);
+    cl_int rc = q->platform_ids(0, NULL, n);
     if (rc == NBCL_PLATFORM_NOT_FOUND_KHR || (rc == CL_SUCCESS && *n == 0))
         return nbcl_no_platform(err);
     if (nbcl_cl_check(rc, "clGetPlatformIDs", err))
@@ -134,57 +144,90 @@ static int nbcl_platform_ids(cl_platform_id **ids, cl_uint *n, nbcl_err *err)
     *ids = calloc(*n, sizeof **ids);
     if (!*ids)
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL platforms");
-    if (nbcl_cl_check(clGetPlatformIDs(*n, *ids, NULL), "clGetPlatformIDs", err)) {
+    if (nbcl_cl_check(q->platform_ids(*n, *ids, NULL), "clGetPlatformIDs", err)) {
         free(*ids);
         return -1;
     }
     return 0;
 }
 
-/* The devices of one platform, appended to *list. A platform with no device is skipped. */
-static int nbcl_platform_devices(cl_platform_id p, int pindex, nbcl_device_info **list,
-                                 int *count, nbcl_err *err)
+/* Appends a described device to *list (grown by one). -1 only when out of memory; a device
+ * whose queries fail is skipped with a warning naming it and the failed call. */
+static int nbcl_add_device(cl_platform_id p, int pindex, const char *pname, cl_device_id id,
+                           int dindex, nbcl_device_info **list, int *count, nbcl_log *log,
+                           nbcl_err *err)
 {
-    char pname[256];
-    cl_uint nd = 0;
-    if (nbcl_platform_string(p, CL_PLATFORM_NAME, pname, sizeof pname, err))
-        return -1;
-    cl_int rc = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
-    if (rc == CL_DEVICE_NOT_FOUND || (rc == CL_SUCCESS && nd == 0))
+    nbcl_device_info info;
+    nbcl_err qerr = {0};
+    memset(&info, 0, sizeof info);
+    info.index = *count;
+    info.platform_index = pindex;
+    info.device_index = dindex;
+    info.platform = p;
+    snprintf(info.platform_name, sizeof info.platform_name, "%s", pname);
+    if (nbcl_device_describe(id, &info, &qerr)) {
+        nbcl_logf(log, "WARNING: OpenCL device %d:%d (platform %s) skipped: %s\n", pindex,
+                  dindex, pname, qerr.msg);
         return 0;
-    if (nbcl_cl_check(rc, "clGetDeviceIDs", err))
-        return -1;
+    }
     /* *list takes the grown block at once: if realloc moved it, the old pointer is gone */
-    nbcl_device_info *grown = realloc(*list, (size_t)(*count + (int)nd) * sizeof **list);
+    nbcl_device_info *grown = realloc(*list, (size_t)(*count + 1) * sizeof **list);
     if (!grown)
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL devices");
     *list = grown;
-    cl_device_id *ids = calloc(nd, sizeof *ids);
-    if (!ids)
-        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL devices");
-    if (nbcl_cl_check(clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, nd, ids, NULL), "clGetDeviceIDs", err)) {
-        free(ids);
-        return -1;
-    }
-    for (cl_uint i = 0; i < nd; i++) {
-        nbcl_device_info *info = &(*list)[*count];
-        memset(info, 0, sizeof *info);
-        info->index = *count;
-        info->platform_index = pindex;
-        info->device_index = (int)i;
-        info->platform = p;
-        snprintf(info->platform_name, sizeof info->platform_name, "%s", pname);
-        if (nbcl_device_describe(ids[i], info, err)) {
-            free(ids);
-            return -1;
-        }
-        (*count)++;
-    }
-    free(ids);
+    (*list)[(*count)++] = info;
     return 0;
 }
 
-int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err)
+/* The device ids of platform p (malloc'd in *ids); 0 with *nd = 0 when it has none. */
+static int nbcl_platform_device_ids(cl_platform_id p, cl_device_id **ids, cl_uint *nd,
+                                    nbcl_err *err)
+{
+    *ids = NULL;
+    *nd = 0;
+    cl_int rc = q->device_ids(p, CL_DEVICE_TYPE_ALL, 0, NULL, nd);
+    if (rc == CL_DEVICE_NOT_FOUND || (rc == CL_SUCCESS && *nd == 0)) {
+        *nd = 0;
+        return 0;
+    }
+    if (nbcl_cl_check(rc, "clGetDeviceIDs", err))
+        return -1;
+    *ids = calloc(*nd, sizeof **ids);
+    if (!*ids)
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory listing OpenCL devices");
+    if (nbcl_cl_check(q->device_ids(p, CL_DEVICE_TYPE_ALL, *nd, *ids, NULL), "clGetDeviceIDs",
+                      err)) {
+        free(*ids);
+        *ids = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The devices of one platform, appended to *list. A platform with no device is passed over;
+ * one whose queries fail is skipped with a warning. -1 only when out of memory. */
+static int nbcl_platform_devices(cl_platform_id p, int pindex, nbcl_device_info **list,
+                                 int *count, nbcl_log *log, nbcl_err *err)
+{
+    char pname[256];
+    cl_device_id *ids = NULL;
+    cl_uint nd = 0;
+    nbcl_err qerr = {0};
+    if (nbcl_platform_string(p, CL_PLATFORM_NAME, pname, sizeof pname, &qerr) ||
+        nbcl_platform_device_ids(p, &ids, &nd, &qerr)) {
+        if (qerr.code == NBCL_E_NOMEM)
+            return nbcl_err_code(err, NBCL_E_NOMEM, "%s", qerr.msg);
+        nbcl_logf(log, "WARNING: OpenCL platform %d skipped: %s\n", pindex, qerr.msg);
+        return 0;
+    }
+    int rc = 0;
+    for (cl_uint i = 0; i < nd && !rc; i++)
+        rc = nbcl_add_device(p, pindex, pname, ids[i], (int)i, list, count, log, err);
+    free(ids);
+    return rc;
+}
+
+int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_log *log, nbcl_err *err)
 {
     cl_platform_id *pids = NULL;
     cl_uint np = 0;
@@ -193,7 +236,7 @@ int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err)
     if (nbcl_platform_ids(&pids, &np, err))
         return -1;
     for (cl_uint p = 0; p < np; p++) {
-        if (nbcl_platform_devices(pids[p], (int)p, list, count, err)) {
+        if (nbcl_platform_devices(pids[p], (int)p, list, count, log, err)) {
             free(pids);
             free(*list);
             *list = NULL;
@@ -203,7 +246,8 @@ int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err)
     }
     free(pids);
     if (*count == 0)
-        return nbcl_err_code(err, NBCL_E_NO_DEVICE, "OpenCL found %u platform(s) but no device on any of them", np);
+        return nbcl_err_code(err, NBCL_E_NO_DEVICE, "OpenCL found %u platform(s) but no usable "
+                             "device on any of them", np);
     return 0;
 }
 

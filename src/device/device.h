@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <CL/cl.h>
 #include "base/error.h"
+#include "base/log.h"
 
 typedef struct nbcl_device_info {
     int index;                    /* global index over all platforms */
@@ -26,8 +27,21 @@ typedef struct nbcl_device_info {
 } nbcl_device_info;
 
 /* All devices of all platforms. No platform at all is an error whose message says that
- * pocl-opencl-icd gives a CPU device on Debian/Ubuntu. *list is malloc'd. */
-int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_err *err);
+ * pocl-opencl-icd gives a CPU device on Debian/Ubuntu. *list is malloc'd. A platform or
+ * device whose query fails is skipped with a WARNING line on log (NULL: dropped) naming it
+ * (P or P:D, the OpenCL positions, which the other devices keep) and the failed call; only
+ * no usable device at all, or no memory, is an error. */
+int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_log *log, nbcl_err *err);
+
+/* The OpenCL queries enumeration makes. Tests replace them (NULL: the real ones again) to
+ * make one platform or device fail. */
+typedef struct nbcl_cl_queries {
+    cl_int (*platform_ids)(cl_uint, cl_platform_id *, cl_uint *);
+    cl_int (*platform_info)(cl_platform_id, cl_platform_info, size_t, void *, size_t *);
+    cl_int (*device_ids)(cl_platform_id, cl_device_type, cl_uint, cl_device_id *, cl_uint *);
+    cl_int (*device_info)(cl_device_id, cl_device_info, size_t, void *, size_t *);
+} nbcl_cl_queries;
+void nbcl_device_set_queries(const nbcl_cl_queries *queries);
 
 /* Choose devices for spec (NULL or blank: the default rule). *picked is a malloc'd array of
  * indices into list, in the order named, without repeats. A spec that matches nothing is an

@@ -6,7 +6,12 @@
  * Environment:
  *   NBCL_KERNEL_DIR=DIR   the developer override above
  *   NBCL_BUILD_LOG=1      print every build log on stderr (the error message holds only the
- *                         first ~900 characters of a failed build's log) */
+ *                         first ~900 characters of a failed build's log)
+ *   NBCL_DUMP_PROGRAM=DIR the engine writes each program it builds, exactly as built, to
+ *                         DIR/<key>.cl and its build options to DIR/<key>.options (key: 16
+ *                         hex digits of FNV-1a 64 of options and source), for offline
+ *                         compilers (tools/offline_build.py); NBCL_DUMP_PROGRAM_ONLY=1 then
+ *                         stops the run with an error before any computing */
 #ifndef NBCL_PROGRAM_H
 #define NBCL_PROGRAM_H
 
@@ -38,5 +43,8 @@ int nbcl_program_build(cl_context ctx, cl_device_id dev, const char *prelude,
 /* Same, from source text given directly (used by tests). */
 int nbcl_program_build_source(cl_context ctx, cl_device_id dev, const char *source,
                               const char *options, cl_program *out, nbcl_err *err);
+
+/* Write source to DIR/<key>.cl and options to DIR/<key>.options (see NBCL_DUMP_PROGRAM). */
+int nbcl_program_dump(const char *dir, const char *source, const char *options, nbcl_err *err);
 
 #endif

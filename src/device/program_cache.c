@@ -630,3 +630,147 @@ int nbcl_program_cache_build(nbcl_program_cache *c, cl_context ctx, cl_device_id
     free(e.text);
     return rc;
 }
+
+/* ------------------------------------------------------------------ binary files */
+
+/* One "label length\nvalue\n" field of a components text at *p (of n bytes left): 0 and the
+ * label and value spans, or -1 at the end or on a malformed field. */
+static int nbcl_next_field(const char **p, size_t *n, char *label, size_t nlabel,
+                           const char **value, size_t *vlen)
+{
+    const char *nl = memchr(*p, '\n', *n);
+    unsigned long long len;
+    char head[160];
+    if (!nl || (size_t)(nl - *p) >= sizeof head)
+        return -1;
+    memcpy(head, *p, (size_t)(nl - *p));
+    head[nl - *p] = '\0';
+    char *space = strrchr(head, ' ');
+    if (!space || sscanf(space + 1, "%llu", &len) != 1)
+        return -1;
+    *space = '\0';
+    snprintf(label, nlabel, "%s", head);
+    size_t used = (size_t)(nl - *p) + 1;
+    if (len + 1 > *n - used)
+        return -1;
+    *value = nl + 1;
+    *vlen = (size_t)len;
+    *p += used + len + 1;
+    *n -= used + len + 1;
+    return 0;
+}
+
+/* Why the stored components text differs from the one this run needs, in words. */
+static void nbcl_key_difference(const char *stored, size_t slen, const char *now, char *why,
+                                size_t nwhy)
+{
+    const char *a = stored, *b = now;
+    size_t na = slen, nb = strlen(now);
+    const char *first_a = memchr(a, '\n', na), *first_b = memchr(b, '\n', nb);
+    if (!first_a || !first_b) {
+        snprintf(why, nwhy, "its header cannot be read");
+        return;
+    }
+    na -= (size_t)(first_a + 1 - a), a = first_a + 1;
+    nb -= (size_t)(first_b + 1 - b), b = first_b + 1;
+    char la[160], lb[160];
+    const char *va, *vb;
+    size_t lva, lvb;
+    while (!nbcl_next_field(&a, &na, la, sizeof la, &va, &lva) &&
+           !nbcl_next_field(&b, &nb, lb, sizeof lb, &vb, &lvb)) {
+        if (strcmp(la, lb) != 0)
+            break;
+        if (lva == lvb && memcmp(va, vb, lva) == 0)
+            continue;
+        if (!strcmp(la, "kernel_source"))
+            snprintf(why, nwhy, "it was built from another kernel source (another version of "
+                     "nanobragg-cl)");
+        else
+            snprintf(why, nwhy, "it was built for %s '%.*s', this run needs '%.*s'", la,
+                     (int)(lva < 300 ? lva : 300), va, (int)(lvb < 300 ? lvb : 300), vb);
+        return;
+    }
+    snprintf(why, nwhy, "its header does not match this run");
+}
+
+int nbcl_program_binary_save(const char *path, cl_program prog, cl_device_id dev,
+                             const char *source, const char *options, nbcl_err *err)
+{
+    nbcl_entry e;
+    nbcl_buf f = {0};
+    unsigned char *bin;
+    size_t len;
+    char why[4096 + 512];
+    e.text = nbcl_program_cache_key_text(dev, source, options ? options : "", &e.key, err);
+    if (!e.text)
+        return -1;
+    if (nbcl_program_binary(prog, dev, &bin, &len, err)) {
+        free(e.text);
+        return -1;
+    }
+    int bad = nbcl_entry_encode(&f, &e, bin, len);
+    free(bin);
+    free(e.text);
+    if (bad) {
+        free(f.p);
+        return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory encoding the kernel binary");
+    }
+    bad = nbcl_write_atomic(path, f.p, f.len, why, sizeof why);
+    free(f.p);
+    return bad ? nbcl_err_code(err, NBCL_E_FILE, "-save_kernel_binary %s: %s", path, why) : 0;
+}
+
+int nbcl_program_binary_load(const char *path, cl_context ctx, cl_device_id dev,
+                             const char *source, const char *options, cl_program *out,
+                             nbcl_err *err)
+{
+    nbcl_entry e;
+    unsigned char *data = NULL;
+    const unsigned char *bin = NULL;
+    size_t size = 0, len = 0;
+    char why[512];
+    *out = NULL;
+    if (!options)
+        options = "";
+    int got = nbcl_read_file(path, &data, &size, why, sizeof why);
+    if (got <= 0)
+        return nbcl_err_code(err, NBCL_E_FILE, "-kernel_binary %s: %s", path,
+                             got == 0 ? "no such file" : why);
+    e.text = nbcl_program_cache_key_text(dev, source, options, &e.key, err);
+    if (!e.text) {
+        free(data);
+        return -1;
+    }
+    const char *bad = nbcl_entry_decode(data, size, &e, &bin, &len);
+    int rc = 0;
+    if (bad && size >= 28 && !memcmp(data, NBCL_CACHE_MAGIC, 8) &&
+        (!strcmp(bad, "stored key differs") || !strncmp(bad, "stored key text", 15))) {
+        uint64_t tlen = 0;
+        for (int i = 7; i >= 0; i--)
+            tlen = (tlen << 8) | data[20 + i];
+        nbcl_key_difference((const char *)data + 28, tlen <= size - 28 ? (size_t)tlen : size - 28,
+                            e.text, why, sizeof why);
+        rc = nbcl_err_code(err, NBCL_E_INVALID, "-kernel_binary %s does not fit this run: %s "
+                           "(save one with -save_kernel_binary on the same device and flags)",
+                           path, why);
+    } else if (bad) {
+        rc = nbcl_err_code(err, NBCL_E_FILE, "-kernel_binary %s: not a nanobragg-cl kernel "
+                           "binary (%s)", path, bad);
+    } else {
+        cl_int status = CL_SUCCESS, crc = CL_SUCCESS;
+        cl_program prog = clCreateProgramWithBinary(ctx, 1, &dev, &len, &bin, &status, &crc);
+        if (nbcl_cl_check(crc, "clCreateProgramWithBinary", err) ||
+            nbcl_cl_check(status, "clCreateProgramWithBinary (binary status)", err) ||
+            nbcl_cl_check(clBuildProgram(prog, 1, &dev, options, NULL, NULL), "clBuildProgram",
+                          err)) {
+            if (prog)
+                clReleaseProgram(prog);
+            rc = -1;
+        } else {
+            *out = prog;
+        }
+    }
+    free(e.text);
+    free(data);
+    return rc;
+}

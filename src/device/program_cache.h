@@ -77,6 +77,18 @@ int nbcl_program_cache_path(const nbcl_program_cache *c, cl_device_id dev, const
 int nbcl_program_binary(cl_program prog, cl_device_id dev, unsigned char **bin, size_t *len,
                         nbcl_err *err);
 
+/* Program binary files (-kernel_binary, -save_kernel_binary): one entry of the format above
+ * in a file of the user's choice, for devices that cannot compile at run time.
+ * Save writes prog's binary for dev with the components text of (dev, source, options).
+ * Load refuses, naming the first component that differs (device, driver, options, source),
+ * a file made for another device or run; then creates and builds the program from the
+ * binary. Both are errors (not warnings) when anything fails. */
+int nbcl_program_binary_save(const char *path, cl_program prog, cl_device_id dev,
+                             const char *source, const char *options, nbcl_err *err);
+int nbcl_program_binary_load(const char *path, cl_context ctx, cl_device_id dev,
+                             const char *source, const char *options, cl_program *out,
+                             nbcl_err *err);
+
 /* FNV-1a 64 of n bytes, continuing from h (start with NBCL_FNV64_START). */
 #define NBCL_FNV64_START 0xcbf29ce484222325ULL
 uint64_t nbcl_fnv1a64(uint64_t h, const void *data, size_t n);

@@ -26,6 +26,12 @@
 #define NBCL_TILE_BUDGET (16u << 20) /* a tile's scratch and two output buffers (device and
                                         host copies), unless occupancy needs more: on a CPU
                                         device they are host memory */
+/* A GPU that also drives a display stops kernels after a few seconds (watchdog): an
+ * automatic tile that takes longer than NBCL_GPU_TILE_SECONDS there is cut to take about
+ * NBCL_GPU_TILE_TARGET, and the image starts again with it. */
+#define NBCL_GPU_TILE_SECONDS 0.5
+#define NBCL_GPU_TILE_TARGET 0.2
+#define NBCL_GPU_TILE_MIN 16
 
 /* ------------------------------------------------------------------ progress */
 
@@ -113,6 +119,7 @@ typedef struct nbcl_shared {
     float **planes;
     int width, height, nplanes, tile, ntx, multi;
     int tx0, ty0;            /* the first tile computed (column, row); ntx columns of them */
+    int region[4];           /* the pixels computed: xmin, xmax, ymin, ymax (xmax < xmin: none) */
     long ntiles;
     atomic_long next;        /* next tile to hand out */
     atomic_int stop;         /* set on the first error */
@@ -120,6 +127,9 @@ typedef struct nbcl_shared {
     int failed;
     nbcl_err err;
     nbcl_progress_state progress;
+    int auto_tile;           /* the tile edge was chosen here, so it may be made smaller */
+    int slow_tile;           /* a GPU tile was too slow: the edge to use instead (0: none) */
+    double slow_seconds;     /* how long that tile took */
 } nbcl_shared;
 
 typedef struct nbcl_slot {
@@ -357,6 +367,19 @@ static int nbcl_worker_depth(const nbcl_worker *w)
     return n < 2.0 ? 2 : n > (double)w->nslots ? w->nslots : (int)n;
 }
 
+/* On a GPU or accelerator, an automatic tile that took dt seconds: 0 if that is short
+ * enough, else the edge of a tile that should take about NBCL_GPU_TILE_TARGET. */
+static int nbcl_gpu_tile_for(const nbcl_worker *w, double dt)
+{
+    const nbcl_shared *sh = w->sh;
+    if (!sh->auto_tile || !(w->dev.info->type & (CL_DEVICE_TYPE_GPU | CL_DEVICE_TYPE_ACCELERATOR)) ||
+        dt <= NBCL_GPU_TILE_SECONDS || sh->tile <= NBCL_GPU_TILE_MIN)
+        return 0;
+    int t = (int)(sh->tile * sqrt(NBCL_GPU_TILE_TARGET / dt));
+    t = t < sh->tile / 2 ? t : sh->tile / 2;
+    return t < NBCL_GPU_TILE_MIN ? NBCL_GPU_TILE_MIN : t;
+}
+
 /* Finish the oldest queued tile and update the running time per tile. */
 static int nbcl_worker_reap(nbcl_worker *w, int head, int inflight, int copy, nbcl_err *err)
 {
@@ -365,6 +388,17 @@ static int nbcl_worker_reap(nbcl_worker *w, int head, int inflight, int copy, nb
     double now = nbcl_now(), dt = now - w->last_finish;
     w->tile_seconds = w->tile_seconds > 0.0 ? 0.8 * w->tile_seconds + 0.2 * dt : dt;
     w->last_finish = now;
+    int smaller = rc || !err ? 0 : nbcl_gpu_tile_for(w, dt);
+    if (smaller) {
+        pthread_mutex_lock(&w->sh->lock);
+        if (!w->sh->slow_tile || smaller < w->sh->slow_tile) {
+            w->sh->slow_tile = smaller;
+            w->sh->slow_seconds = dt;
+        }
+        pthread_mutex_unlock(&w->sh->lock);
+        rc = nbcl_err_set(err, "a %d x %d-pixel tile took %.2f s on device %d (%s)", s->tile.w,
+                          s->tile.h, dt, w->dev.info->index, w->dev.info->name);
+    }
     return rc;
 }
 
@@ -458,7 +492,35 @@ struct nbcl_stream {
     nbcl_worker *workers;
     int ndevices, opened;
     enum nbcl_progress progress;
+    nbcl_log *log;
+    int halved;              /* the note about halving has been given */
+    int slowed;              /* the note about slow GPU tiles has been given */
 };
+
+/* The failures a smaller tile may cure: the device ran short of memory or resources for one
+ * tile's work (a watchdog or a driver limit met at run time, not at allocation). */
+static int nbcl_tile_too_big(const nbcl_err *e)
+{
+    return strstr(e->msg, "CL_OUT_OF_RESOURCES") != NULL ||
+           strstr(e->msg, "CL_MEM_OBJECT_ALLOCATION_FAILURE") != NULL;
+}
+
+/* The tile edge, and the tiles meeting the region under it (the grid stays anchored at
+ * pixel 0, so a pixel's tile does not depend on the region) */
+static void nbcl_set_tile(nbcl_shared *sh, int tile)
+{
+    const int *r = sh->region;
+    sh->tile = tile;
+    if (r[1] < r[0]) {
+        sh->ntx = 0;
+        sh->ntiles = 0;
+        return;
+    }
+    sh->tx0 = r[0] / tile;
+    sh->ty0 = r[2] / tile;
+    sh->ntx = r[1] / tile - sh->tx0 + 1;
+    sh->ntiles = (long)sh->ntx * (r[3] / tile - sh->ty0 + 1);
+}
 
 int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_stream_ops *ops,
                      void *user, const nbcl_stream_opts *opts, int width, int height,
@@ -505,15 +567,13 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
         free(st);
         return -1;
     }
-    if (x1 < x0) {
-        sh->ntx = 0;
-        sh->ntiles = 0;
-    } else {
-        sh->tx0 = x0 / sh->tile;
-        sh->ty0 = y0 / sh->tile;
-        sh->ntx = x1 / sh->tile - sh->tx0 + 1;
-        sh->ntiles = (long)sh->ntx * (y1 / sh->tile - sh->ty0 + 1);
-    }
+    sh->region[0] = x0;
+    sh->region[1] = x1;
+    sh->region[2] = y0;
+    sh->region[3] = y1;
+    nbcl_set_tile(sh, sh->tile);
+    sh->auto_tile = opts->tile == 0;
+    st->log = opts->log;
     pthread_mutex_init(&sh->lock, NULL);
     st->workers = calloc((size_t)ndevices, sizeof *st->workers);
     if (!st->workers) {
@@ -557,13 +617,13 @@ static void nbcl_clear_outside(const nbcl_shared *sh)
     }
 }
 
-int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
+/* One pass over every tile of the image. */
+static int nbcl_stream_pass(nbcl_stream *st)
 {
     nbcl_shared *sh = &st->sh;
-    if (!planes)
-        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
-    sh->planes = planes;
-    nbcl_clear_outside(sh);
+    nbcl_clear_outside(sh);   /* the tiles of this pass write every pixel inside them */
+    if (sh->ops->pass_start)
+        sh->ops->pass_start(sh->user);
     sh->failed = 0;
     atomic_store(&sh->next, 0);
     atomic_store(&sh->stop, 0);
@@ -581,6 +641,40 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
     nbcl_progress_init(&sh->progress, st->progress, pixels);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
     nbcl_progress_end(&sh->progress);
+    return rc;
+}
+
+int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
+{
+    nbcl_shared *sh = &st->sh;
+    if (!planes)
+        return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
+    sh->planes = planes;
+    int rc;
+    /* out of resources for a tile: the whole image again with half the tile edge; a GPU
+     * tile too slow for display watchdogs: again with tiles that take about
+     * NBCL_GPU_TILE_TARGET (every pixel is computed alike whatever the tile, so the image is
+     * the same); each said once */
+    for (;;) {
+        sh->slow_tile = 0;
+        rc = nbcl_stream_pass(st);
+        if (rc && sh->slow_tile) {
+            if (!st->slowed)
+                nbcl_logf(st->log, "note: %s; GPUs that drive a display stop kernels after a few "
+                          "seconds, so tiles are now %d x %d pixels (-tile N fixes the size)\n",
+                          sh->err.msg, sh->slow_tile, sh->slow_tile);
+            st->slowed = 1;
+            nbcl_set_tile(sh, sh->slow_tile);
+        } else if (rc && sh->tile > 1 && nbcl_tile_too_big(&sh->err)) {
+            if (!st->halved)
+                nbcl_logf(st->log, "note: %s; retrying with smaller tiles (-tile %d, halved again "
+                          "as long as that recurs)\n", sh->err.msg, sh->tile / 2);
+            st->halved = 1;
+            nbcl_set_tile(sh, sh->tile / 2);
+        } else {
+            break;
+        }
+    }
     if (rc && err)
         *err = sh->err;
     sh->planes = NULL;

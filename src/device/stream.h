@@ -15,6 +15,7 @@
 #include <CL/cl.h>
 #include "device/device.h"
 #include "base/error.h"
+#include "base/log.h"
 
 typedef struct nbcl_tile {
     int x0, y0;   /* first fast and slow pixel */
@@ -41,6 +42,10 @@ typedef struct nbcl_stream_ops {
     /* After a tile has come back, on that device's worker thread: `host` holds its nplanes
      * planes as enqueue_tile left them. May be NULL. */
     void (*tile_done)(void *user, void *state, const nbcl_tile *tile, const float *host);
+    /* Before each pass over an image's tiles, on the caller's thread (a pass starts again
+     * with smaller tiles after a tile ran out of resources or time): what tile_done
+     * gathers starts over. May be NULL. */
+    void (*pass_start)(void *user);
 } nbcl_stream_ops;
 
 enum nbcl_progress { NBCL_PROGRESS_NONE, NBCL_PROGRESS_AUTO };
@@ -56,6 +61,7 @@ typedef struct nbcl_stream_opts {
                             tile is sized for the region); every other pixel of the planes
                             is set to 0 without writing pages that are 0 already */
     int region[4];       /* xmin, xmax, ymin, ymax (inclusive), with limit */
+    nbcl_log *log;       /* where the one note about a halved tile goes (NULL: dropped) */
 } nbcl_stream_opts;
 
 /* A stream kept open across images: contexts, queues, tile buffers and whatever

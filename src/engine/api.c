@@ -68,7 +68,7 @@ nbcl_status nbcl_devices_list(nbcl_device_desc **list, int *count)
     nbcl_err err = {0};
     nbcl_device_info *info = NULL;
     int n = 0;
-    if (nbcl_device_enumerate(&info, &n, &err)) return nbcl_api_fail(&err, NBCL_E_NO_DEVICE);
+    if (nbcl_device_enumerate(&info, &n, NULL, &err)) return nbcl_api_fail(&err, NBCL_E_NO_DEVICE);
     nbcl_device_desc *out = calloc((size_t)n, sizeof *out);
     if (!out) {
         free(info);

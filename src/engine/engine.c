@@ -12,6 +12,7 @@
 #include <string.h>
 #include "base/clock.h"
 #include "device/clerr.h"
+#include "device/fma_probe.h"
 #include "device/program.h"
 #include "device/program_cache.h"
 #include "device/stream.h"
@@ -33,6 +34,7 @@ struct nbcl_core {
     const unsigned short *mask;   /* opts.mask, borrowed like sim */
     nbcl_device_info *devices;    /* own copy: the stream points into it */
     int ndevices;
+    int vw;                       /* pixels per work-item on every device (nbcl_run_vector_width) */
     int norient;
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
@@ -82,6 +84,34 @@ static int vector_width(const nbcl_device_info *info, int use_double)
     return nbcl_vector_width_rule((info->type & CL_DEVICE_TYPE_CPU) != 0, w, getenv("NBCL_VECTOR_WIDTH"));
 }
 
+int nbcl_run_vector_width(const int *widths, int n)
+{
+    int w = n > 0 ? widths[0] : 1;
+    for (int i = 1; i < n; ++i)
+        if (widths[i] < w) w = widths[i];
+    return w;
+}
+
+/* One width for the whole run (single precision rounds differently at different widths):
+ * the narrowest device's, said once when the devices would have chosen differently. */
+static int run_vector_width(nbcl_core *c, nbcl_err *err)
+{
+    int *w = malloc(sizeof *w * (size_t)c->ndevices);
+    if (!w) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
+    for (int i = 0; i < c->ndevices; ++i)
+        w[i] = vector_width(&c->devices[i], c->opts.use_double);
+    c->vw = nbcl_run_vector_width(w, c->ndevices);
+    for (int i = 0; i < c->ndevices; ++i)
+        if (w[i] != c->vw) {
+            nbcl_logf(c->opts.log, "note: vector width %d on every device (device %d would "
+                      "use %d): one width keeps the image the same whatever the devices\n",
+                      c->vw, c->devices[i].index, w[i]);
+            break;
+        }
+    free(w);
+    return 0;
+}
+
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits)
 {
     size_t cap = preferred;
@@ -123,7 +153,8 @@ static int big_grid(const nbcl_sim *s, int use_double)
  * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
  * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
  * rounding, which those options let the compiler give up. */
-static void build_options(const nbcl_core *c, int use_double, int vw, char *buf, size_t n)
+static void build_options(const nbcl_core *c, int use_double, int vw, int fused_fma, char *buf,
+                          size_t n)
 {
     const nbcl_sim *s = c->sim;
     int len = snprintf(buf, n, "%s -DNBCL_VW=%d -DNBCL_SHAPE=%d",
@@ -138,6 +169,7 @@ static void build_options(const nbcl_core *c, int use_double, int vw, char *buf,
         {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
         {s->bg_rows > 0, "NBCL_HAVE_STOL"},
+        {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
@@ -202,6 +234,59 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     return nbcl_cl_check(rc, "clCreateBuffer(flags)", err);
 }
 
+/* Only the float pairs of a single-precision run need a fused fma(). A device given a
+ * -kernel_binary may not compile the probe: there the answer is "fused" unless
+ * NBCL_UNFUSED_FMA is set (the binary's options must say the same, or it is refused). */
+static int fma_fused(nbcl_core *c, nbcl_devctx *dev, int *fused, nbcl_err *err)
+{
+    const char *force = getenv("NBCL_UNFUSED_FMA");
+    *fused = 1;
+    if (dev->use_double) return 0;
+    if (c->opts.kernel_binary && *c->opts.kernel_binary) {
+        *fused = !(force && *force && strcmp(force, "0"));
+        return 0;
+    }
+    return nbcl_fma_fused(&c->cache, dev->context, dev->info->id, NULL, fused, err);
+}
+
+/* The program: from -kernel_binary, else built (through the cache); -save_kernel_binary
+ * writes what was built. */
+/* the program from -kernel_binary, else through the cache (*hit: the cache had it) */
+static int build_program(nbcl_core *c, devstate *d, nbcl_devctx *dev, const char *options,
+                         int *hit, nbcl_err *err)
+{
+    const char *load = c->opts.kernel_binary, *save = c->opts.save_kernel_binary;
+    if (load && *load) {
+        if (nbcl_program_binary_load(load, dev->context, dev->info->id, c->source, options,
+                                     &d->program, err))
+            return -1;
+        nbcl_logf(c->opts.log, "note: kernels loaded from %s\n", load);
+        *hit = 1;
+    } else if (nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source,
+                                        options, &d->program, hit, err)) {
+        return -1;
+    }
+    if (save && *save) {
+        if (nbcl_program_binary_save(save, d->program, dev->info->id, c->source, options, err))
+            return -1;
+        nbcl_logf(c->opts.log, "note: kernel binary for device %d written to %s\n",
+                  dev->info->index, save);
+    }
+    return 0;
+}
+
+/* NBCL_DUMP_PROGRAM (see device/program.h): the program as it is about to be built */
+static int dump_program(const nbcl_core *c, const char *options, nbcl_err *err)
+{
+    const char *dir = getenv("NBCL_DUMP_PROGRAM"), *only = getenv("NBCL_DUMP_PROGRAM_ONLY");
+    if (!dir || !*dir) return 0;
+    if (nbcl_program_dump(dir, c->source, options, err)) return -1;
+    if (only && *only && strcmp(only, "0"))
+        return nbcl_err_code(err, NBCL_E_STATE, "NBCL_DUMP_PROGRAM_ONLY: kernel source and "
+                             "options written to %s; nothing computed", dir);
+    return 0;
+}
+
 static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
 {
     nbcl_core *c = user;
@@ -210,14 +295,19 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     *state = d;
     d->use_double = dev->use_double;
     d->real_size = dev->use_double ? sizeof(double) : sizeof(float);
-    d->vw = vector_width(dev->info, dev->use_double);
+    d->vw = c->vw;
+    int fused = 1;
+    if (fma_fused(c, dev, &fused, err)) return -1;
+    if (!fused)
+        nbcl_logf(c->opts.log, "note: device %d (%s): the float pairs use an exact two-product "
+                  "without fma() (not fused there, or NBCL_UNFUSED_FMA is set; slower)\n",
+                  dev->info->index, dev->info->name);
     char options[1024];
-    build_options(c, dev->use_double, d->vw, options, sizeof options);
+    build_options(c, dev->use_double, d->vw, fused, options, sizeof options);
+    if (dump_program(c, options, err)) return -1;
     int hit = 0;
     double t0 = nbcl_seconds();
-    int rc = nbcl_program_cache_build(&c->cache, dev->context, dev->info->id, c->source, options,
-                                      &d->program, &hit, err);
-    if (rc) return -1;
+    if (build_program(c, d, dev, options, &hit, err)) return -1;
     c->times.program_cached &= hit != 0;
     cl_int crc;
     d->lattice = clCreateKernel(d->program, "nbcl_lattice", &crc);
@@ -229,7 +319,7 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
     if (local_size(d, dev->info->id, err)) return -1;
     double t1 = nbcl_seconds();
     c->times.program += t1 - t0;
-    rc = create_tables(c, d, dev->context, err);
+    int rc = create_tables(c, d, dev->context, err);
     c->times.tables += nbcl_seconds() - t1;
     return rc;
 }
@@ -343,7 +433,15 @@ static void tile_done(void *user, void *state, const nbcl_tile *t, const float *
     d->omega_sum += sum;
 }
 
-static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done};
+/* a pass over the tiles starts (again): the solid angles are summed afresh */
+static void pass_start(void *user)
+{
+    nbcl_core *c = user;
+    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+        ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
+}
+
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done, pass_start};
 
 /* ------------------------------------------------------------------ per image */
 
@@ -431,11 +529,11 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
     c->times.upload = t1 - t0;
     float *planes[OUT_PLANES_PRINTOUT] = {NULL};
     planes[OUT_IMAGE] = image;   /* the solid angles are summed per tile (tile_done) */
-    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
-        ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
     for (int p = OUT_BASIC; c->opts.printout && p < OUT_PLANES_PRINTOUT; ++p)
         planes[p] = c->printout_planes + (size_t)(p - OUT_BASIC) * c->npix;
     /* a detector of several panels: each panel's geometry in turn, streamed into its rows */
+    double kernels = 0.0, readback = 0.0;
+    int profiled = 1;
     for (int panel = 0; panel < c->npanels; ++panel) {
         nbcl_sim one = *img;
         if (img->panels) nbcl_sim_use_panel(&one, panel);
@@ -443,13 +541,18 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
         planes[OUT_IMAGE] = image + (size_t)panel * c->npix;
         c->mask = c->opts.mask ? c->opts.mask + (size_t)panel * c->npix : NULL;
         if (nbcl_stream_image(c->stream, planes, err)) return -1;
+        /* each panel's pass gathers its own solid angles and device times */
+        for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
+            res->omega_sum += ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum;
+        double k = 0.0, r = 0.0;
+        if (!nbcl_stream_device_times(c->stream, &k, &r)) profiled = 0;
+        kernels += k;
+        readback += r;
     }
     double t2 = nbcl_seconds();
     c->times.streaming = t2 - t1;
-    if (!nbcl_stream_device_times(c->stream, &c->times.kernels, &c->times.readback))
-        c->times.kernels = c->times.readback = -1.0;
-    for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)
-        res->omega_sum += ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum;
+    c->times.kernels = profiled ? kernels : -1.0;
+    c->times.readback = profiled ? readback : -1.0;
     if (take_fallback_flags(c, &res->interpolation_fallback, err)) return -1;
     if (c->opts.printout) {
         /* each value came back as a float pair */
@@ -568,6 +671,10 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
 {
     *out = NULL;
     if (!devices || ndevices <= 0) return nbcl_err_code(err, NBCL_E_NO_DEVICE, "no OpenCL device to run on");
+    if (ndevices > 1 && ((opts->kernel_binary && *opts->kernel_binary) ||
+                         (opts->save_kernel_binary && *opts->save_kernel_binary)))
+        return nbcl_err_code(err, NBCL_E_INVALID, "-kernel_binary and -save_kernel_binary hold "
+                             "the program of one device: choose one -device (%d chosen)", ndevices);
     nbcl_core *c = calloc(1, sizeof *c);
     if (!c) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     pthread_mutex_init(&c->psf_lock, NULL);
@@ -576,6 +683,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     nbcl_program_cache_init(&c->cache, opts->cache_dir, cache_note, opts->log);
     int rc = copy_inputs(c, sim, devices, ndevices, err);
     if (!rc) rc = alloc_host(c, err);
+    if (!rc) rc = run_vector_width(c, err);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
         /* the lattice stage's scratch: its stage-1 planes of reals */
@@ -590,7 +698,8 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
                                   has no ROI: the stream is one panel high) */
                                .limit = 1,
                                .region = {c->sim->roi_xmin, c->sim->roi_xmax, c->sim->roi_ymin,
-                                          c->npanels > 1 ? c->rows - 1 : c->sim->roi_ymax}};
+                                          c->npanels > 1 ? c->rows - 1 : c->sim->roi_ymax},
+                               .log = opts->log};
         rc = nbcl_stream_open(c->devices, c->ndevices, &OPS, c, &so, c->sim->fpixels, c->rows,
                               &c->stream, err);
     }

@@ -22,6 +22,8 @@ typedef struct nbcl_core_opts {
     const unsigned short *mask;       /* full detector, 0 = skip; may be NULL (borrowed) */
     int printout;                     /* keep the per-pixel values -printout reports */
     const char *cache_dir;            /* program cache: NULL default, "off" none */
+    const char *kernel_binary;        /* load the program from this file (NULL: build) */
+    const char *save_kernel_binary;   /* write the built program to this file (NULL: no) */
     nbcl_log *log;                    /* kernel-source and cache notes */
 } nbcl_core_opts;
 
@@ -58,6 +60,11 @@ int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_cor
  * AVX-512), 1 on GPUs and accelerators (wide variants spill there), or env
  * (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */
 int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
+
+/* The one width of a run: the smallest of its devices' widths (so a GPU among CPUs makes it
+ * 1). Every device of a run computes the same lanes, so the image does not depend on which
+ * device ran which tile as long as the devices round alike. */
+int nbcl_run_vector_width(const int *widths, int n);
 
 /* The work-group size: the largest power of two at most preferred and every nonzero
  * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */

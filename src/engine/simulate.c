@@ -45,6 +45,8 @@ static void effective_options(const nbcl_experiment *exp, const nbcl_engine_opti
     if (eff->keep_pixel_details < 0) eff->keep_pixel_details = c->printout;
     if (eff->progress < 0) eff->progress = c->progress && !eff->keep_pixel_details;
     if (!eff->cache_dir) eff->cache_dir = c->cache_dir;
+    if (!eff->kernel_binary) eff->kernel_binary = c->kernel_binary;
+    if (!eff->save_kernel_binary) eff->save_kernel_binary = c->save_kernel_binary;
 }
 
 static int copy_experiment(nbcl_engine *e, const nbcl_experiment *exp, nbcl_err *err)
@@ -122,7 +124,8 @@ static int open_core(nbcl_engine *e, const nbcl_experiment *exp, const nbcl_engi
         }
         nbcl_core_opts co = {.use_double = use_double, .tile = o->tile, .progress = o->progress,
                              .mask = e->mask, .printout = o->keep_pixel_details,
-                             .cache_dir = o->cache_dir, .log = &e->log};
+                             .cache_dir = o->cache_dir, .kernel_binary = o->kernel_binary,
+                             .save_kernel_binary = o->save_kernel_binary, .log = &e->log};
         rc = nbcl_core_open(&e->core_sim, chosen, npicked, &co, &e->core, err);
     }
     e->use_double = use_double;

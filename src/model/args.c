@@ -59,8 +59,9 @@ enum {
     /* read in the reference's first pass only */
     R_MASK,
     /* nanoBragg-CL's own flags: matched exactly */
-    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_NIMAGES, R_SHOTS, R_CBFFILE,
-    R_NEXUSFILE, R_PNGFILE, R_PNGLOG, R_DETECTOR, R_NOISEPNG, R_ALLOW_LONG_RUN, R_MAX_RUN_HOURS, R_MAX_MEMORY, R_HELP
+    R_DEVICE, R_LIST_DEVICES, R_PRECISION, R_TILE, R_CACHE_DIR, R_KERNEL_BINARY,
+    R_SAVE_KERNEL_BINARY, R_NIMAGES, R_SHOTS, R_CBFFILE, R_NEXUSFILE, R_PNGFILE, R_PNGLOG,
+    R_DETECTOR, R_NOISEPNG, R_ALLOW_LONG_RUN, R_MAX_RUN_HOURS, R_MAX_MEMORY, R_HELP
 };
 
 /* In the reference's order. "need" is how many following arguments must exist. */
@@ -214,6 +215,8 @@ static const rule RULES[] = {
     {R_CBFFILE, EQ, {"-cbffile", "--cbffile"}, 0, 1, "file", "Pilatus-style miniCBF photon counts ('#' numbers a series)"},
     {R_NEXUSFILE, EQ, {"-nexusfile", "--nexusfile"}, 0, 1, "file", "the whole series as one NeXus/HDF5 (NXmx) file"},
     {R_CACHE_DIR, EQ, {"-cache_dir", "--cache-dir"}, 0, 1, "DIR|off", "compiled-kernel cache (default $XDG_CACHE_HOME/nanobragg-cl)"},
+    {R_KERNEL_BINARY, EQ, {"-kernel_binary", "--kernel-binary"}, 0, 1, "file", "kernels from a binary saved for this device and flags"},
+    {R_SAVE_KERNEL_BINARY, EQ, {"-save_kernel_binary", "--save-kernel-binary"}, 0, 1, "file", "write the built kernels' binary (one -device)"},
     {R_PNGFILE, EQ, {"-pngfile"}, 0, 1, "file", "8-bit PNG preview"},
     {R_PNGLOG, EQ, {"-pnglog"}, 0, 0, "", "logarithmic PNG preview"},
     {R_DETECTOR, EQ, {"-detector"}, 0, 1, "FILE.expt", "every panel of a DIALS experiment's detector (docs/detectors.md)"},
@@ -665,6 +668,8 @@ static void apply(int id, nbcl_config *c, vals *x, enum nbcl_cli_action *action)
     case R_MAX_RUN_HOURS: c->max_run_hours = positive(x, 0); break;
     case R_MAX_MEMORY: c->max_memory_gb = positive(x, 0); break;
     case R_CACHE_DIR: c->cache_dir = word(x, 0); break;
+    case R_KERNEL_BINARY: c->kernel_binary = word(x, 0); break;
+    case R_SAVE_KERNEL_BINARY: c->save_kernel_binary = word(x, 0); break;
     case R_NIMAGES: c->nimages = count(x, 0); break;
     case R_SHOTS: c->shotsfile = word(x, 0); break;
     case R_CBFFILE: c->cbffile = word(x, 0); break;

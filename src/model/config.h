@@ -121,6 +121,8 @@ typedef struct nbcl_config {
     double max_run_hours;          /* -max_run_hours H: refuse a run estimated longer (24) */
     double max_memory_gb;          /* -max_memory GB: the HKL grid's cap; 0 = half the RAM */
     const char *cache_dir;         /* -cache_dir DIR|off, NULL = environment/default */
+    const char *kernel_binary;     /* -kernel_binary FILE: the program from a saved binary */
+    const char *save_kernel_binary; /* -save_kernel_binary FILE: write the built program */
 } nbcl_config;
 
 /* Fill cfg with the reference's defaults (everything "not given"). */

@@ -40,7 +40,7 @@ Test(devcli, real_devices_report_their_opencl_c_version)
     nbcl_device_info *list = NULL;
     int n = 0;
     nbcl_err err = {0};
-    cr_assert_eq(nbcl_device_enumerate(&list, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_device_enumerate(&list, &n, NULL, &err), 0, "%s", err.msg);
     for (int i = 0; i < n; ++i)
         cr_expect(list[i].c_major >= 1, "device %d: OpenCL C %d.%d", i, list[i].c_major, list[i].c_minor);
     free(list);

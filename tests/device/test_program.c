@@ -123,7 +123,7 @@ static void cl_setup(void)
     nbcl_err err;
     int count = 0, *picked = NULL, np = 0;
     cl_int rc;
-    cr_assert_eq(nbcl_device_enumerate(&fx.list, &count, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_device_enumerate(&fx.list, &count, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(nbcl_device_select(fx.list, count, NULL, &picked, &np, &err), 0, "%s", err.msg);
     fx.dev = fx.list[picked[0]].id;
     free(picked);

@@ -2,6 +2,7 @@
  * must give the same image bit for bit whatever the tile size and however many devices
  * (or workers on one device) share the tiles; errors of any worker must surface. */
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "device/clerr.h"
 #include "device/program.h"
 #include "device/stream.h"
+#include "../support/test_log.h"
 
 #define W 1000
 #define H 777
@@ -23,6 +25,9 @@ typedef struct test_user {
     int fail_init;         /* device_init fails */
     int fail_at_x0;        /* enqueue_tile fails for tiles starting at this fast pixel (-1: never) */
     int nplanes;
+    long fail_above;       /* enqueue_tile runs out of resources above this many pixels (0: never,
+                              negative: always) */
+    long slow_above;       /* enqueue_tile takes 0.7 s for tiles above this many pixels (0: never) */
 } test_user;
 
 static int t_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
@@ -55,6 +60,10 @@ static int t_enqueue(void *user, void *state, nbcl_devctx *dev, const nbcl_tile 
     size_t global = (size_t)t->w * (size_t)t->h;
     if (t->x0 == u->fail_at_x0)
         return nbcl_err_set(err, "tile at x0=%d refused on purpose", t->x0);
+    if (u->slow_above && (long)global > u->slow_above)
+        usleep(700000);
+    if (u->fail_above && (u->fail_above < 0 || (long)global > u->fail_above))
+        return nbcl_err_set(err, "clEnqueueNDRangeKernel failed: CL_OUT_OF_RESOURCES");
     if (nbcl_cl_check(clSetKernelArg(s->kernel, 0, sizeof out, &out), "clSetKernelArg", err) ||
         nbcl_cl_check(clSetKernelArg(s->kernel, 1, sizeof(int), &t->x0), "clSetKernelArg", err) ||
         nbcl_cl_check(clSetKernelArg(s->kernel, 2, sizeof(int), &t->y0), "clSetKernelArg", err) ||
@@ -75,7 +84,7 @@ static void t_release(void *user, void *state)
     free(s);
 }
 
-static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release, NULL};
+static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release, NULL, NULL};
 
 static nbcl_device_info *devs;
 static int ndevs;
@@ -86,7 +95,7 @@ static void setup(void)
     const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
     cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
     setenv("NBCL_KERNEL_DIR", dir, 1);
-    cr_assert_eq(nbcl_device_enumerate(&devs, &ndevs, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_device_enumerate(&devs, &ndevs, NULL, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void)
@@ -123,7 +132,7 @@ TestSuite(stream, .init = setup, .fini = teardown, .timeout = 300);
 
 Test(stream, same_bits_for_every_tile_size_and_device_count)
 {
-    test_user u = {0, -1, NPLANES};
+    test_user u = {0, -1, NPLANES, 0, 0};
     float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err;
@@ -161,7 +170,7 @@ Test(stream, same_bits_for_every_tile_size_and_device_count)
 
 Test(stream, an_enqueue_error_stops_the_run)
 {
-    test_user u = {0, 320, NPLANES};
+    test_user u = {0, 320, NPLANES, 0, 0};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     nbcl_device_info twice[2] = {devs[0], devs[0]};
@@ -176,7 +185,7 @@ Test(stream, an_enqueue_error_stops_the_run)
 
 Test(stream, a_device_init_error_is_returned)
 {
-    test_user u = {1, -1, NPLANES};
+    test_user u = {1, -1, NPLANES, 0, 0};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
@@ -187,7 +196,7 @@ Test(stream, a_device_init_error_is_returned)
 
 Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
 {
-    test_user u = {0, -1, NPLANES};
+    test_user u = {0, -1, NPLANES, 0, 0};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     nbcl_device_info small = devs[0];
@@ -200,7 +209,7 @@ Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
 
 Test(stream, progress_lines_when_stderr_is_not_a_terminal)
 {
-    test_user u = {0, -1, NPLANES};
+    test_user u = {0, -1, NPLANES, 0, 0};
     float *got[NPLANES] = {plane_alloc(), NULL};   /* plane 1 computed, not kept */
     nbcl_err err;
     char path[] = "/tmp/nbcl-progress-XXXXXX", text[4096];
@@ -237,4 +246,85 @@ Test(stream, auto_tile_respects_memory_and_keeps_devices_busy)
     cr_expect_leq(nbcl_stream_auto_tile(&d, 1, 1, W, H), 100);
     cr_expect_eq(nbcl_stream_auto_tile(&d, 1, 1, 5, 3), 5);
     cr_expect_geq(nbcl_stream_auto_tile(&d, 1, 1, 1, 1), 1);
+}
+
+/* A device out of resources for a tile's work (issue 12 item 3): the image is made again
+ * with half the tile edge until it fits, said once, and is the same image. */
+Test(stream, out_of_resources_halves_the_tile)
+{
+    test_user ok = {0, -1, NPLANES, 0, 0}, tight = {0, -1, NPLANES, 100 * 100, 0};
+    float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err;
+    cr_assert_eq(run(devs, 1, W, &ok, ref, W, H, &err), 0, "%s", err.msg);
+    char *logged = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&logged, &len);
+    nbcl_log log = test_log_to(f);
+    nbcl_stream_opts opts = {.tile = 512, .nplanes = NPLANES, .progress = NBCL_PROGRESS_NONE,
+                             .log = &log};
+    nbcl_stream *st;
+    cr_assert_eq(nbcl_stream_open(devs, 1, &ops, &tight, &opts, W, H, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_stream_image(st, got, &err), 0, "%s", err.msg);
+    cr_expect_eq(nbcl_stream_tile_size(st), 64, "512 halved until 100 x 100 pixels fit: 64");
+    cr_assert_eq(nbcl_stream_image(st, got, &err), 0, "a second image: %s", err.msg);
+    cr_expect_eq(nbcl_stream_close(st), 0);
+    nbcl_log_flush(&log);
+    fclose(f);
+    expect_same(ref, got, "halved tiles");
+    cr_expect(strstr(logged, "CL_OUT_OF_RESOURCES") && strstr(logged, "-tile 256"), "%s", logged);
+    cr_expect(!strstr(strstr(logged, "retrying") + 1, "retrying"), "said more than once: %s", logged);
+    free(logged);
+    /* a tile of one pixel that still fails is an error, not an endless loop */
+    test_user never = {0, -1, NPLANES, -1, 0};
+    cr_expect_neq(run(devs, 1, 8, &never, got, W, H, &err), 0, "a tile of one pixel still failing");
+    cr_expect(strstr(err.msg, "CL_OUT_OF_RESOURCES"), "%s", err.msg);
+    for (int p = 0; p < NPLANES; p++) {
+        free(ref[p]);
+        free(got[p]);
+    }
+}
+
+/* On a GPU, an automatic tile that takes over half a second is cut (issue 12 item 5): the
+ * image starts again with tiles of about 0.2 s, said once, and is the same image. A made-up
+ * GPU: the first device with its type changed; its tiles above 200 x 200 pixels take 0.7 s. */
+Test(stream, slow_gpu_tiles_are_made_smaller)
+{
+    test_user ok = {0, -1, NPLANES, 0, 0}, slow = {0, -1, NPLANES, 0, 200 * 200};
+    float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err;
+    cr_assert_eq(run(devs, 1, W, &ok, ref, W, H, &err), 0, "%s", err.msg);
+    nbcl_device_info gpu = devs[0];
+    gpu.type = CL_DEVICE_TYPE_GPU;
+    char *logged = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&logged, &len);
+    nbcl_log log = test_log_to(f);
+    nbcl_stream_opts opts = {.tile = 0, .nplanes = NPLANES, .progress = NBCL_PROGRESS_NONE,
+                             .log = &log};
+    nbcl_stream *st;
+    cr_assert_eq(nbcl_stream_open(&gpu, 1, &ops, &slow, &opts, W, H, &st, &err), 0, "%s", err.msg);
+    int first = nbcl_stream_tile_size(st);
+    cr_assert_gt(first, 200, "the automatic tile (%d) is already small: nothing to test", first);
+    cr_assert_eq(nbcl_stream_image(st, got, &err), 0, "%s", err.msg);
+    int now = nbcl_stream_tile_size(st);
+    cr_expect(now <= 200, "tile %d after slow tiles of %d", now, first);
+    cr_expect_eq(nbcl_stream_close(st), 0);
+    nbcl_log_flush(&log);
+    fclose(f);
+    expect_same(ref, got, "GPU tiles made smaller");
+    cr_expect(strstr(logged, "watchdog") == NULL && strstr(logged, "stop kernels"), "%s", logged);
+    free(logged);
+    /* a fixed -tile is the user's choice: kept however slow */
+    opts.tile = 256;
+    opts.log = NULL;
+    cr_assert_eq(nbcl_stream_open(&gpu, 1, &ops, &slow, &opts, W, H, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_stream_image(st, got, &err), 0, "%s", err.msg);
+    cr_expect_eq(nbcl_stream_tile_size(st), 256);
+    cr_expect_eq(nbcl_stream_close(st), 0);
+    for (int p = 0; p < NPLANES; p++) {
+        free(ref[p]);
+        free(got[p]);
+    }
 }

@@ -184,3 +184,70 @@ Test(invariance, vector_widths_single)
                  "-precision single",
                  45 * 45, 1e-6);
 }
+
+/* Two OpenCL implementations in one run (PoCL and Mesa's rusticl on llvmpipe, issue 12 item
+ * 10): they may round a transcendental function differently, so the promise is per tile:
+ * every tile of the shared image is, bit for bit, that tile of one device's image alone at
+ * the run's width (1 here, llvmpipe's preferred width; PoCL alone would take 8, whose
+ * single-precision exp() rounds differently). Skipped where rusticl has no llvmpipe device. */
+Test(invariance, two_implementations_share_one_vector_width)
+{
+    const char *base = "-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 6 -distance 80 "
+                       "-detpixels 45 -divergence 0.2 -divsteps 2 -detector_abs 300 "
+                       "-detector_thick 100 -thicksteps 2 -precision single -tile 9";
+    char args[1024];
+    setenv("RUSTICL_ENABLE", "llvmpipe", 1);
+    snprintf(args, sizeof args, "%s -device llvmpipe", base);
+    if (run(args, "llvmpipe.bin")) {
+        unsetenv("RUSTICL_ENABLE");
+        cr_skip_test("no rusticl llvmpipe device (Debian mesa-opencl-icd)");
+    }
+    snprintf(args, sizeof args, "%s -device portable,llvmpipe", base);
+    cr_assert_eq(run(args, "both.bin"), 0, "run failed: %s", args);
+    cr_expect(log_contains("both.bin", "vector width 1 on every device"),
+              "the shared width was not reported");
+    setenv("NBCL_VECTOR_WIDTH", "1", 1);
+    snprintf(args, sizeof args, "%s -device portable", base);
+    cr_assert_eq(run(args, "pocl.bin"), 0, "run failed: %s", args);
+    unsetenv("NBCL_VECTOR_WIDTH");
+    unsetenv("RUSTICL_ENABLE");
+    enum { W = 45, T = 9 };
+    float *both = load("both.bin", W * W), *alone[2] = {load("pocl.bin", W * W),
+                                                         load("llvmpipe.bin", W * W)};
+    int from[2] = {0, 0};
+    for (int ty = 0; ty < W / T; ++ty)
+        for (int tx = 0; tx < W / T; ++tx) {
+            int same[2] = {1, 1};
+            for (int k = 0; k < 2; ++k)
+                for (int y = 0; y < T; ++y)
+                    same[k] &= !memcmp(&both[(ty * T + y) * W + tx * T],
+                                       &alone[k][(ty * T + y) * W + tx * T], T * sizeof(float));
+            cr_expect(same[0] || same[1], "tile (%d,%d) matches neither device alone", tx, ty);
+            from[0] += same[0];
+            from[1] += same[1];
+        }
+    cr_log_info("tiles equal to PoCL alone: %d, to llvmpipe alone: %d", from[0], from[1]);
+    free(both);
+    free(alone[0]);
+    free(alone[1]);
+}
+
+/* The float pairs without fma() (Dekker's two-product, for drivers whose fma() is not fused,
+ * issue 12 item 8) are exact like fma(): the image is the same bit for bit. Detector
+ * thickness too (its layer offsets take a product's error). */
+Test(invariance, float_pairs_without_fma_give_the_same_image)
+{
+    const char *args = "-default_F 100 -cell 70 80 90 75 85 95 -lambda 1 -N 5 -distance 100 "
+                       "-detpixels 40 -mosaic 0.5 -mosaic_dom 2 -detector_abs 300 "
+                       "-detector_thick 100 -thicksteps 3 -precision single";
+    cr_assert_eq(run(args, "fused.bin"), 0, "run failed: %s", args);
+    setenv("NBCL_UNFUSED_FMA", "1", 1);
+    cr_assert_eq(run(args, "unfused.bin"), 0, "run failed with NBCL_UNFUSED_FMA=1: %s", args);
+    unsetenv("NBCL_UNFUSED_FMA");
+    cr_expect(log_contains("unfused.bin", "exact two-product without fma()"),
+              "the path without fma() was not reported");
+    float *a = load("fused.bin", 40 * 40), *b = load("unfused.bin", 40 * 40);
+    cr_expect_eq(memcmp(a, b, 40 * 40 * sizeof *a), 0, "the image without fma() differs");
+    free(a);
+    free(b);
+}

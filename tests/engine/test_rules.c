@@ -18,6 +18,14 @@ Test(rules, vector_width_is_one_on_gpus_whatever_they_prefer)
     cr_expect_eq(nbcl_vector_width_rule(1, 16, "1"), 1);
 }
 
+Test(rules, one_vector_width_for_every_device_of_a_run)
+{
+    cr_expect_eq(nbcl_run_vector_width((int[]){8, 8}, 2), 8);
+    cr_expect_eq(nbcl_run_vector_width((int[]){8, 1}, 2), 1, "a CPU beside a GPU runs width 1");
+    cr_expect_eq(nbcl_run_vector_width((int[]){16, 8, 4}, 3), 4);
+    cr_expect_eq(nbcl_run_vector_width((int[]){2}, 1), 2);
+}
+
 Test(rules, local_size_respects_every_limit)
 {
     size_t none[3] = {0, 0, 0}, small[3] = {1024, 32, 1024}, odd[3] = {48, 0, 0}, one[1] = {1};

@@ -3,8 +3,12 @@
  * against the reference's outputs, with the bounds of golden/README.md.
  *
  * Which cases: --golden-category=core|sampling|io (or NBCL_GOLDEN_CATEGORY),
- * --golden-precision=double|single (or NBCL_GOLDEN_PRECISION, default double), and
+ * --golden-precision=double|single|auto (or NBCL_GOLDEN_PRECISION, default double), and
  * --golden-case=id[,id...] (or NBCL_GOLDEN_CASE) to run named cases of any category.
+ * --golden-device=SPEC (or NBCL_DEVICE, which the program reads) picks the OpenCL device.
+ * With auto precision the program says (stdout or stderr) which precision it chose; the case is held
+ * to that precision's bounds (single only when it says it computes in single precision).
+ * NBCL_GOLDEN_OPT_IN=VAR: skip (exit 77) unless VAR is set and not 0 (long suites outside CI).
  * NBCL_GOLDEN_KEEP=1 keeps every scratch directory (failed cases always keep theirs).
  * NBCL_GOLDEN_CASE_TIMEOUT: seconds one run may take (default 1200). */
 #include <criterion/criterion.h>
@@ -324,10 +328,27 @@ static int load_floats(const char *golden, const golden_case *c, const char *wor
     return r->failed ? -1 : 0;
 }
 
-static void check_floats(const char *golden, const golden_case *c, const float_pair *fp,
-                         report *r)
+/* The precision the run used: the requested one, or for auto what the program said it chose. */
+static const char *precision_used(const golden_case *c, const char *work)
 {
-    const golden_bounds *b = strcmp(c->precision, "single") ? &bounds_double : &bounds_single;
+    if (strcmp(c->precision, "auto")) return c->precision;
+    static const char *const logs[] = {"stdout.txt", "stderr.txt"};
+    char path[4200], line[1024];
+    const char *used = "double";
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", work, logs[i]);
+        FILE *fp = fopen(path, "r");
+        while (fp && fgets(line, sizeof line, fp))
+            if (strstr(line, "computing in single precision")) used = "single";
+        if (fp) fclose(fp);
+    }
+    return used;
+}
+
+static void check_floats(const char *golden, const golden_case *c, const char *used,
+                         const float_pair *fp, report *r)
+{
+    const golden_bounds *b = strcmp(used, "single") ? &bounds_double : &bounds_single;
     int width = width_from_stdout(golden, c->id, fp->n);
     nbcl_compare_stats s;
     if (nbcl_compare_images(fp->ref, fp->test, fp->n, width, NULL, b->rel, b->abs_frac, &s)) {
@@ -342,7 +363,8 @@ static void check_floats(const char *golden, const golden_case *c, const float_p
              "max_diff=%.4g at x=%d y=%d (ref %.6g test %.6g)", s.corr, b->min_corr,
              s.sum_ratio, b->max_sum_dev, 100 * s.frac_off, 100 * b->max_frac_off,
              s.max_abs_diff, s.max_x, s.max_y, s.max_ref, s.max_test);
-    fprintf(stderr, "golden %s %s: %s %s\n", c->id, c->precision, ok ? "ok  " : "FAIL", figures);
+    fprintf(stderr, "golden %s %s%s%s: %s %s\n", c->id, c->precision, strcmp(used, c->precision)
+            ? "->" : "", strcmp(used, c->precision) ? used : "", ok ? "ok  " : "FAIL", figures);
     if (!ok) fail(r, "float image out of bounds: %s", figures);
 }
 
@@ -423,7 +445,7 @@ static void run_case(const golden_case *c, const char *golden, const char *bin, 
     float_pair fp = {0};
     if (!copy_inputs(golden, work, c->id, r) && !run_binary(c, bin, work, r)
         && !load_floats(golden, c, work, &fp, r)) {
-        check_floats(golden, c, &fp, r);
+        check_floats(golden, c, precision_used(c, work), &fp, r);
         check_io_files(golden, c, work, &fp, r);
     }
     free(fp.ref);
@@ -475,6 +497,7 @@ static int take_option(const char *arg)
         {"--golden-category=", "NBCL_GOLDEN_CATEGORY"},
         {"--golden-precision=", "NBCL_GOLDEN_PRECISION"},
         {"--golden-case=", "NBCL_GOLDEN_CASE"},
+        {"--golden-device=", "NBCL_DEVICE"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         size_t len = strlen(map[i][0]);
@@ -492,9 +515,15 @@ int main(int argc, char *argv[])
     for (int i = 1; i < argc; i++)
         if (!take_option(argv[i])) argv[kept++] = argv[i];
     argv[kept] = NULL;
+    const char *opt_in = getenv("NBCL_GOLDEN_OPT_IN");
+    if (opt_in && *opt_in && !strcmp(env_or(opt_in, "0"), "0")) {
+        printf("skipped: set %s=1 to run these cases\n", opt_in);
+        return 77;
+    }
     const char *prec = env_or("NBCL_GOLDEN_PRECISION", "double");
-    if (strcmp(prec, "double") && strcmp(prec, "single")) {
-        fprintf(stderr, "test_golden: precision must be double or single, not '%s'\n", prec);
+    if (strcmp(prec, "double") && strcmp(prec, "single") && strcmp(prec, "auto")) {
+        fprintf(stderr, "test_golden: precision must be double, single or auto, not '%s'\n",
+                prec);
         return 2;
     }
     struct criterion_test_set *tests = criterion_initialize();
