@@ -1,4 +1,6 @@
 /* lines.c: bounded line reading (see lines.h). */
+#include <stdlib.h>
+#include <string.h>
 #include "base/lines.h"
 
 enum nbcl_line_result nbcl_read_line(FILE *fp, char *buf, size_t cap)
@@ -27,4 +29,20 @@ const char *nbcl_line_problem(enum nbcl_line_result r)
     case NBCL_LINE_ERROR: return "read error";
     default: return "no problem";
     }
+}
+
+int nbcl_line_numbers(char *line, const char *delims, double *v, int max, char **bad)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, delims, &save); tok && n < max; tok = strtok_r(NULL, delims, &save)) {
+        char *end;
+        double x = strtod(tok, &end);
+        if (end == tok || *end != '\0') {
+            *bad = tok;
+            return -1;
+        }
+        v[n++] = x;
+    }
+    return n;
 }

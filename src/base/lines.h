@@ -23,4 +23,9 @@ enum nbcl_line_result nbcl_read_line(FILE *fp, char *buf, size_t cap);
 /* "line too long", "binary data (a NUL byte)" or "read error" for a failed result. */
 const char *nbcl_line_problem(enum nbcl_line_result r);
 
+/* The first max numbers of a line split at any of delims (the line is cut up, as strtok
+ * does): returns how many (0 for a blank line), or -1 with *bad at the first token that is
+ * no number. */
+int nbcl_line_numbers(char *line, const char *delims, double *v, int max, char **bad);
+
 #endif

@@ -10,26 +10,6 @@
 /* Characters that separate columns in a source file (the reference's set, plus line ends). */
 static const char source_delims[] = " \t,;:!\r\n";
 
-/* Parse up to NBCL_SOURCE_COLUMNS numbers from one line into v (NAN where absent).
- * Returns the number of tokens seen (0 = blank line) or -1 with *bad at a non-number. */
-static int parse_source_line(char *line, double v[NBCL_SOURCE_COLUMNS], char **bad)
-{
-    int n = 0;
-    for (int i = 0; i < NBCL_SOURCE_COLUMNS; i++) v[i] = NAN;
-    for (char *tok = strtok(line, source_delims); tok && n < NBCL_SOURCE_COLUMNS;
-         tok = strtok(NULL, source_delims)) {
-        char *end;
-        errno = 0;
-        double x = strtod(tok, &end);
-        if (end == tok || *end != '\0') {
-            *bad = tok;
-            return -1;
-        }
-        v[n++] = x;
-    }
-    return n;
-}
-
 /* A row that cannot be a source, and why (NULL when it can): a position at the sample (no
  * direction), a negative or infinite weight, a wavelength that is not a positive number. */
 static const char *unusable(const double v[NBCL_SOURCE_COLUMNS], int n)
@@ -73,7 +53,8 @@ int nbcl_sourcefile_read(const char *path, double **rows_out, int *count_out, nb
         lineno++;
         double v[NBCL_SOURCE_COLUMNS];
         char *bad = NULL;
-        int n = parse_source_line(line, v, &bad);
+        for (int i = 0; i < NBCL_SOURCE_COLUMNS; i++) v[i] = NAN;   /* a column not given */
+        int n = nbcl_line_numbers(line, source_delims, v, NBCL_SOURCE_COLUMNS, &bad);
         const char *why = n > 0 ? unusable(v, n) : NULL;
         if (n < 0)
             rc = nbcl_err_code(err, NBCL_E_FILE, "-sourcefile %s: line %lu: '%.40s' is not a number",

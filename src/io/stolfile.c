@@ -9,24 +9,6 @@
 
 static const char stol_delims[] = " \t,;:!\r\n";
 
-/* the first two numbers of a line: returns the count (0 blank, 1 one column) or -1 with
- * *bad at a token that is no number */
-static int parse_row(char *line, double v[2], char **bad)
-{
-    int n = 0;
-    for (char *tok = strtok(line, stol_delims); tok && n < 2; tok = strtok(NULL, stol_delims)) {
-        char *end;
-        errno = 0;
-        double x = strtod(tok, &end);
-        if (end == tok || *end != '\0') {
-            *bad = tok;
-            return -1;
-        }
-        v[n++] = x;
-    }
-    return n;
-}
-
 /* why a row cannot follow the previous one (NULL when it can) */
 static const char *unusable(const double v[2], int n, const double *last)
 {
@@ -69,7 +51,7 @@ int nbcl_stolfile_read(const char *flag, const char *path, double **x_out, doubl
         lineno++;
         double v[2];
         char *bad = NULL;
-        int n = parse_row(line, v, &bad);
+        int n = nbcl_line_numbers(line, stol_delims, v, 2, &bad);
         if (n == 0) continue;
         const char *why = n < 0 ? NULL : unusable(v, n, count ? &x[count - 1] : NULL);
         if (n < 0)

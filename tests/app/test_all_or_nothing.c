@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../support/scratch_dir.h"
 
 #define BASE "-default_F 100 -cell 100 100 100 90 90 90 -lambda 6.2 -N 3 -distance 100 " \
              "-pixel 0.1 -noprogress "
@@ -22,15 +23,12 @@ static char dir[256];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/nbcl-aon-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    scratch_dir_make(dir, sizeof dir, "aon");
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(dir);
 }
 
 TestSuite(aon, .init = setup, .fini = teardown, .timeout = 300);

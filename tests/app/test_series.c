@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../support/scratch_dir.h"
 
 /* sampling pinned (-oversample, -phisteps): an image may change the crystal, not the sampling */
 #define BASE "-default_F 100 -lambda 1 -N 4 -detpixels 40 -pixel 0.1 -distance 80 " \
@@ -23,15 +24,12 @@ static char dir[256];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/nbcl-series-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    scratch_dir_make(dir, sizeof dir, "series");
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(dir);
 }
 
 TestSuite(series, .init = setup, .fini = teardown, .timeout = 300);

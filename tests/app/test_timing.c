@@ -6,20 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../support/scratch_dir.h"
 
 static char workdir[256];
 
 static void setup_dir(void)
 {
-    snprintf(workdir, sizeof workdir, "/tmp/nbcl-timing-XXXXXX");
-    cr_assert_not_null(mkdtemp(workdir));
+    scratch_dir_make(workdir, sizeof workdir, "timing");
 }
 
 static void teardown_dir(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(workdir);
 }
 
 TestSuite(timing, .init = setup_dir, .fini = teardown_dir, .timeout = 300);

@@ -9,20 +9,18 @@
 #include <unistd.h>
 
 #include "nbcl/nbcl.h"
+#include "../support/scratch_dir.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/nbcl-bgtest-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    scratch_dir_make(dir, sizeof dir, "bgtest");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(dir);
 }
 
 TestSuite(background, .init = setup, .fini = teardown, .timeout = 300);

@@ -9,20 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../support/scratch_dir.h"
 
 static char workdir[256];
 
 static void setup_dir(void)
 {
-    snprintf(workdir, sizeof workdir, "/tmp/nbcl-invariance-XXXXXX");
-    cr_assert_not_null(mkdtemp(workdir));
+    scratch_dir_make(workdir, sizeof workdir, "invariance");
 }
 
 static void teardown_dir(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(workdir);
 }
 
 /* run the engine with `args`, writing out.bin (and stdout into log.txt); returns exit status */

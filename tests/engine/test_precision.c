@@ -10,20 +10,18 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../support/scratch_dir.h"
 
 static char workdir[256];
 
 static void setup_dir(void)
 {
-    snprintf(workdir, sizeof workdir, "/tmp/nbcl-precision-XXXXXX");
-    cr_assert_not_null(mkdtemp(workdir));
+    scratch_dir_make(workdir, sizeof workdir, "precision");
 }
 
 static void teardown_dir(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-    cr_expect_eq(system(cmd), 0);
+    scratch_dir_remove(workdir);
 }
 
 /* the float image of `args` in `precision` (npix pixels, caller frees) */
