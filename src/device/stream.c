@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "base/clear.h"
+#include "base/clock.h"
 #include "device/clerr.h"
 #include "device/stream.h"
 
@@ -42,13 +42,6 @@ typedef struct nbcl_progress_state {
     int last_decile, drawn;
 } nbcl_progress_state;
 
-static double nbcl_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void nbcl_hms(char *buf, size_t n, double s)
 {
     long t = (long)(s + 0.5);
@@ -63,7 +56,7 @@ static void nbcl_progress_init(nbcl_progress_state *p, enum nbcl_progress mode, 
     memset(p, 0, sizeof *p);
     p->mode = mode == NBCL_PROGRESS_NONE ? 0 : isatty(fileno(stderr)) ? 1 : 2;
     p->total = total;
-    p->t0 = nbcl_now();
+    p->t0 = nbcl_seconds();
 }
 
 static void nbcl_progress_bar(nbcl_progress_state *p, double frac, double elapsed, double eta)
@@ -86,7 +79,7 @@ static void nbcl_progress_add(nbcl_progress_state *p, long long pixels)
     p->done += pixels;
     if (p->mode == 0 || p->total <= 0)
         return;
-    double now = nbcl_now(), elapsed = now - p->t0;
+    double now = nbcl_seconds(), elapsed = now - p->t0;
     double frac = (double)p->done / (double)p->total;
     double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
     if (p->mode == 1) {
@@ -347,9 +340,9 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
         return rc ? -1 : 0;
     if (w->sh->ops->tile_done)
         w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
-    double t0 = nbcl_now();
+    double t0 = nbcl_seconds();
     nbcl_copy_tile(w->sh, &s->tile, s->host);
-    w->read_seconds += nbcl_now() - t0;
+    w->read_seconds += nbcl_seconds() - t0;
     pthread_mutex_lock(&w->sh->lock);
     nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
     pthread_mutex_unlock(&w->sh->lock);
@@ -385,7 +378,7 @@ static int nbcl_worker_reap(nbcl_worker *w, int head, int inflight, int copy, nb
 {
     nbcl_slot *s = &w->slots[(head - inflight + w->nslots) % w->nslots];
     int rc = nbcl_slot_finish(w, s, copy, err);
-    double now = nbcl_now(), dt = now - w->last_finish;
+    double now = nbcl_seconds(), dt = now - w->last_finish;
     w->tile_seconds = w->tile_seconds > 0.0 ? 0.8 * w->tile_seconds + 0.2 * dt : dt;
     w->last_finish = now;
     int smaller = rc || !err ? 0 : nbcl_gpu_tile_for(w, dt);
@@ -408,7 +401,7 @@ static void *nbcl_worker_main(void *arg)
     nbcl_shared *sh = w->sh;
     nbcl_err err;
     int head = 0, inflight = 0, rc = 0;
-    w->last_finish = nbcl_now();
+    w->last_finish = nbcl_seconds();
     while (!rc && !atomic_load(&sh->stop)) {
         while (!rc && inflight >= nbcl_worker_depth(w))
             rc = nbcl_worker_reap(w, head, inflight--, 1, &err);
