@@ -5,6 +5,8 @@
  * kind could not finish it within -max_run_hours (24 by default). */
 #include <stdio.h>
 #include "base/memcap.h"
+#include "engine/abi.h"
+#include "engine/tables.h"
 #include "engine/workload.h"
 
 /* sub-paths per second per compute unit, at best: about the fastest measured on a CPU core
@@ -87,12 +89,14 @@ static void largest_factor(const nbcl_sim *s, const nbcl_config *c, int nimages,
     snprintf(buf, n, "%s", f[best].what);
 }
 
-/* the crystal-orientation table (9 reals per phi step and mosaic domain) must fit in one
- * allocation of every device and under the host's memory cap */
+/* the crystal-orientation table (one orientation per phi step and mosaic domain, in the
+ * device's layout: float pairs in single precision) must fit in one allocation of every
+ * device and under the host's memory cap */
 static int check_orientation_table(const nbcl_sim *s, int use_double, const nbcl_device_info *d, int n,
                                    nbcl_err *err)
 {
-    double bytes = 9.0 * s->phisteps * s->mosaic_domains * (use_double ? 8 : 4);
+    double per_orientation = (double)nbcl_device_bytes(NBCL_CRYSTAL_REALS, use_double, NBCL_CRYSTAL_REALS);
+    double bytes = per_orientation * s->phisteps * s->mosaic_domains;
     double limit = nbcl_memory_cap();
     const char *what = nbcl_memory_cap_name();
     char dev[128];
