@@ -130,66 +130,76 @@ static int write_noise_png(const nbcl_engine *eng, const nbcl_outputs *o, const 
     return rc;
 }
 
-/* nanoBragg's lines and files for a single image */
-static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
-                        const image_names *n, const float *img, const nbcl_run_info *info, long seed,
-                        uint16_t *ints, nbcl_nexus_writer *nexus)
+/* An image's files, in one order for a single image and for an image of a series. talk: a
+ * single image, whose run prints nanoBragg's lines between the files (a series prints one
+ * line per image instead, from *st, *photons and *overloads). */
+static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                       const image_names *n, const float *img, const nbcl_run_info *info, long seed,
+                       uint16_t *ints, nbcl_nexus_writer *nexus, int talk, nbcl_image_stats *st,
+                       double *photons, int *overloads)
 {
     double t = nbcl_app_now();   /* -timing: each lap charges the time since t */
-    nbcl_image_stats st;
-    nbcl_engine_image_stats(eng, img, &st);
+    nbcl_engine_image_stats(eng, img, st);
     nbcl_app_lap(plan, NULL, NULL, &t);
     size_t npix = (size_t)info->fast * (size_t)info->slow;
-    if (info->interpolation_fallback)
-        printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
-    printf("\nsolid angle subtended by detector = %g steradian ( %g%% sphere)\n",
-           info->solid_angle, 100 * info->solid_angle / 4 / M_PI);
+    if (talk) {
+        if (info->interpolation_fallback)
+            printf("WARNING: some interpolation neighbourhoods left the HKL grid; default_F was used there\n");
+        printf("\nsolid angle subtended by detector = %g steradian ( %g%% sphere)\n",
+               info->solid_angle, 100 * info->solid_angle / 4 / M_PI);
+    }
     if (n->floatfile) {
-        printf("writing %s as %zu %zu-byte floats\n", n->floatfile, npix, sizeof(float));
+        if (talk) printf("writing %s as %zu %zu-byte floats\n", n->floatfile, npix, sizeof(float));
         if (nbcl_write_float_image(n->floatfile, img, npix)) return failed();
         nbcl_app_lap(plan, "float image", n->floatfile, &t);
     }
-    printf("max_I = %g  at %g %g\n", st.max_I, st.max_I_x, st.max_I_y);
-    printf("mean= %g rms= %g rmsd= %g\n", st.mean, st.rms, st.rmsd);
-    double scale = intfile_scale(o, &st);
-    printf("intfile_scale = %g\n", scale);
+    double scale = intfile_scale(o, st);
+    if (talk) {
+        printf("max_I = %g  at %g %g\n", st->max_I, st->max_I_x, st->max_I_y);
+        printf("mean= %g rms= %g rmsd= %g\n", st->mean, st->rms, st->rmsd);
+        printf("intfile_scale = %g\n", scale);
+    }
     if (n->intfile) {
         nbcl_app_lap(plan, NULL, NULL, &t);
         nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
         nbcl_app_lap(plan, NULL, NULL, &t);
-        printf("writing %s as %zu-byte integers\n", n->intfile, sizeof(unsigned short));
+        if (talk) printf("writing %s as %zu-byte integers\n", n->intfile, sizeof(unsigned short));
         if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
         nbcl_app_lap(plan, "SMV image", n->intfile, &t);
     }
     if (n->pgmfile) {
-        double pgm_scale = pgm_scale_of(o, &st, scale);
-        printf("pgm_scale = %g\n", pgm_scale);
-        printf("writing %s as %zu-byte integers\n", n->pgmfile, sizeof(unsigned char));
+        double pgm_scale = pgm_scale_of(o, st, scale);
+        if (talk) {
+            printf("pgm_scale = %g\n", pgm_scale);
+            printf("writing %s as %zu-byte integers\n", n->pgmfile, sizeof(unsigned char));
+        }
         if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale)) return failed();
         nbcl_app_lap(plan, "PGM image", n->pgmfile, &t);
     }
     if (n->pngfile) {
-        printf("writing %s as an 8-bit PNG preview\n", n->pngfile);
+        if (talk) printf("writing %s as an 8-bit PNG preview\n", n->pngfile);
         if (nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
         nbcl_app_lap(plan, "PNG preview", n->pngfile, &t);
     }
+    *photons = 0.0;
+    *overloads = 0;
     if (!n->noisefile && !n->cbffile && !nexus && !n->noisepngfile) return 0;
-    double photons = 0.0;
-    int overloads = 0;
-    if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
+    if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, photons, overloads)) return 1;
     nbcl_app_lap(plan, NULL, NULL, &t);
     if (n->noisefile) {
-        printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
-        printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
+        if (talk) {
+            printf("%.0f photons on noise image (%d overloads)\n", *photons, *overloads);
+            printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
+        }
         if (nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
         nbcl_app_lap(plan, "noise image", n->noisefile, &t);
     }
     if (n->noisepngfile && plan->noise) {
-        printf("writing %s as an 8-bit PNG preview of the noise image\n", n->noisepngfile);
+        if (talk) printf("writing %s as an 8-bit PNG preview of the noise image\n", n->noisepngfile);
         if (write_noise_png(eng, o, n->noisepngfile, ints, npix)) return 1;
     }
     if (n->cbffile) {
-        printf("writing %s as a miniCBF\n", n->cbffile);
+        if (talk) printf("writing %s as a miniCBF\n", n->cbffile);
         if (nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
         nbcl_app_lap(plan, "CBF image", n->cbffile, &t);
     }
@@ -198,45 +208,15 @@ static int write_single(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     return 0;
 }
 
-/* an image of a series: its files and one line */
+/* an image of a series: its files and one line (into line when given, else stdout) */
 static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                         int index, const image_names *n, const float *img, const nbcl_run_info *info,
                         long seed, uint16_t *ints, nbcl_nexus_writer *nexus, char *line, size_t line_n)
 {
-    size_t npix = (size_t)info->fast * (size_t)info->slow;
-    double t = nbcl_app_now();   /* -timing: each lap charges the time since t */
     nbcl_image_stats st;
-    nbcl_engine_image_stats(eng, img, &st);
-    nbcl_app_lap(plan, NULL, NULL, &t);
-    if (n->floatfile && nbcl_write_float_image(n->floatfile, img, npix)) return failed();
-    if (n->floatfile) nbcl_app_lap(plan, "float image", n->floatfile, &t);
-    double scale = intfile_scale(o, &st);
-    if (n->intfile) {
-        nbcl_engine_counts(eng, img, scale, o->adc_offset, ints);
-        nbcl_app_lap(plan, NULL, NULL, &t);
-        if (nbcl_engine_write_smv(eng, info, n->intfile, ints, 0)) return failed();
-        nbcl_app_lap(plan, "SMV image", n->intfile, &t);
-    }
-    if (n->pgmfile) {
-        if (nbcl_engine_write_pgm(eng, n->pgmfile, img, pgm_scale_of(o, &st, scale))) return failed();
-        nbcl_app_lap(plan, "PGM image", n->pgmfile, &t);
-    }
-    if (n->pngfile && nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
-    if (n->pngfile) nbcl_app_lap(plan, "PNG preview", n->pngfile, &t);
-    double photons = 0.0;
-    int overloads = 0;
-    if (n->noisefile || n->cbffile || nexus || n->noisepngfile) {
-        if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, &photons, &overloads)) return 1;
-        nbcl_app_lap(plan, NULL, NULL, &t);
-        if (n->noisepngfile && plan->noise && write_noise_png(eng, o, n->noisepngfile, ints, npix))
-            return 1;
-        if (n->noisefile && nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
-        if (n->noisefile) nbcl_app_lap(plan, "noise image", n->noisefile, &t);
-        if (n->cbffile && nbcl_engine_write_cbf(eng, info, n->cbffile, ints)) return failed();
-        if (n->cbffile) nbcl_app_lap(plan, "CBF image", n->cbffile, &t);
-        if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();
-        if (nexus) nbcl_app_lap(plan, "NeXus image", plan->nexusfile, &t);
-    }
+    double photons;
+    int overloads;
+    if (write_files(eng, o, plan, n, img, info, seed, ints, nexus, 0, &st, &photons, &overloads)) return 1;
     char buf[512];
     int len = snprintf(buf, sizeof buf, "image %d of %d: phi %g to %g deg, max_I = %g, mean = %g",
                        index + 1, plan->nimages, info->phi_deg, info->phi_deg + info->osc_deg,
@@ -256,7 +236,12 @@ int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nb
     if (make_names(plan, index, &n)) return 1;
     /* a single image's files are one group that the image loop opens and commits (with the
      * NeXus file); each image of a series is its own group, so finished images stay whole */
-    if (!plan->series) return write_single(eng, o, plan, &n, image, info, seed, counts, nexus);
+    if (!plan->series) {
+        nbcl_image_stats st;
+        double photons;
+        int overloads;
+        return write_files(eng, o, plan, &n, image, info, seed, counts, nexus, 1, &st, &photons, &overloads);
+    }
     if (nbcl_output_group_begin()) return failed();
     if (write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, line, line_n)) {
         nbcl_output_group_abort();
