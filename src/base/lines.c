@@ -1,4 +1,5 @@
 /* lines.c: bounded line reading (see lines.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/lines.h"
@@ -45,4 +46,53 @@ int nbcl_line_numbers(char *line, const char *delims, double *v, int max, char *
         v[n++] = x;
     }
     return n;
+}
+
+enum nbcl_file_result nbcl_read_text_file(const char *path, size_t max, int refuse_nul, char **text)
+{
+    *text = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NBCL_FILE_OPEN;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    enum nbcl_file_result r = NBCL_FILE_OK;
+    for (;;) {
+        if (!buf) {
+            r = NBCL_FILE_NOMEM;
+            break;
+        }
+        if (len + 1 >= cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                r = NBCL_FILE_NOMEM;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, fp);
+        if (refuse_nul && memchr(buf + len, '\0', got)) {
+            r = NBCL_FILE_BINARY;
+            break;
+        }
+        len += got;
+        if (max && len > max) {
+            r = NBCL_FILE_TOO_BIG;
+            break;
+        }
+        if (got == 0) {
+            if (ferror(fp)) r = NBCL_FILE_READ;
+            break;
+        }
+    }
+    int code = errno;
+    fclose(fp);
+    if (r != NBCL_FILE_OK) {
+        free(buf);
+        errno = code;
+        return r;
+    }
+    buf[len] = '\0';
+    *text = buf;
+    return NBCL_FILE_OK;
 }

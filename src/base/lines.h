@@ -23,6 +23,19 @@ enum nbcl_line_result nbcl_read_line(FILE *fp, char *buf, size_t cap);
 /* "line too long", "binary data (a NUL byte)" or "read error" for a failed result. */
 const char *nbcl_line_problem(enum nbcl_line_result r);
 
+enum nbcl_file_result {
+    NBCL_FILE_OK = 0,
+    NBCL_FILE_OPEN,          /* cannot open (errno says why) */
+    NBCL_FILE_TOO_BIG,       /* more than max bytes */
+    NBCL_FILE_BINARY,        /* a NUL byte, with refuse_nul: not a text file */
+    NBCL_FILE_READ,          /* a read error (errno says which) */
+    NBCL_FILE_NOMEM
+};
+
+/* The whole of a text file into *text (malloc'd, NUL-terminated): at most max bytes (0: no
+ * bound), and with refuse_nul a NUL byte stops it at once (/dev/zero, an image). */
+enum nbcl_file_result nbcl_read_text_file(const char *path, size_t max, int refuse_nul, char **text);
+
 /* The first max numbers of a line split at any of delims (the line is cut up, as strtok
  * does): returns how many (0 for a blank line), or -1 with *bad at the first token that is
  * no number. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "device/clerr.h"
+#include "base/lines.h"
 #include "device/program.h"
 #include "device/program_cache.h"
 
@@ -22,35 +23,13 @@ static int nbcl_env_on(const char *name)
 /* Whole file, malloc'd and NUL-terminated; NULL with err set if it cannot be read. */
 static char *nbcl_slurp(const char *path, nbcl_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text;
+    enum nbcl_file_result r = nbcl_read_text_file(path, 0, 0, &text);
+    if (r == NBCL_FILE_OPEN)
         nbcl_err_code(err, NBCL_E_FILE, "cannot read kernel file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        nbcl_err_code(err, buf ? NBCL_E_FILE : NBCL_E_NOMEM, "cannot read kernel file %s", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
+    else if (r != NBCL_FILE_OK)
+        nbcl_err_code(err, r == NBCL_FILE_NOMEM ? NBCL_E_NOMEM : NBCL_E_FILE, "cannot read kernel file %s", path);
+    return text;
 }
 
 const char *nbcl_kernel_embedded(const char *name)

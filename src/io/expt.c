@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/lines.h"
 #include "io/expt.h"
 
 #define EXPT_MAX_BYTES (256L << 20)      /* a 16M-pixel detector with masks is a few MB */
@@ -27,48 +28,20 @@ typedef struct frame {
 
 static char *read_text(const char *path, nbcl_err *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        nbcl_err_code(err, NBCL_E_FILE, "-detector %s: %s", path, strerror(errno));
-        return NULL;
+    char *text;
+    switch (nbcl_read_text_file(path, EXPT_MAX_BYTES, 1, &text)) {
+    case NBCL_FILE_OK: return text;
+    case NBCL_FILE_OPEN: nbcl_err_code(err, NBCL_E_FILE, "-detector %s: %s", path, strerror(errno)); break;
+    case NBCL_FILE_TOO_BIG:
+        nbcl_err_code(err, NBCL_E_FILE, "-detector %s: larger than %ld MiB: not an experiment list", path,
+                      EXPT_MAX_BYTES >> 20);
+        break;
+    case NBCL_FILE_BINARY:
+        nbcl_err_code(err, NBCL_E_FILE, "-detector %s: binary data: not a JSON experiment list", path);
+        break;
+    case NBCL_FILE_READ: nbcl_err_code(err, NBCL_E_FILE, "-detector %s: read error", path); break;
+    case NBCL_FILE_NOMEM: nbcl_err_code(err, NBCL_E_NOMEM, "-detector %s: out of host memory", path); break;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if ((long)cap >= EXPT_MAX_BYTES) {
-                nbcl_err_code(err, NBCL_E_FILE, "-detector %s: larger than %ld MiB: not an experiment list",
-                              path, EXPT_MAX_BYTES >> 20);
-                break;
-            }
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) break;
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, fp);
-        if (memchr(buf + len, '\0', got)) {     /* /dev/zero, an image: refused at once */
-            free(buf);
-            fclose(fp);
-            nbcl_err_code(err, NBCL_E_FILE, "-detector %s: binary data: not a JSON experiment list", path);
-            return NULL;
-        }
-        len += got;
-        if (got == 0) {
-            int bad = ferror(fp);
-            fclose(fp);
-            if (bad) {
-                free(buf);
-                nbcl_err_code(err, NBCL_E_FILE, "-detector %s: read error", path);
-                return NULL;
-            }
-            buf[len] = '\0';
-            return buf;
-        }
-    }
-    if (!buf || !err->msg[0]) nbcl_err_code(err, NBCL_E_NOMEM, "-detector %s: out of host memory", path);
-    free(buf);
-    fclose(fp);
     return NULL;
 }
 
