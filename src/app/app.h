@@ -74,6 +74,10 @@ int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nb
 
 /* The counts the CBF and NeXus files hold: the noise image (with -noisefile), else the
  * ideal image rounded. photons and overloads may be NULL. Reports errors itself. */
+/* The end of a NeXus file of nimages images: removed when the run failed, else closed and
+ * said as nanobragg-cl says it. Nonzero when closing failed (nbcl_last_error() says why). */
+int nbcl_app_nexus_finish(nbcl_nexus_writer *w, int failed, const char *path, int nimages);
+
 int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
                            const float *img, long seed, uint16_t *counts, double *photons,
                            int *overloads);

@@ -149,11 +149,7 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
         pthread_join(writer, NULL);
         if (p.failed) rc = 1;
     }
-    if (p.nexus) {
-        if (rc) nbcl_nexus_writer_abort(p.nexus);
-        else if (nbcl_nexus_writer_close(p.nexus)) rc = nbcl_app_fail(NULL);
-        else printf("wrote %s (%d images)\n", plan->nexusfile, plan->nimages);
-    }
+    if (p.nexus && nbcl_app_nexus_finish(p.nexus, rc, plan->nexusfile, plan->nimages)) rc = nbcl_app_fail(NULL);
     if (!plan->series && rc) nbcl_output_group_abort();
     else if (!plan->series && nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);
     pthread_cond_destroy(&p.cond);

@@ -127,11 +127,7 @@ static int write_gathered(nbcl_engine *eng, const nbcl_outputs *out,
     int rc = nbcl_output_group_begin() ? nbcl_app_fail(NULL) : 0;
     if (!rc && plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, 1, &nexus)) rc = nbcl_app_fail(NULL);
     if (!rc) rc = nbcl_app_write_image(eng, out, plan, 0, img, info, seed, counts, nexus, NULL, 0);
-    if (nexus) {
-        if (rc) nbcl_nexus_writer_abort(nexus);
-        else if (nbcl_nexus_writer_close(nexus)) rc = nbcl_app_fail(NULL);
-        else printf("wrote %s (1 images)\n", plan->nexusfile);   /* as one process words it */
-    }
+    if (nexus && nbcl_app_nexus_finish(nexus, rc, plan->nexusfile, 1)) rc = nbcl_app_fail(NULL);
     if (rc) nbcl_output_group_abort();
     else if (nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);
     free(counts);
@@ -408,10 +404,9 @@ static int dispatch(mpi_ctx *m, nbcl_engine *eng, const nbcl_outputs *out, const
     }
     MPI_Type_free(&row);
     int rc = d.fail_rank >= 0;
-    if (d.nexus) {
-        if (rc) nbcl_nexus_writer_abort(d.nexus);
-        else if (nbcl_nexus_writer_close(d.nexus)) fail_at(&d, 0, nbcl_last_error()), rc = 1;
-        else printf("wrote %s (%d images)\n", plan->nexusfile, plan->nimages);
+    if (d.nexus && nbcl_app_nexus_finish(d.nexus, rc, plan->nexusfile, plan->nimages)) {
+        fail_at(&d, 0, nbcl_last_error());
+        rc = 1;
     }
     if (rc) rank_error(d.fail_rank, d.fail_msg);
     else summary(&d);

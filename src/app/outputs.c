@@ -228,6 +228,17 @@ static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbc
     return 0;
 }
 
+int nbcl_app_nexus_finish(nbcl_nexus_writer *w, int failed, const char *path, int nimages)
+{
+    if (failed) {
+        nbcl_nexus_writer_abort(w);
+        return 0;
+    }
+    if (nbcl_nexus_writer_close(w)) return 1;
+    printf("wrote %s (%d images)\n", path, nimages);
+    return 0;
+}
+
 int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                          int index, const float *image, const nbcl_run_info *info, long seed,
                          uint16_t *counts, nbcl_nexus_writer *nexus, char *line, size_t line_n)
