@@ -39,17 +39,76 @@ NBCL_INLINE realv subpixel_factors(realv capture, realv polar, realv omega)
     return f;
 }
 
-/* h, k, l of every lane for one crystal orientation (a, b, c: 9 wide values) */
-NBCL_INLINE vec3w miller_indices(__global const real *abc, vec3w S)
+/* h, k, l of every lane from the axes a, b, c (9 wide values) starting at field `axes` of an
+ * orientation record (src/engine/abi.h, NBCL_CR_*) */
+NBCL_INLINE vec3w miller_indices(__global const real *rec, int axes, vec3w S)
 {
     widev m[3];
     for (int r = 0; r < 3; ++r) {
-        vec3w axis = {wv_splat(wide_at(abc, 3 * r, 9)), wv_splat(wide_at(abc, 3 * r + 1, 9)),
-                      wv_splat(wide_at(abc, 3 * r + 2, 9))};
+        int f = axes + 3 * r;
+        vec3w axis = {wv_splat(wide_at(rec, f, NBCL_CRYSTAL_REALS)),
+                      wv_splat(wide_at(rec, f + 1, NBCL_CRYSTAL_REALS)),
+                      wv_splat(wide_at(rec, f + 2, NBCL_CRYSTAL_REALS))};
         m[r] = wv_dot(axis, S);
     }
     vec3w hkl = {m[0], m[1], m[2]};
     return hkl;
+}
+
+#ifndef NBCL_DOUBLE
+/* (a - a_anchor).S, ... for every lane: the change of h, k, l from the anchor's, in plain
+ * floats (the differences are small, and so are their rounding errors) */
+NBCL_INLINE vec3v miller_correction(__global const real *rec, vec3v S)
+{
+    realv m[3];
+    for (int r = 0; r < 3; ++r) {
+        __global const real *d = rec + NBCL_CR_DELTA + 3 * r;
+        m[r] = d[0] * S.x + d[1] * S.y + d[2] * S.z;
+    }
+    vec3v c = {m[0], m[1], m[2]};
+    return c;
+}
+#endif
+
+/* a crystal orientation's h, k, l (wide) and their offsets from the nearest whole indices.
+ * In double: a.S directly. In single: the float pairs of the orientation's group anchor are
+ * computed when the group changes (group and anchor_hkl carry them from one orientation to
+ * the next) and each member adds its correction, unless a lane's correction exceeds one
+ * index, where the member's own float pairs are computed instead: the offsets then err by
+ * a few float roundings of a number below 1, as the float pairs' do. */
+NBCL_INLINE vec3w orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, int *group,
+                                  vec3w *anchor_hkl, vec3v *dh)
+{
+#ifdef NBCL_DOUBLE
+    (void)S; (void)group; (void)anchor_hkl;
+    vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
+    dh->x = wv_offset_from_nearest(hkl.x);
+    dh->y = wv_offset_from_nearest(hkl.y);
+    dh->z = wv_offset_from_nearest(hkl.z);
+    return hkl;
+#else
+    int g = (int)rec[NBCL_CR_GROUP];
+    if (g != *group) {
+        *anchor_hkl = miller_indices(rec, NBCL_CR_ANCHOR, S_w);
+        *group = g;
+    }
+    vec3v c = miller_correction(rec, S);
+    if (any_lane(fabs(c.x) > R(1.0) || fabs(c.y) > R(1.0) || fabs(c.z) > R(1.0))) {
+        vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
+        dh->x = wv_offset_from_nearest(hkl.x);
+        dh->y = wv_offset_from_nearest(hkl.y);
+        dh->z = wv_offset_from_nearest(hkl.z);
+        return hkl;
+    }
+    vec3w hkl = *anchor_hkl;
+    hkl.x.lo += c.x;
+    hkl.y.lo += c.y;
+    hkl.z.lo += c.z;
+    dh->x = wv_offset_from_nearest_loose(hkl.x);
+    dh->y = wv_offset_from_nearest_loose(hkl.y);
+    dh->z = wv_offset_from_nearest_loose(hkl.z);
+    return hkl;
+#endif
 }
 
 /* pos / |pos| for every lane: divisions in a double run, as the reference does them; one
@@ -86,7 +145,7 @@ NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sour
 
 __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide: hi, then lo) */
                            __global const real4 *sources,    /* incident unit vector, lambda */
-                           __global const real *crystal,     /* a,b,c (9 wide) per orientation */
+                           __global const real *crystal,     /* one record per orientation (NBCL_CR_*) */
                            __global const real *Fgrid,
                            __constant int *G,                /* hkl grid, roi, loop counts */
                            __global const uchar *mask,       /* tile mask, 0 = skip */
@@ -232,10 +291,12 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                     I_amorphous += amorphous;
 #endif
 #endif
+                    int group = -1;   /* no anchor yet for this scattering vector */
+                    vec3w anchor_hkl;
                     for (int o = 0; o < ncrystal; ++o) {
-                        vec3w hkl_w = miller_indices(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o, S_w);
-                        vec3v dh = {wv_offset_from_nearest(hkl_w.x), wv_offset_from_nearest(hkl_w.y),
-                                    wv_offset_from_nearest(hkl_w.z)};
+                        vec3v dh;
+                        vec3w hkl_w = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                                                      S_w, S, &group, &anchor_hkl, &dh);
                         vec3v hkl = vec3w_value(hkl_w);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);

@@ -185,6 +185,14 @@ NBCL_INLINE realv wv_offset_from_nearest(widev h)
     return (h.hi - n) + h.lo;
 }
 
+/* the same for an anchor's h plus a correction carried in the low word, which may be as
+ * large as 1: the nearest index is taken from the sum of both words */
+NBCL_INLINE realv wv_offset_from_nearest_loose(widev h)
+{
+    realv n = ceil((h.hi + h.lo) - R(0.5));
+    return (h.hi - n) + h.lo;
+}
+
 /* sum + term, the rounding error of the high word carried in the low word (the cascaded
  * summation of Ogita, Rump and Oishi): a float sum over tens of thousands of terms then
  * errs about as one rounding of the total instead of drifting by one rounding per term.

@@ -18,6 +18,7 @@
 #include "device/stream.h"
 #include "engine/abi.h"
 #include "engine/engine.h"
+#include "engine/crystal_table.h"
 #include "engine/tables.h"
 #include "model/orientations.h"
 
@@ -486,7 +487,9 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
 {
     if (upload_sources_if_changed(c, img, err)) return -1;
     int norient = 0;
-    double *orient = nbcl_crystal_orientations(img, &norient);
+    double *axes = nbcl_crystal_orientations(img, &norient);
+    double *orient = axes ? nbcl_crystal_table(axes, norient) : NULL;
+    free(axes);
     if (!orient) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the crystal orientations");
     int rc = 0;
     if (norient != c->norient)

@@ -4,7 +4,12 @@
  *   domains = 32000): a plain float running sum drifted 1.6e-5 below double in total (and
  *   per pixel); the compensated sum (wv_accumulate, kernels/wide.cl) keeps it below 1e-7;
  * - thin sensor layers: the capture fraction exp(-n d) - exp(-(n+1) d) of a layer with
- *   d = 2e-4 cancelled to ~7e-5 per pixel in float; written with expm1 it keeps ~1e-7.
+ *   d = 2e-4 cancelled to ~7e-5 per pixel in float; written with expm1 it keeps ~1e-7;
+ * - large Miller indices (a 200 or 500 A cell at high resolution): computed in plain floats
+ *   they put the 99th percentile of the per-pixel differences at 1.4e-5 to 2.7e-5 and the
+ *   largest at 8e-5 to 1.1e-4; float pairs keep them near 1e-6, whether a member of an
+ *   orientation group adds its correction to its anchor's indices or (corrections above
+ *   one index, the 500 A cell) takes its own float pairs (src/engine/crystal_table.c).
  * Runs nanobragg-cl ($NBCL_BIN) in both precisions on small detectors. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -50,9 +55,10 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* the single-precision image's total relative to double's, and the median over lit
- * pixels of each pixel's relative difference */
-static void compare(const char *args, size_t npix, double *total_rel, double *median_rel)
+/* the single-precision image's total relative to double's, and the median, 99th percentile
+ * and largest over lit pixels of each pixel's relative difference */
+static void compare_tails(const char *args, size_t npix, double *total_rel, double *median_rel,
+                          double *p99_rel, double *max_rel)
 {
     float *s = image(args, "single", npix), *d = image(args, "double", npix);
     double ts = 0.0, td = 0.0, *rel = malloc(npix * sizeof *rel);
@@ -66,9 +72,17 @@ static void compare(const char *args, size_t npix, double *total_rel, double *me
     qsort(rel, lit, sizeof *rel, by_value);
     *total_rel = fabs(ts - td) / td;
     *median_rel = rel[lit / 2];
+    *p99_rel = rel[lit * 99 / 100];
+    *max_rel = rel[lit - 1];
     free(rel);
     free(s);
     free(d);
+}
+
+static void compare(const char *args, size_t npix, double *total_rel, double *median_rel)
+{
+    double p99, max;
+    compare_tails(args, npix, total_rel, median_rel, &p99, &max);
 }
 
 TestSuite(precision, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
@@ -91,4 +105,23 @@ Test(precision, thin_layers_capture_without_cancelling)
             32 * 32, &total, &median);
     cr_expect_lt(median, 1e-6, "thin layers: single differs %g from double per pixel (median)", median);
     cr_expect_lt(total, 1e-6, "thin layers: single differs %g from double in total", total);
+}
+
+Test(precision, large_miller_indices_keep_float_pair_accuracy)
+{
+    const char *cases[] = {
+        /* 80 orientations in one group: every member from its anchor */
+        "-default_F 100 -cell 200 200 200 90 90 90 -lambda 1 -N 10 -distance 50 -detpixels 64 "
+        "-pixel 1 -mosaic 0.5 -mosaic_dom 20 -phi 0 -osc 1 -phisteps 4",
+        /* corrections of several indices at the edges: those lanes take their own pairs */
+        "-default_F 100 -cell 500 500 500 90 90 90 -lambda 1 -N 5 -distance 40 -detpixels 64 "
+        "-pixel 1 -mosaic 1 -mosaic_dom 20",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        double total, median, p99, max;
+        compare_tails(cases[i], 64 * 64, &total, &median, &p99, &max);
+        cr_expect_lt(p99, 4e-6, "case %zu: 99th percentile of single vs double %g", i, p99);
+        cr_expect_lt(max, 2e-5, "case %zu: largest single vs double difference %g", i, max);
+        cr_expect_lt(total, 1e-6, "case %zu: single differs %g from double in total", i, total);
+    }
 }
