@@ -52,7 +52,7 @@ NBCL_INLINE vec3 unit_u(vec3 a)
 
 /* 2 cos(pi f) for an offset |f| <= 1/2 from the nearest whole index: a polynomial in f^2
  * (a Chebyshev fit of cos(pi sqrt(t)) on [0, 1/4], coefficients doubled; within 2 ulp of 1
- * in single and 1 ulp in double, checked in tests/kernels), where the library's cospi
+ * in single and 1 ulp in double, checked by tests/device/test_kernel_math.c), where the library's cospi
  * would first reduce an argument of any size */
 NBCL_INLINE realv two_cos_pi_offset(realv f)
 {
