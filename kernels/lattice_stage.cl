@@ -68,28 +68,39 @@ NBCL_INLINE vec3v miller_correction(__global const real *rec, vec3v S)
     vec3v c = {m[0], m[1], m[2]};
     return c;
 }
+
+/* h, k, l of an anchor, as float pairs */
+typedef struct pair3 {
+    pairv x, y, z;
+} pair3;
+#else
+typedef int pair3;   /* unused in a double run */
 #endif
 
-/* a crystal orientation's h, k, l (wide) and their offsets from the nearest whole indices.
- * In double: a.S directly. In single: the float pairs of the orientation's group anchor are
- * computed when the group changes (group and anchor_hkl carry them from one orientation to
- * the next) and each member adds its correction, unless a lane's correction exceeds one
- * index, where the member's own float pairs are computed instead: the offsets then err by
- * a few float roundings of a number below 1, as the float pairs' do. */
-NBCL_INLINE vec3w orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, int *group,
-                                  vec3w *anchor_hkl, vec3v *dh)
+/* a crystal orientation's h, k, l and their offsets dh from the nearest whole indices.
+ * In double: a.S directly. In single: h, k, l of the orientation's group anchor are
+ * computed in wide arithmetic when the group changes (group and anchor carry them from one
+ * orientation to the next) and each member adds its correction in plain floats, unless a
+ * lane's correction exceeds one index, where the member's own are computed in wide
+ * arithmetic instead: the offsets then err by a few float roundings of a number below 1,
+ * as the wide arithmetic's do. */
+NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, int *group,
+                                  pair3 *anchor, vec3v *dh)
 {
 #ifdef NBCL_DOUBLE
-    (void)S; (void)group; (void)anchor_hkl;
+    (void)S; (void)group; (void)anchor;
     vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
     dh->x = wv_offset_from_nearest(hkl.x);
     dh->y = wv_offset_from_nearest(hkl.y);
     dh->z = wv_offset_from_nearest(hkl.z);
-    return hkl;
+    return vec3w_value(hkl);
 #else
     int g = (int)rec[NBCL_CR_GROUP];
     if (g != *group) {
-        *anchor_hkl = miller_indices(rec, NBCL_CR_ANCHOR, S_w);
+        vec3w a = miller_indices(rec, NBCL_CR_ANCHOR, S_w);
+        anchor->x = wv_pair(a.x);
+        anchor->y = wv_pair(a.y);
+        anchor->z = wv_pair(a.z);
         *group = g;
     }
     vec3v c = miller_correction(rec, S);
@@ -98,16 +109,17 @@ NBCL_INLINE vec3w orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
         dh->x = wv_offset_from_nearest(hkl.x);
         dh->y = wv_offset_from_nearest(hkl.y);
         dh->z = wv_offset_from_nearest(hkl.z);
-        return hkl;
+        return vec3w_value(hkl);
     }
-    vec3w hkl = *anchor_hkl;
-    hkl.x.lo += c.x;
-    hkl.y.lo += c.y;
-    hkl.z.lo += c.z;
-    dh->x = wv_offset_from_nearest_loose(hkl.x);
-    dh->y = wv_offset_from_nearest_loose(hkl.y);
-    dh->z = wv_offset_from_nearest_loose(hkl.z);
-    return hkl;
+    pair3 h = *anchor;
+    h.x.lo += c.x;
+    h.y.lo += c.y;
+    h.z.lo += c.z;
+    dh->x = pair_offset_from_nearest(h.x);
+    dh->y = pair_offset_from_nearest(h.y);
+    dh->z = pair_offset_from_nearest(h.z);
+    vec3v v = {h.x.hi + h.x.lo, h.y.hi + h.y.lo, h.z.hi + h.z.lo};
+    return v;
 #endif
 }
 
@@ -115,7 +127,7 @@ NBCL_INLINE vec3w orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
  * reciprocal and three products for float pairs */
 NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
 {
-#ifdef NBCL_DOUBLE
+#ifdef NBCL_WIDE_SCALAR
     vec3w d = {pos.x / length, pos.y / length, pos.z / length};
 #else
     widev inv = wv_div(wv_from((realv)(R(1.0))), length);
@@ -132,6 +144,13 @@ NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sour
 #ifdef NBCL_DOUBLE
     (void)nsources;
     vec3w S = {(diffracted.x - hi.x) / hi.w, (diffracted.y - hi.y) / hi.w, (diffracted.z - hi.z) / hi.w};
+#elif defined(NBCL_WIDE_DOUBLE)
+    /* the single-precision table: 1/lambda, and every value as a float pair */
+    real4 lo = sources[nsources + src];
+    wide ix = (double)hi.x + lo.x, iy = (double)hi.y + lo.y, iz = (double)hi.z + lo.z;
+    wide inv_lambda = (double)hi.w + lo.w;
+    vec3w S = {(diffracted.x - ix) * inv_lambda, (diffracted.y - iy) * inv_lambda,
+               (diffracted.z - iz) * inv_lambda};
 #else
     /* a single-precision run's table holds 1/lambda (as a pair) instead of lambda */
     real4 lo = sources[nsources + src];
@@ -216,8 +235,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 
     for (int layer = 0; layer < thicksteps; ++layer) {
         wide Odet = thickstep_w;
-#ifdef NBCL_DOUBLE
-        Odet = layer * thickstep;
+#ifdef NBCL_WIDE_SCALAR
+        Odet = layer * thickstep_w;
 #else
         Odet.hi = layer * thickstep_w.hi;   /* layer * thickstep, exact as a pair */
         Odet.lo = product_error((real)layer, thickstep_w.hi, Odet.hi) + layer * thickstep_w.lo;
@@ -292,12 +311,11 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
 #endif
                     int group = -1;   /* no anchor yet for this scattering vector */
-                    vec3w anchor_hkl;
+                    pair3 anchor;
                     for (int o = 0; o < ncrystal; ++o) {
                         vec3v dh;
-                        vec3w hkl_w = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
-                                                      S_w, S, &group, &anchor_hkl, &dh);
-                        vec3v hkl = vec3w_value(hkl_w);
+                        vec3v hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                                                    S_w, S, &group, &anchor, &dh);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
                         realv term = F_cell * F_cell * F_latt * F_latt;

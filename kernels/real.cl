@@ -14,6 +14,9 @@ typedef double4 real4;
 #define REAL_NAME double
 #define MASK_NAME long
 #else
+#ifdef NBCL_WIDE_DOUBLE
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
 typedef float real;
 typedef float4 real4;
 #define R(x) x##f

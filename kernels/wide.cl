@@ -1,14 +1,56 @@
 /* wide.cl: the arithmetic that decides h, k, l.
  * The lattice factor depends on the fractional part of h = a.S; h itself can be a few
  * hundred, so in plain single precision its fractional part would keep only ~4 digits.
- * The geometry from pixel to Miller index is therefore computed in "wide" arithmetic:
- * double in a double-precision run, and in a single-precision run a pair of floats
- * (hi + lo, ~48 bits, after Dekker and Knuth) so that the fractional part is exact to
- * float precision. Everything else (sincg, polarization, solid angle) stays in `real`.
- * In a double run these functions reduce to plain arithmetic and cost nothing extra.
- * Host tables for a single run carry each wide value as hi and lo floats. */
+ * The geometry from pixel to Miller index is therefore computed in "wide" arithmetic, and
+ * the per-pixel sums are kept in it:
+ * - a double-precision run: double (these functions reduce to plain arithmetic);
+ * - a single-precision run on a device whose doubles are fast (a CPU; the host passes
+ *   -DNBCL_WIDE_DOUBLE): double for the wide values, float for everything else;
+ * - a single-precision run elsewhere: a pair of floats (hi + lo, ~48 bits, after Dekker and
+ *   Knuth) so that the fractional part is exact to float precision.
+ * Everything else (sincg, polarization, solid angle) stays in `real`. Host tables for a
+ * single run carry each wide value as hi and lo floats, whichever form the kernel uses.
+ * NBCL_WIDE_SCALAR is defined where a wide value is one number (the first two). */
 
-#ifdef NBCL_DOUBLE
+#if defined(NBCL_DOUBLE) || defined(NBCL_WIDE_DOUBLE)
+#define NBCL_WIDE_SCALAR 1
+#endif
+
+#if defined(NBCL_WIDE_DOUBLE) && !defined(NBCL_DOUBLE)
+
+typedef double wide;
+#if NBCL_VW == 1
+typedef double widev;
+typedef long widemask;
+#define convert_widev(x) ((double)(x))
+#define convert_realv_from_wide(x) ((float)(x))
+#define widev_select(a, b, c) ((c) ? (b) : (a))
+#else
+typedef NBCL_CAT(double, NBCL_VW) widev;
+#define convert_widev(x) NBCL_CAT(convert_double, NBCL_VW)(x)
+#define convert_realv_from_wide(x) NBCL_CAT(convert_float, NBCL_VW)(x)
+/* select() on doubles takes a mask of longs: widen the floats' int mask */
+#define widev_select(a, b, c) select(a, b, NBCL_CAT(convert_long, NBCL_VW)(c))
+#endif
+#define NBCL_WIDE_PARTS 2   /* the tables still hold hi and lo floats */
+
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return (double)t[i] + (double)t[n + i]; }
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return (double)P[k] + (double)P[KP_COUNT + k]; }
+NBCL_INLINE widev wv_splat(wide a) { return (widev)(a); }
+NBCL_INLINE widev wv_from(realv a) { return convert_widev(a); }
+NBCL_INLINE realv wv_value(widev a) { return convert_realv_from_wide(a); }
+NBCL_INLINE widev wv_add(widev a, widev b) { return a + b; }
+NBCL_INLINE widev wv_sub(widev a, widev b) { return a - b; }
+NBCL_INLINE widev wv_mul(widev a, widev b) { return a * b; }
+NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
+NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
+NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
+NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - ceil(h - 0.5)); }
+/* the per-pixel sums in double: no compensation needed */
+NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + convert_widev(term); }
+NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return widev_select(a, b, c); }
+
+#elif defined(NBCL_DOUBLE)
 
 typedef real wide;      /* a value shared by every lane */
 typedef realv widev;    /* one value per lane */
@@ -185,14 +227,6 @@ NBCL_INLINE realv wv_offset_from_nearest(widev h)
     return (h.hi - n) + h.lo;
 }
 
-/* the same for an anchor's h plus a correction carried in the low word, which may be as
- * large as 1: the nearest index is taken from the sum of both words */
-NBCL_INLINE realv wv_offset_from_nearest_loose(widev h)
-{
-    realv n = ceil((h.hi + h.lo) - R(0.5));
-    return (h.hi - n) + h.lo;
-}
-
 /* sum + term, the rounding error of the high word carried in the low word (the cascaded
  * summation of Ogita, Rump and Oishi): a float sum over tens of thousands of terms then
  * errs about as one rounding of the total instead of drifting by one rounding per term.
@@ -213,12 +247,43 @@ NBCL_INLINE widev wv_select(widev a, widev b, maskv c)
 
 #endif
 
+#ifndef NBCL_DOUBLE
+/* A float pair per lane (hi + lo) in every single-precision run: the Miller indices of an
+ * orientation group's anchor, to which each member adds its correction in the low word. */
+typedef struct pairv {
+    realv hi, lo;
+} pairv;
+
+/* a wide value as a float pair */
+NBCL_INLINE pairv wv_pair(widev a)
+{
+#ifdef NBCL_WIDE_DOUBLE
+    pairv p;
+    p.hi = convert_realv_from_wide(a);
+    p.lo = convert_realv_from_wide(a - convert_widev(p.hi));
+    return p;
+#else
+    pairv p = {a.hi, a.lo};
+    return p;
+#endif
+}
+
+/* h minus its nearest whole index for a pair whose low word may be as large as 1 (an
+ * anchor's h plus a correction): the nearest index is taken from the sum of both words,
+ * and the integer is peeled from the high word, exactly, before the low word is added */
+NBCL_INLINE realv pair_offset_from_nearest(pairv h)
+{
+    realv n = ceil((h.hi + h.lo) - R(0.5));
+    return (h.hi - n) + h.lo;
+}
+#endif
+
 /* a 3-vector per lane in wide arithmetic */
 typedef struct vec3w {
     widev x, y, z;
 } vec3w;
 
-#ifdef NBCL_DOUBLE
+#ifdef NBCL_WIDE_SCALAR
 NBCL_INLINE widev wv_dot(vec3w a, vec3w b)
 {
     return a.x * b.x + a.y * b.y + a.z * b.z;

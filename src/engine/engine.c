@@ -36,6 +36,7 @@ struct nbcl_core {
     nbcl_device_info *devices;    /* own copy: the stream points into it */
     int ndevices;
     int vw;                       /* pixels per work-item on every device (nbcl_run_vector_width) */
+    int wide_double;              /* a single run's wide values in double (run_wide_arithmetic) */
     int norient;
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
@@ -113,6 +114,32 @@ static int run_vector_width(nbcl_core *c, nbcl_err *err)
     return 0;
 }
 
+int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n,
+                          const char *float_pairs_env, const char *unfused_fma_env)
+{
+    if (use_double || n <= 0) return 0;
+    if (float_pairs_env && *float_pairs_env && strcmp(float_pairs_env, "0")) return 0;
+    if (unfused_fma_env && *unfused_fma_env && strcmp(unfused_fma_env, "0")) return 0;
+    for (int i = 0; i < n; ++i)
+        if (!(devices[i].type & CL_DEVICE_TYPE_CPU) || !devices[i].has_fp64) return 0;
+    return 1;
+}
+
+/* A single-precision run keeps its wide values (pixel geometry, Miller indices, per-pixel
+ * sums: kernels/wide.cl) in double where every device is a CPU with fp64, whose doubles
+ * cost about twice a float against ten or more float operations for a float pair; on one
+ * device set the choice is the same for every device, so a pixel's value does not depend
+ * on the device its tile ran on. NBCL_FLOAT_PAIRS=1 (or NBCL_UNFUSED_FMA=1, which tests the
+ * pairs without fma) keeps the float pairs. */
+static void run_wide_arithmetic(nbcl_core *c)
+{
+    c->wide_double = nbcl_wide_double_rule(c->opts.use_double, c->devices, c->ndevices,
+                                           getenv("NBCL_FLOAT_PAIRS"), getenv("NBCL_UNFUSED_FMA"));
+    if (c->wide_double)
+        nbcl_logf(c->opts.log, "note: single precision, with the pixel geometry, Miller indices "
+                  "and per-pixel sums in double on these CPU devices\n");
+}
+
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits)
 {
     size_t cap = preferred;
@@ -170,7 +197,7 @@ static void build_options(const nbcl_core *c, int use_double, int vw, int fused_
         {c->opts.printout, "NBCL_PRINTOUT"}, {big_grid(s, use_double), "NBCL_BIG_GRID"},
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
         {s->bg_rows > 0, "NBCL_HAVE_STOL"},
-        {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"},
+        {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"}, {c->wide_double, "NBCL_WIDE_DOUBLE"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
@@ -242,7 +269,7 @@ static int fma_fused(nbcl_core *c, nbcl_devctx *dev, int *fused, nbcl_err *err)
 {
     const char *force = getenv("NBCL_UNFUSED_FMA");
     *fused = 1;
-    if (dev->use_double) return 0;
+    if (dev->use_double || c->wide_double) return 0;   /* fma() is only for the float pairs */
     if (c->opts.kernel_binary && *c->opts.kernel_binary) {
         *fused = !(force && *force && strcmp(force, "0"));
         return 0;
@@ -687,6 +714,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     int rc = copy_inputs(c, sim, devices, ndevices, err);
     if (!rc) rc = alloc_host(c, err);
     if (!rc) rc = run_vector_width(c, err);
+    if (!rc) run_wide_arithmetic(c);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
         /* the lattice stage's scratch: its stage-1 planes of reals */

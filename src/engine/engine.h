@@ -66,6 +66,12 @@ int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
  * device ran which tile as long as the devices round alike. */
 int nbcl_run_vector_width(const int *widths, int n);
 
+/* 1 when a single-precision run keeps its wide values in double (-DNBCL_WIDE_DOUBLE): every
+ * device a CPU with fp64, and neither NBCL_FLOAT_PAIRS nor NBCL_UNFUSED_FMA (the values of
+ * those variables, NULL when unset) asking for float pairs. */
+int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n,
+                          const char *float_pairs_env, const char *unfused_fma_env);
+
 /* The work-group size: the largest power of two at most preferred and every nonzero
  * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */
 size_t nbcl_local_size_rule(size_t preferred, const size_t *limits, int nlimits);

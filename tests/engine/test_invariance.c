@@ -101,6 +101,17 @@ Test(invariance, tiles_single)
                     variants, 3, 128 * 128);
 }
 
+/* the same with the float pairs that GPUs use (a CPU run keeps its wide values in double) */
+Test(invariance, tiles_single_float_pairs)
+{
+    static const char *const variants[] = {"-tile 128", "-tile 5", "-tile 33"};
+    setenv("NBCL_FLOAT_PAIRS", "1", 1);
+    check_identical("-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 "
+                    "-detpixels 128 -divergence 0.3 -divsteps 3 -mosaic 0.5 -mosaic_dom 4 "
+                    "-precision single", variants, 3, 128 * 128);
+    unsetenv("NBCL_FLOAT_PAIRS");
+}
+
 Test(invariance, interpolation_fallback_is_order_independent)
 {
     /* a 3x3x3 HKL grid: every interpolation neighbourhood leaves it, some pixels are far
@@ -195,9 +206,12 @@ Test(invariance, two_implementations_share_one_vector_width)
                        "-detector_thick 100 -thicksteps 2 -precision single -tile 9";
     char args[1024];
     setenv("RUSTICL_ENABLE", "llvmpipe", 1);
+    /* llvmpipe has no fp64, so the shared run uses float pairs: PoCL alone must too */
+    setenv("NBCL_FLOAT_PAIRS", "1", 1);
     snprintf(args, sizeof args, "%s -device llvmpipe", base);
     if (run(args, "llvmpipe.bin")) {
         unsetenv("RUSTICL_ENABLE");
+        unsetenv("NBCL_FLOAT_PAIRS");
         cr_skip_test("no rusticl llvmpipe device (Debian mesa-opencl-icd)");
     }
     snprintf(args, sizeof args, "%s -device portable,llvmpipe", base);
@@ -209,6 +223,7 @@ Test(invariance, two_implementations_share_one_vector_width)
     cr_assert_eq(run(args, "pocl.bin"), 0, "run failed: %s", args);
     unsetenv("NBCL_VECTOR_WIDTH");
     unsetenv("RUSTICL_ENABLE");
+    unsetenv("NBCL_FLOAT_PAIRS");
     enum { W = 45, T = 9 };
     float *both = load("both.bin", W * W), *alone[2] = {load("pocl.bin", W * W),
                                                          load("llvmpipe.bin", W * W)};
@@ -238,7 +253,9 @@ Test(invariance, float_pairs_without_fma_give_the_same_image)
     const char *args = "-default_F 100 -cell 70 80 90 75 85 95 -lambda 1 -N 5 -distance 100 "
                        "-detpixels 40 -mosaic 0.5 -mosaic_dom 2 -detector_abs 300 "
                        "-detector_thick 100 -thicksteps 3 -precision single";
+    setenv("NBCL_FLOAT_PAIRS", "1", 1);   /* float pairs with fma() on this CPU too */
     cr_assert_eq(run(args, "fused.bin"), 0, "run failed: %s", args);
+    unsetenv("NBCL_FLOAT_PAIRS");
     setenv("NBCL_UNFUSED_FMA", "1", 1);
     cr_assert_eq(run(args, "unfused.bin"), 0, "run failed with NBCL_UNFUSED_FMA=1: %s", args);
     unsetenv("NBCL_UNFUSED_FMA");

@@ -90,11 +90,13 @@ TestSuite(precision, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
 Test(precision, long_sums_do_not_drift_in_single)
 {
     double total, median;
+    setenv("NBCL_FLOAT_PAIRS", "1", 1);   /* the compensated float sums of GPUs */
     compare("-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 -detpixels 16 "
             "-pixel 1 -mosaic 1 -mosaic_dom 20 -oversample 8 -dispersion 0.2 -dispsteps 25",
             16 * 16, &total, &median);
     cr_expect_lt(total, 1e-6, "single drifts %g from double in total", total);
     cr_expect_lt(median, 1e-6, "single drifts %g from double per pixel (median)", median);
+    unsetenv("NBCL_FLOAT_PAIRS");
 }
 
 Test(precision, thin_layers_capture_without_cancelling)
@@ -117,11 +119,17 @@ Test(precision, large_miller_indices_keep_float_pair_accuracy)
         "-default_F 100 -cell 500 500 500 90 90 90 -lambda 1 -N 5 -distance 40 -detpixels 64 "
         "-pixel 1 -mosaic 1 -mosaic_dom 20",
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-        double total, median, p99, max;
-        compare_tails(cases[i], 64 * 64, &total, &median, &p99, &max);
-        cr_expect_lt(p99, 4e-6, "case %zu: 99th percentile of single vs double %g", i, p99);
-        cr_expect_lt(max, 2e-5, "case %zu: largest single vs double difference %g", i, max);
-        cr_expect_lt(total, 1e-6, "case %zu: single differs %g from double in total", i, total);
+    /* float pairs (GPUs), then double wide values (this CPU's default) */
+    for (int pairs = 1; pairs >= 0; --pairs) {
+        setenv("NBCL_FLOAT_PAIRS", pairs ? "1" : "0", 1);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+            double total, median, p99, max;
+            compare_tails(cases[i], 64 * 64, &total, &median, &p99, &max);
+            const char *how = pairs ? "float pairs" : "double wide values";
+            cr_expect_lt(p99, 4e-6, "%s, case %zu: 99th percentile of single vs double %g", how, i, p99);
+            cr_expect_lt(max, 2e-5, "%s, case %zu: largest single vs double difference %g", how, i, max);
+            cr_expect_lt(total, 1e-6, "%s, case %zu: single differs %g from double in total", how, i, total);
+        }
     }
+    unsetenv("NBCL_FLOAT_PAIRS");
 }

@@ -1,7 +1,9 @@
 /* test_rules.c: the engine's device-dependent choices as pure rules: pixels per work-item
- * (vector lanes only on CPUs; GPUs and accelerators run one pixel per work-item) and the
- * work-group size (never above what a kernel or the device allows). */
+ * (vector lanes only on CPUs; GPUs and accelerators run one pixel per work-item), the
+ * work-group size (never above what a kernel or the device allows) and the wide arithmetic
+ * of a single-precision run (double only where every device is a CPU with fp64). */
 #include <criterion/criterion.h>
+#include <string.h>
 #include "engine/engine.h"
 
 Test(rules, vector_width_is_one_on_gpus_whatever_they_prefer)
@@ -33,4 +35,31 @@ Test(rules, local_size_respects_every_limit)
     cr_expect_eq(nbcl_local_size_rule(64, small, 3), 32);
     cr_expect_eq(nbcl_local_size_rule(64, odd, 3), 32);
     cr_expect_eq(nbcl_local_size_rule(64, one, 1), 1);
+}
+
+static nbcl_device_info dev(cl_device_type type, int fp64)
+{
+    nbcl_device_info d;
+    memset(&d, 0, sizeof d);
+    d.type = type;
+    d.has_fp64 = fp64;
+    return d;
+}
+
+Test(rules, wide_values_in_double_only_on_cpus_with_fp64)
+{
+    nbcl_device_info cpu = dev(CL_DEVICE_TYPE_CPU, 1), cpu32 = dev(CL_DEVICE_TYPE_CPU, 0);
+    nbcl_device_info gpu = dev(CL_DEVICE_TYPE_GPU, 1);
+    cr_expect_eq(nbcl_wide_double_rule(0, &cpu, 1, NULL, NULL), 1);
+    cr_expect_eq(nbcl_wide_double_rule(1, &cpu, 1, NULL, NULL), 0, "a double run has no wide values of its own");
+    cr_expect_eq(nbcl_wide_double_rule(0, &cpu32, 1, NULL, NULL), 0, "no fp64: float pairs");
+    cr_expect_eq(nbcl_wide_double_rule(0, &gpu, 1, NULL, NULL), 0, "GPUs: float pairs");
+    nbcl_device_info mixed[2] = {cpu, gpu}, cpus[2] = {cpu, cpu}, half[2] = {cpu, cpu32};
+    cr_expect_eq(nbcl_wide_double_rule(0, mixed, 2, NULL, NULL), 0, "one choice for every device");
+    cr_expect_eq(nbcl_wide_double_rule(0, half, 2, NULL, NULL), 0);
+    cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, NULL, NULL), 1);
+    cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, "1", NULL), 0, "NBCL_FLOAT_PAIRS=1");
+    cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, "0", NULL), 1, "NBCL_FLOAT_PAIRS=0");
+    cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, "", NULL), 1);
+    cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, NULL, "1"), 0, "NBCL_UNFUSED_FMA=1 tests the pairs");
 }
