@@ -357,6 +357,12 @@ NBCL_API nbcl_status nbcl_write_float_image(const char *path, const float *image
 NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const nbcl_run_info *run,
                                            const char *path, const uint16_t *counts,
                                            int is_noise_image);
+/* The SMV image of a float image, as nbcl_engine_counts(image, scale, adc_offset) then
+ * nbcl_engine_write_smv would write it (the same bytes), converted a few hundred kB of
+ * rows at a time, so that no integer image is held. */
+NBCL_API nbcl_status nbcl_engine_write_smv_float(const nbcl_engine *eng, const nbcl_run_info *run,
+                                                 const char *path, const float *image,
+                                                 double scale, double adc_offset);
 /* A Pilatus-style miniCBF of counts (the integers of the SMV image) with the header keys
  * XDS and DIALS read; refused (NBCL_E_INVALID) for a detector a miniCBF cannot describe
  * (tilted, or not square to the beam): use NeXus then. */

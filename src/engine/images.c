@@ -161,6 +161,20 @@ static nbcl_status one_panel(const nbcl_engine *e, const char *format, const cha
     return nbcl_api_fail(&err, NBCL_E_INVALID);
 }
 
+/* the SMV header of the experiment with the rotation and wavelength of `run` (NULL: the
+ * last run's, if any) */
+static void smv_header_of_run(const nbcl_engine *e, const nbcl_run_info *run, int is_noise_image,
+                              nbcl_smv_header *h)
+{
+    smv_header(&e->sim, is_noise_image, h);
+    if (!run && e->ran) run = &e->info;
+    if (run) {
+        h->phi0 = run->phi_deg / RTD;
+        h->osc = run->osc_deg / RTD;
+        h->lambda0 = run->wavelength_A / 1e10;
+    }
+}
+
 nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const nbcl_run_info *run, const char *path,
                                   const uint16_t *counts, int is_noise_image)
 {
@@ -168,15 +182,25 @@ nbcl_status nbcl_engine_write_smv(const nbcl_engine *e, const nbcl_run_info *run
     if (!s) s = one_panel(e, "an SMV image", path);
     if (s) return s;
     nbcl_smv_header h;
-    smv_header(&e->sim, is_noise_image, &h);
-    if (!run && e->ran) run = &e->info;
-    if (run) {
-        h.phi0 = run->phi_deg / RTD;
-        h.osc = run->osc_deg / RTD;
-        h.lambda0 = run->wavelength_A / 1e10;
-    }
+    smv_header_of_run(e, run, is_noise_image, &h);
     nbcl_err err = {0};
     return nbcl_smv_write(path, &h, counts, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+nbcl_status nbcl_engine_write_smv_float(const nbcl_engine *e, const nbcl_run_info *run,
+                                        const char *path, const float *image, double scale,
+                                        double adc_offset)
+{
+    nbcl_status s = need(e, path, image, "nbcl_engine_write_smv_float");
+    if (!s) s = one_panel(e, "an SMV image", path);
+    if (s) return s;
+    nbcl_smv_header h;
+    smv_header_of_run(e, run, 0, &h);
+    int roi[4];
+    roi_of(&e->sim, roi);
+    nbcl_err err = {0};
+    return nbcl_smv_write_float(path, &h, image, roi, scale, adc_offset, &err)
+               ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
 }
 
 nbcl_status nbcl_engine_write_pgm(const nbcl_engine *e, const char *path, const float *image,

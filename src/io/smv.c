@@ -68,29 +68,73 @@ int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned 
     return nbcl_outfile_commit(&of, err);
 }
 
-void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
-                         double scale, double adc, unsigned short *out)
+/* rows [y_first, y_first + y_count) of the reference's integer image (see
+ * nbcl_smv_from_float), into out (those rows only) */
+static void smv_rows_from_float(const float *img, int fpixels, int spixels, const int roi[4],
+                                double scale, double adc, int y_first, int y_count, unsigned short *out)
 {
     /* the ROI (NULL: every pixel), clamped to the detector */
     int x0 = roi && roi[0] > 0 ? roi[0] : 0, x1 = roi && roi[1] < fpixels - 1 ? roi[1] : fpixels - 1;
     int y0 = roi && roi[2] > 0 ? roi[2] : 0, y1 = roi && roi[3] < spixels - 1 ? roi[3] : spixels - 1;
     if (x1 < x0 || y1 < y0) y0 = spixels, y1 = spixels - 1, x0 = 0, x1 = -1;
     size_t w = (size_t)fpixels;
-    /* 0 outside the ROI, written only where not 0 already (nbcl_clear), so that a small ROI
-     * on a huge detector leaves the rest of a fresh buffer unmapped, as in the reference */
-    nbcl_clear(out, (size_t)y0 * w * sizeof *out);
-    for (int s = y0; s <= y1; s++) {
-        nbcl_clear(out + (size_t)s * w, (size_t)x0 * sizeof *out);
+    for (int s = y_first; s < y_first + y_count; s++) {
+        unsigned short *row = out + (size_t)(s - y_first) * w;
+        /* 0 outside the ROI, written only where not 0 already (nbcl_clear), so that a small
+         * ROI on a huge detector leaves the rest of a fresh buffer unmapped, as in the
+         * reference */
+        if (s < y0 || s > y1) {
+            nbcl_clear(row, w * sizeof *row);
+            continue;
+        }
+        nbcl_clear(row, (size_t)x0 * sizeof *row);
+        const float *in = img + (size_t)s * w;
         for (int f = x0; f <= x1; f++) {
-            size_t i = (size_t)s * w + (size_t)f;
-            double v = img[i] * scale + adc;
+            double v = in[f] * scale + adc;
             if (v > 65535.0) v = 65535.0;
             if (!(v >= 0.0)) v = 0.0;
-            out[i] = (unsigned short)floorf((float)(v + 0.5));
+            row[f] = (unsigned short)floorf((float)(v + 0.5));
         }
-        nbcl_clear(out + (size_t)s * w + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *out);
+        nbcl_clear(row + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *row);
     }
-    nbcl_clear(out + (size_t)(y1 + 1) * w, (size_t)(spixels - y1 - 1) * w * sizeof *out);
+}
+
+void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
+                         double scale, double adc, unsigned short *out)
+{
+    smv_rows_from_float(img, fpixels, spixels, roi, scale, adc, 0, spixels, out);
+}
+
+int nbcl_smv_write_float(const char *path, const nbcl_smv_header *hdr, const float *img,
+                         const int roi[4], double scale, double adc, nbcl_err *err)
+{
+    char head[4096];
+    long hlen = nbcl_smv_format_header(hdr, head, sizeof head);
+    if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
+    /* blocks of whole rows of about 256 kB: the integers of a block, then its write */
+    size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
+    int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
+    if (block < 1) block = 1;
+    if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
+    unsigned short *rows = malloc((size_t)block * w * sizeof *rows);
+    if (!rows) return nbcl_err_set(err, "%s: out of host memory for the SMV rows", path);
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) {
+        free(rows);
+        return -1;
+    }
+    int ok = fwrite(head, 1, (size_t)hlen, of.fp) == (size_t)hlen;
+    for (int y = 0; ok && y < hdr->spixels; y += block) {
+        int n = hdr->spixels - y < block ? hdr->spixels - y : block;
+        smv_rows_from_float(img, hdr->fpixels, hdr->spixels, roi, scale, adc, y, n, rows);
+        ok = fwrite(rows, sizeof *rows, (size_t)n * w, of.fp) == (size_t)n * w;
+    }
+    free(rows);
+    if (!ok) {
+        nbcl_outfile_abort(&of);
+        return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(errno));
+    }
+    return nbcl_outfile_commit(&of, err);
 }
 
 /* ---- reading ---- */

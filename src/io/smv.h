@@ -39,6 +39,11 @@ long nbcl_smv_format_header(const nbcl_smv_header *hdr, char *buf, size_t cap);
 void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
                          double scale, double adc, unsigned short *out);
 
+/* Write header + the integers of nbcl_smv_from_float(img, ...) atomically, converting and
+ * writing a few hundred kB of rows at a time: no integer image is held. */
+int nbcl_smv_write_float(const char *path, const nbcl_smv_header *hdr, const float *img,
+                         const int roi[4], double scale, double adc, nbcl_err *err);
+
 /* "little_endian" or "big_endian": this machine, as written in BYTE_ORDER. */
 const char *nbcl_smv_byte_order(void);
 

@@ -258,6 +258,47 @@ Test(library, noise_image_is_the_same_for_the_same_seed)
     nbcl_experiment_destroy(exp);
 }
 
+/* the SMV file straight from the float image is the file of counts + write_smv */
+Test(library, smv_from_the_float_image_is_the_smv_of_its_counts)
+{
+    nbcl_experiment *exp = experiment(BASE, NULL);
+    nbcl_engine *eng;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int n = 48 * 48;
+    float *img = malloc(sizeof(float) * n);
+    uint16_t *c = malloc(2 * n);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, (size_t)n), NBCL_OK);
+    char dir[] = "/tmp/nbcl-smvfloat-XXXXXX", a[64], b[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/a.img", dir);
+    snprintf(b, sizeof b, "%s/b.img", dir);
+    cr_assert_eq(nbcl_engine_counts(eng, img, 25.0, 40.0, c), NBCL_OK);
+    cr_assert_eq(nbcl_engine_write_smv(eng, NULL, a, c, 0), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_engine_write_smv_float(eng, NULL, b, img, 25.0, 40.0), NBCL_OK, "%s", nbcl_last_error());
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    cr_assert(fa && fb);
+    int ca, cb, same = 1;
+    long bytes = 0;
+    do {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        same &= ca == cb;
+        ++bytes;
+    } while (ca != EOF && cb != EOF);
+    cr_expect(same, "the two SMV files differ");
+    cr_expect_gt(bytes, 2 * n, "only %ld bytes", bytes);
+    fclose(fa);
+    fclose(fb);
+    cr_expect_eq(nbcl_engine_write_smv_float(eng, NULL, NULL, img, 1.0, 0.0), NBCL_E_INVALID);
+    remove(a);
+    remove(b);
+    rmdir(dir);
+    free(c);
+    free(img);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}
+
 Test(library, bad_input_gives_a_status_and_a_message)
 {
     nbcl_experiment *exp;

@@ -329,3 +329,54 @@ Test(smv, write_into_missing_directory)
     cr_assert_not_null(strstr(err.msg, path), "%s", err.msg);
     cr_assert_eq(io_count_entries(dir), 0);
 }
+
+static unsigned char *slurp_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    *len = (size_t)ftell(fp);
+    rewind(fp);
+    unsigned char *d = malloc(*len ? *len : 1);
+    cr_assert_eq(fread(d, 1, *len, fp), *len);
+    fclose(fp);
+    return d;
+}
+
+/* the file written row block by row block from the float image is the file of the integer
+ * image: several blocks with a short last one (700 x 450 pixels, about 187 rows a block),
+ * an ROI, values above and below the 16-bit range */
+Test(smv, float_image_written_in_row_blocks_is_the_same_file)
+{
+    enum { W = 700, H = 450 };
+    float *f = malloc(sizeof *f * W * H);
+    for (size_t i = 0; i < (size_t)W * H; ++i) f[i] = (float)((i * 7919) % 10007) - 50.0f;
+    f[5] = 1e9f;
+    unsigned short *px = malloc(sizeof *px * W * H);
+    nbcl_smv_header h = pattern_header();
+    h.fpixels = W;
+    h.spixels = H;
+    int roi[4] = {13, 600, 40, 420};
+    const int *rois[2] = {NULL, roi};
+    for (int r = 0; r < 2; ++r) {
+        char a[4200], b[4200];
+        io_path(a, sizeof a, dir, "ints.img");
+        io_path(b, sizeof b, dir, "rows.img");
+        nbcl_err err = {0};
+        nbcl_smv_from_float(f, W, H, rois[r], 3.0, 40.0, px);
+        cr_assert_eq(nbcl_smv_write(a, &h, px, &err), 0, "%s", err.msg);
+        cr_assert_eq(nbcl_smv_write_float(b, &h, f, rois[r], 3.0, 40.0, &err), 0, "%s", err.msg);
+        size_t la, lb;
+        unsigned char *da = slurp_file(a, &la), *db = slurp_file(b, &lb);
+        cr_assert_eq(la, lb, "roi %d: %zu bytes against %zu", r, lb, la);
+        cr_expect_eq(memcmp(da, db, la), 0, "roi %d: the files differ", r);
+        free(da);
+        free(db);
+    }
+    /* a directory that cannot be written: an error naming the file, nothing left */
+    nbcl_err err = {0};
+    cr_expect_neq(nbcl_smv_write_float("/nonexistent-dir/x.img", &h, f, NULL, 1.0, 0.0, &err), 0);
+    cr_expect(strstr(err.msg, "/nonexistent-dir/x.img") != NULL, "%s", err.msg);
+    free(px);
+    free(f);
+}
