@@ -34,15 +34,18 @@ NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l
              (l - g->l_min + 3) > g->l_range || (l - 2) < g->l_min);
 }
 
-/* four-point Lagrange polynomials through (x0+i, y[i]) at x, for every lane at once, written
- * as the reference's polint so that double precision agrees with it */
+/* four-point Lagrange polynomials through (x0+i, y[i]) at x, for every lane at once. The
+ * nodes are whole numbers one apart, so the denominators prod_{j != i} (i - j) are exactly
+ * -6, 2, -2 and 6: multiplied by their reciprocals instead of divided (four divisions per
+ * polynomial, 84 per interpolation, were a tenth of bench_interp's time); each term differs
+ * from the reference's polint by at most a rounding of its last factor. */
 NBCL_INLINE realv polint4_v(realv x0, const realv y[4], realv x)
 {
-    realv xa0 = x0, xa1 = x0 + R(1.0), xa2 = x0 + R(2.0), xa3 = x0 + R(3.0);
-    realv t0 = (x - xa1) * (x - xa2) * (x - xa3) * y[0] / ((xa0 - xa1) * (xa0 - xa2) * (xa0 - xa3));
-    realv t1 = (x - xa0) * (x - xa2) * (x - xa3) * y[1] / ((xa1 - xa0) * (xa1 - xa2) * (xa1 - xa3));
-    realv t2 = (x - xa0) * (x - xa1) * (x - xa3) * y[2] / ((xa2 - xa0) * (xa2 - xa1) * (xa2 - xa3));
-    realv t3 = (x - xa0) * (x - xa1) * (x - xa2) * y[3] / ((xa3 - xa0) * (xa3 - xa1) * (xa3 - xa2));
+    realv d0 = x - x0, d1 = x - (x0 + R(1.0)), d2 = x - (x0 + R(2.0)), d3 = x - (x0 + R(3.0));
+    realv t0 = d1 * d2 * d3 * y[0] * R(-0.16666666666666666);
+    realv t1 = d0 * d2 * d3 * y[1] * R(0.5);
+    realv t2 = d0 * d1 * d3 * y[2] * R(-0.5);
+    realv t3 = d0 * d1 * d2 * y[3] * R(0.16666666666666666);
     return t0 + t1 + t2 + t3;
 }
 
