@@ -9,7 +9,7 @@ Environment:
   NB_REF_BIN      reference nanoBragg binary (without it the engine runs alone)
   NBCL_BIN        engine binary (default build/nanobragg-cl, relative to the repo root)
   NBCL_COMPARE    comparison tool (default: nbcl-compare next to NBCL_BIN)
-  NB_REPEAT       timed repeats per run, best is reported (default 1)
+  NB_REPEAT       timed repeats per run, the median is reported (default 1)
   NB_REF_THREADS  OMP_NUM_THREADS for the reference (default: nproc)
   NB_WARMUP       roi (default): untimed engine warm-up per case and precision with the
                   case's arguments plus -roi 0 7 0 7, so the OpenCL program (specialised
@@ -41,6 +41,7 @@ import os
 import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -270,7 +271,7 @@ def main():
     eng_env.pop("NBCL_KERNEL_DIR", None)
     print("engine:    %s (commit %s; embedded kernels)" % (eng_bin, git_head()))
     print("reference: %s (OMP_NUM_THREADS=%d)" % (ref_bin or "none", ref_threads))
-    print("repeats: %d (best wall time reported); warm-up: %s -- %s" % (
+    print("repeats: %d (median wall time reported); warm-up: %s -- %s" % (
         repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"
         if warmup != "none" else "engine timings INCLUDE any OpenCL kernel compile"))
     print("load average at start: %s" % loadavg())
@@ -318,7 +319,9 @@ def main():
                     if label not in best or r[0] < best[label][0]:
                         best[label] = r
             for label, cmd, env, out in runs:
-                row[label], cpu = best[label]
+                # the median wall time (issue 13 compares medians); the CPU time of the best run
+                row[label] = statistics.median(walls[label])
+                cpu = best[label][1]
                 msg = ""
                 if label != "ref":
                     log = os.path.join(scratch, label + ".log")
@@ -394,7 +397,7 @@ def main():
                       fmt(rate(r, "double"), ".1f"), fmt(rate(r, "single"), ".1f"),
                       fmt(peak_pct(r, "double"), ".1f"), fmt(peak_pct(r, "single"), ".1f"),
                       corr(r, "double"), corr(r, "single")])
-    print("\nResults (wall seconds, best of %d; ratio > 1 means the engine is faster; "
+    print("\nResults (wall seconds, median of %d; ratio > 1 means the engine is faster; "
           "Msub/s = million sub-paths per second;\n"
           "sub-paths = pixels x sources x mosaic domains x phi steps x oversample^2 x thicksteps; "
           "%%peak = sub-paths per second of kernel time (-timing) x estimated flops per sub-path (cases.tsv) / peak;\n"

@@ -204,6 +204,8 @@ PROTOTYPES = {
     "nbcl_write_float_image": (nbcl_status, [c_char_p, _fp, c_size_t]),
     "nbcl_engine_write_smv": (nbcl_status,
                               [_p, POINTER(nbcl_run_info), c_char_p, _u16p, c_int]),
+    "nbcl_engine_write_smv_float": (nbcl_status, [_p, POINTER(nbcl_run_info), c_char_p, _fp,
+                                                  c_double, c_double]),
     "nbcl_engine_write_cbf": (nbcl_status, [_p, POINTER(nbcl_run_info), c_char_p, _u16p]),
     "nbcl_engine_nexus_open": (nbcl_status, [_p, c_char_p, c_int, _pp]),
     "nbcl_nexus_writer_append": (nbcl_status, [_p, POINTER(nbcl_run_info), _u16p]),

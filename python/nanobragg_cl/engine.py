@@ -281,6 +281,14 @@ class Engine(Handle):
         check(lib.nbcl_engine_write_smv(self._handle(), run, os.fsencode(path),
                                         c.ctypes.data_as(_U16), int(bool(noise))))
 
+    def write_smv_image(self, path, image, scale, adc=40.0, info=None):
+        """The SMV image of a float image, as counts(image, scale, adc) then write_smv would
+        write it, converted row block by row block (no integer image is held)."""
+        a = _image_arg(image, self.npix)
+        run = self._run_arg(info)
+        check(lib.nbcl_engine_write_smv_float(self._handle(), run, os.fsencode(path),
+                                              a.ctypes.data_as(_F), float(scale), float(adc)))
+
     def write_cbf(self, path, counts, info=None):
         """A Pilatus-style miniCBF of counts (refused for a tilted detector: use NeXus)."""
         c = self._counts_arg(counts)

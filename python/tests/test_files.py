@@ -52,6 +52,7 @@ def test_files_match_program(program_run, tmp_path):
         eng.write_float(tmp_path / "float.bin", image)
         nb.write_float(tmp_path / "float2.bin", image)
         eng.write_smv(tmp_path / "int.img", counts)
+        eng.write_smv_image(tmp_path / "int2.img", image, scale, adc=40)
         eng.write_smv(tmp_path / "noise.img", noise, info=eng.info(), noise=True)
         eng.write_pgm(tmp_path / "image.pgm", image, 250.0 / (5.0 * st.rmsd))
         eng.write_png(tmp_path / "image.png", image)
@@ -59,6 +60,7 @@ def test_files_match_program(program_run, tmp_path):
     for name in ("float.bin", "int.img", "noise.img", "image.pgm", "image.png"):
         assert (tmp_path / name).read_bytes() == (d / name).read_bytes(), name
     assert (tmp_path / "float2.bin").read_bytes() == (d / "float.bin").read_bytes()
+    assert (tmp_path / "int2.img").read_bytes() == (d / "int.img").read_bytes()
     assert strip_date((tmp_path / "image.cbf").read_bytes()) == \
         strip_date((d / "image.cbf").read_bytes())
 
