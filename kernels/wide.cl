@@ -16,12 +16,23 @@
 #define NBCL_WIDE_SCALAR 1
 #endif
 
-#if defined(NBCL_WIDE_DOUBLE) && !defined(NBCL_DOUBLE)
+#if defined(NBCL_DOUBLE)
+
+typedef real wide;      /* a value shared by every lane */
+typedef realv widev;    /* one value per lane */
+#define convert_widev(x) (x)
+#define convert_realv_from_wide(x) (x)
+#define widev_select(a, b, c) lane_select(a, b, c)
+#define NBCL_WIDE_PARTS 1
+
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { (void)n; return t[i]; }
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return P[k]; }
+
+#elif defined(NBCL_WIDE_DOUBLE)
 
 typedef double wide;
 #if NBCL_VW == 1
 typedef double widev;
-typedef long widemask;
 #define convert_widev(x) ((double)(x))
 #define convert_realv_from_wide(x) ((float)(x))
 #define widev_select(a, b, c) ((c) ? (b) : (a))
@@ -36,6 +47,12 @@ typedef NBCL_CAT(double, NBCL_VW) widev;
 
 NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return (double)t[i] + (double)t[n + i]; }
 NBCL_INLINE wide wide_param(__constant real *P, int k) { return (double)P[k] + (double)P[KP_COUNT + k]; }
+
+#endif
+
+#ifdef NBCL_WIDE_SCALAR
+
+/* a wide value is one double: plain arithmetic */
 NBCL_INLINE widev wv_splat(wide a) { return (widev)(a); }
 NBCL_INLINE widev wv_from(realv a) { return convert_widev(a); }
 NBCL_INLINE realv wv_value(widev a) { return convert_realv_from_wide(a); }
@@ -45,33 +62,11 @@ NBCL_INLINE widev wv_mul(widev a, widev b) { return a * b; }
 NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
 NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
 NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
+/* h minus its nearest whole index, the nearest taken as the reference rounds */
 NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - ceil(h - 0.5)); }
-/* the per-pixel sums in double: no compensation needed */
+/* a running sum of many terms: plain addition in double, as the reference sums */
 NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + convert_widev(term); }
 NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return widev_select(a, b, c); }
-
-#elif defined(NBCL_DOUBLE)
-
-typedef real wide;      /* a value shared by every lane */
-typedef realv widev;    /* one value per lane */
-#define NBCL_WIDE_PARTS 1
-
-NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { (void)n; return t[i]; }
-NBCL_INLINE wide wide_param(__constant real *P, int k) { return P[k]; }
-NBCL_INLINE widev wv_splat(wide a) { return (widev)(a); }
-NBCL_INLINE widev wv_from(realv a) { return a; }
-NBCL_INLINE realv wv_value(widev a) { return a; }
-NBCL_INLINE widev wv_add(widev a, widev b) { return a + b; }
-NBCL_INLINE widev wv_sub(widev a, widev b) { return a - b; }
-NBCL_INLINE widev wv_mul(widev a, widev b) { return a * b; }
-NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
-NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
-NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
-/* h minus its nearest whole index, the nearest taken as the reference rounds */
-NBCL_INLINE realv wv_offset_from_nearest(widev h) { return h - ceil(h - R(0.5)); }
-/* a running sum of many terms: plain addition in double, as the reference sums */
-NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + term; }
-NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return lane_select(a, b, c); }
 
 #else
 

@@ -13,6 +13,7 @@
 #include "device/clerr.h"
 #include "device/device.h"
 #include "device/program.h"
+#include "../support/text_file.h"
 
 #define NF 4001   /* offsets from -1/2 to 1/2 */
 
@@ -20,14 +21,7 @@ static char *test_source(void)
 {
     const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
     cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/math_test.cl", dir);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char test[1 << 14];
-    size_t n = fread(test, 1, sizeof test - 1, f);
-    test[n] = '\0';
-    fclose(f);
+    const char *test = test_text_file(dir, "math_test.cl");
     const char *parts[] = {nbcl_kernel_embedded("abi.h"), nbcl_kernel_embedded("real.cl"),
                            nbcl_kernel_embedded("wide.cl"), nbcl_kernel_embedded("physics.cl"), test};
     size_t len = 1;

@@ -8,25 +8,13 @@
 #include "device/clerr.h"
 #include "device/device.h"
 #include "device/program.h"
+#include "../support/text_file.h"
 
 static const char *env_dir(const char *name)
 {
     const char *d = getenv(name);
     cr_assert(d && *d, "%s is not set: run the tests with `meson test`", name);
     return d;
-}
-
-static char *read_file(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -43,7 +31,7 @@ Test(kernel_source, embedded_copy_by_default)
 {
     const char *origin = NULL;
     nbcl_err err;
-    char *disk = read_file(env_dir("NBCL_SOURCE_KERNEL_DIR"), "selftest.cl");
+    char *disk = test_text_file(env_dir("NBCL_SOURCE_KERNEL_DIR"), "selftest.cl");
     unsetenv("NBCL_KERNEL_DIR");
     char *text = nbcl_kernel_source("selftest.cl", &origin, &err);
     cr_assert_not_null(text, "%s", err.msg);
