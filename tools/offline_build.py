@@ -7,7 +7,8 @@ and SPIR-V consumers, and the GPU variants (one pixel per work-item) must not sp
 
 How: every golden case (golden/cases.tsv), in double and single precision, plus a few extra
 option sets (-printout, the float pairs without fma()), is run through the program with
-NBCL_VECTOR_WIDTH=1 (the GPU width), NBCL_DUMP_PROGRAM=DIR and NBCL_DUMP_PROGRAM_ONLY=1:
+NBCL_VECTOR_WIDTH=1 (the GPU width), NBCL_FLOAT_PAIRS=1 (a GPU's single precision),
+NBCL_DUMP_PROGRAM=DIR and NBCL_DUMP_PROGRAM_ONLY=1:
 the library writes the program text and build options it would hand to clBuildProgram and
 stops. Each distinct program is then built
   - for nvptx64-nvidia-nvcl with clang at -cl-std=CL1.2 and CL3.0, linked with libclc,
@@ -81,7 +82,10 @@ def dump_programs(binary, golden, cases, dump):
                 shutil.copy(os.path.join(inputs, name), work)
         for cid, args, extra_env in cases:
             for precision in ('double', 'single'):
-                env = dict(os.environ, NBCL_VECTOR_WIDTH='1', NBCL_DUMP_PROGRAM=dump,
+                # a GPU's program: width 1, and float pairs in single precision (a CPU
+                # device with fp64 would keep the wide values in double)
+                env = dict(os.environ, NBCL_VECTOR_WIDTH='1', NBCL_FLOAT_PAIRS='1',
+                           NBCL_DUMP_PROGRAM=dump,
                            NBCL_DUMP_PROGRAM_ONLY='1', **extra_env)
                 argv = [binary] + args.split() + ['-precision', precision, '-noprogress',
                                                   '-floatfile', 'f.bin', '-nonoise', '-nopgm']

@@ -6,7 +6,8 @@
 # both precisions; then, with --check-api --data-races, three tiny cases that together switch
 # on every kernel option (interpolation on a thin grid; mosaic, phi, every oversample_*,
 # absorption, curved detector; a source file, divergence, dispersion, water, mask, ROI,
-# printout) in both precisions at vector widths 1 and 4. oclgrind must report no error.
+# printout) in both precisions (single with both forms of its wide values) at vector widths
+# 1 and 4. oclgrind must report no error.
 # Skips (77) without oclgrind.
 set -eu
 command -v oclgrind >/dev/null 2>&1 || { echo "oclgrind is not installed: skipped"; exit 77; }
@@ -41,15 +42,19 @@ CASE_beam="-default_F 100 -sourcefile sources.txt -divergence 0.2 -divsteps 2 -d
 runs=0
 for name in grid crystal beam; do
     eval "args=\$CASE_$name"
-    for precision in double single; do
+    # single: with the wide values in double (oclgrind is a CPU device with fp64), and with
+    # the float pairs of GPUs (pairs)
+    for variant in double single pairs; do
+        precision=${variant%pairs}; precision=${precision:-single}
+        pairs=0; [ "$variant" = pairs ] && pairs=1
         for width in 1 4; do
             # shellcheck disable=SC2086
-            if ! NBCL_VECTOR_WIDTH=$width oclgrind --check-api --data-races "$NBCL_BIN" $BASE $args \
+            if ! NBCL_FLOAT_PAIRS=$pairs NBCL_VECTOR_WIDTH=$width oclgrind --check-api --data-races "$NBCL_BIN" $BASE $args \
                     -precision $precision -device Oclgrind -cache_dir off -noprogress -nonoise \
                     -nopgm -floatfile g.bin -intfile g.img >out.txt 2>err.txt \
                     || grep -qi "invalid\|error\|race" err.txt; then
                 cat err.txt >&2
-                echo "test_oclgrind: case $name ($precision, width $width) failed or oclgrind reported errors" >&2
+                echo "test_oclgrind: case $name ($variant, width $width) failed or oclgrind reported errors" >&2
                 exit 1
             fi
             [ "$(stat -c %s g.bin)" -eq 256 ] || { echo "test_oclgrind: $name: no image" >&2; exit 1; }
