@@ -191,8 +191,8 @@ NBCL_INLINE realv polarization_factor(real kahn, polar_frame p, vec3v diffracted
     realv cos2theta = dot_uv(p.incident, diffracted);
     realv cos2theta_sqr = cos2theta * cos2theta;
     realv sin2theta_sqr = R(1.0) - cos2theta_sqr;
-    realv psi = (realv)(R(0.0));
-    if (kahn != R(0.0)) psi = -atan2(dot_uv(p.B_in, diffracted), dot_uv(p.E_in, diffracted));
+    if (kahn == R(0.0)) return R(0.5) * (R(1.0) + cos2theta_sqr);   /* unpolarized: no psi */
+    realv psi = -atan2(dot_uv(p.B_in, diffracted), dot_uv(p.E_in, diffracted));
     return R(0.5) * (R(1.0) + cos2theta_sqr - kahn * cos(R(2.0) * psi) * sin2theta_sqr);
 }
 
