@@ -77,24 +77,46 @@ NBCL_INLINE realv two_cos_pi_offset(realv f)
 #endif
 }
 
-/* One step of the Chebyshev recurrence U_{n+1} = 2c U_n - U_{n-1} */
-#define CHEBYSHEV_STEP(two_c, u, u_prev) \
-    do { realv u_next_ = (two_c) * (u) - (u_prev); (u_prev) = (u); (u) = u_next_; } while (0)
+/* U_m(c), the Chebyshev polynomial of the second kind, runs a recurrence in steps of two,
+ * U_{k+2} = d U_k - U_{k-2} with d = 4c^2 - 2 = two_c^2 - 2, from U_0 = 1 and U_{-2} = -1
+ * (m even) or U_1 = 2c and U_{-1} = 0 (m odd): m/2 steps, each waiting for the one before,
+ * instead of m. These set up and advance one such chain. */
+typedef struct chebyshev_chain {
+    realv d, u, u_prev;
+    int steps;
+} chebyshev_chain;
+
+NBCL_INLINE chebyshev_chain chebyshev_start(realv two_c, int m)
+{
+    chebyshev_chain ch;
+    ch.d = two_c * two_c - R(2.0);
+    ch.steps = m / 2;
+    if (m % 2) {
+        ch.u = two_c;
+        ch.u_prev = (realv)(R(0.0));
+    } else {
+        ch.u = (realv)(R(1.0));
+        ch.u_prev = (realv)(R(-1.0));
+    }
+    return ch;
+}
+
+#define CHEBYSHEV_STEP2(ch) \
+    do { realv u_next_ = (ch).d * (ch).u - (ch).u_prev; (ch).u_prev = (ch).u; (ch).u = u_next_; } while (0)
 
 /* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|, from f, the
  * offset of h from its nearest whole index (|f| <= 1/2, computed in wide arithmetic):
  * only F_latt^2 is ever used, so the sign the integer part would give is dropped, and
  * single precision stays exact near the Bragg peaks.
  * For the usual small crystals (N up to NBCL_SINCG_RECURRENCE_MAX cells) the ratio is the
- * Chebyshev polynomial U_{N-1}(cos pi f), evaluated by its three-term recurrence: one
- * cosine instead of two sines and a division, and no special case at f = 0 (U = N). */
+ * Chebyshev polynomial U_{N-1}(cos pi f), evaluated by its recurrence: one cosine instead
+ * of two sines and a division, and no special case at f = 0 (U = N). */
 NBCL_INLINE realv sincg(realv f, real N)
 {
     if (N <= NBCL_SINCG_RECURRENCE_MAX) {
-        realv two_c = two_cos_pi_offset(f);
-        realv u_prev = (realv)(R(0.0)), u = (realv)(R(1.0));
-        for (int n = 1; n < (int)N; ++n) CHEBYSHEV_STEP(two_c, u, u_prev);
-        return u;
+        chebyshev_chain ch = chebyshev_start(two_cos_pi_offset(f), (int)N - 1);
+        for (int n = 0; n < ch.steps; ++n) CHEBYSHEV_STEP2(ch);
+        return ch.u;
     }
     return lane_select(sinpi(N * f) / sinpi(f), (realv)(N), f == R(0.0));
 }
@@ -109,19 +131,19 @@ NBCL_INLINE realv grating_product(vec3v f, vec3 N)
         N.z <= NBCL_SINCG_RECURRENCE_MAX) {
         int nx = N.x > R(1.0) ? (int)N.x : 1, ny = N.y > R(1.0) ? (int)N.y : 1;
         int nz = N.z > R(1.0) ? (int)N.z : 1;
-        realv cx = two_cos_pi_offset(f.x), cy = two_cos_pi_offset(f.y), cz = two_cos_pi_offset(f.z);
-        realv zero = (realv)(R(0.0));
-        realv ux = (realv)(R(1.0)), uy = ux, uz = ux, px = zero, py = zero, pz = zero;
-        int n = 1, common = min(nx, min(ny, nz));
+        chebyshev_chain x = chebyshev_start(two_cos_pi_offset(f.x), nx - 1);
+        chebyshev_chain y = chebyshev_start(two_cos_pi_offset(f.y), ny - 1);
+        chebyshev_chain z = chebyshev_start(two_cos_pi_offset(f.z), nz - 1);
+        int n = 0, common = min(x.steps, min(y.steps, z.steps));
         for (; n < common; ++n) {
-            CHEBYSHEV_STEP(cx, ux, px);
-            CHEBYSHEV_STEP(cy, uy, py);
-            CHEBYSHEV_STEP(cz, uz, pz);
+            CHEBYSHEV_STEP2(x);
+            CHEBYSHEV_STEP2(y);
+            CHEBYSHEV_STEP2(z);
         }
-        for (int m = n; m < nx; ++m) CHEBYSHEV_STEP(cx, ux, px);
-        for (int m = n; m < ny; ++m) CHEBYSHEV_STEP(cy, uy, py);
-        for (int m = n; m < nz; ++m) CHEBYSHEV_STEP(cz, uz, pz);
-        return ux * uy * uz;
+        for (int m = n; m < x.steps; ++m) CHEBYSHEV_STEP2(x);
+        for (int m = n; m < y.steps; ++m) CHEBYSHEV_STEP2(y);
+        for (int m = n; m < z.steps; ++m) CHEBYSHEV_STEP2(z);
+        return x.u * y.u * z.u;
     }
     realv F = (realv)(R(1.0));
     if (N.x > R(1.0)) F *= sincg(f.x, N.x);
