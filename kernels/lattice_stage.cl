@@ -123,8 +123,8 @@ NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
 #endif
 }
 
-/* pos / |pos| for every lane: divisions in a double run, as the reference does them; one
- * reciprocal and three products for float pairs */
+/* pos / |pos| for every lane: divisions where the wide values are doubles, as the reference
+ * does them; one reciprocal and three products for float pairs */
 NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
 {
 #ifdef NBCL_WIDE_SCALAR
