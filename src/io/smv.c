@@ -51,21 +51,48 @@ long nbcl_smv_format_header(const nbcl_smv_header *h, char *buf, size_t cap)
     return len < cap ? (long)len : -1;
 }
 
-int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned short *data,
-                   nbcl_err *err)
+/* rows [y, y + n) of an image, in the file's order */
+typedef const unsigned short *(*smv_rows_fn)(void *user, int y, int n);
+
+/* header, then the image `block` rows at a time as rows() hands them over, atomically */
+static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int block,
+                            smv_rows_fn rows, void *user, nbcl_err *err)
 {
     char head[4096];
     long hlen = nbcl_smv_format_header(hdr, head, sizeof head);
     if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
     nbcl_outfile of;
     if (nbcl_outfile_open(&of, path, err)) return -1;
-    size_t n = (size_t)hdr->fpixels * (size_t)hdr->spixels;
-    if (fwrite(head, 1, (size_t)hlen, of.fp) != (size_t)hlen
-        || fwrite(data, sizeof(unsigned short), n, of.fp) != n) {
+    size_t w = (size_t)hdr->fpixels;
+    int ok = fwrite(head, 1, (size_t)hlen, of.fp) == (size_t)hlen;
+    for (int y = 0; ok && y < hdr->spixels; y += block) {
+        int n = hdr->spixels - y < block ? hdr->spixels - y : block;
+        ok = fwrite(rows(user, y, n), sizeof(unsigned short), (size_t)n * w, of.fp) == (size_t)n * w;
+    }
+    if (!ok) {
         nbcl_outfile_abort(&of);
         return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(errno));
     }
     return nbcl_outfile_commit(&of, err);
+}
+
+typedef struct smv_counts {
+    const unsigned short *data;
+    size_t width;
+} smv_counts;
+
+static const unsigned short *counts_rows(void *user, int y, int n)
+{
+    const smv_counts *c = user;
+    (void)n;
+    return c->data + (size_t)y * c->width;
+}
+
+int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned short *data,
+                   nbcl_err *err)
+{
+    smv_counts c = {data, (size_t)hdr->fpixels};
+    return smv_write_blocks(path, hdr, hdr->spixels > 0 ? hdr->spixels : 1, counts_rows, &c, err);
 }
 
 /* rows [y_first, y_first + y_count) of the reference's integer image (see
@@ -108,36 +135,36 @@ void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int r
     smv_rows_from_float(img, fpixels, spixels, roi, scale, adc, 0, spixels, out);
 }
 
+/* a float image converted a block of rows at a time into `rows` */
+typedef struct smv_conversion {
+    const float *img;
+    const int *roi;
+    int fpixels, spixels;
+    double scale, adc;
+    unsigned short *rows;
+} smv_conversion;
+
+static const unsigned short *converted_rows(void *user, int y, int n)
+{
+    smv_conversion *c = user;
+    smv_rows_from_float(c->img, c->fpixels, c->spixels, c->roi, c->scale, c->adc, y, n, c->rows);
+    return c->rows;
+}
+
 int nbcl_smv_write_float(const char *path, const nbcl_smv_header *hdr, const float *img,
                          const int roi[4], double scale, double adc, nbcl_err *err)
 {
-    char head[4096];
-    long hlen = nbcl_smv_format_header(hdr, head, sizeof head);
-    if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
     /* blocks of whole rows of about 256 kB: the integers of a block, then its write */
     size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
     int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
     if (block < 1) block = 1;
     if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
-    unsigned short *rows = malloc((size_t)block * w * sizeof *rows);
-    if (!rows) return nbcl_err_set(err, "%s: out of host memory for the SMV rows", path);
-    nbcl_outfile of;
-    if (nbcl_outfile_open(&of, path, err)) {
-        free(rows);
-        return -1;
-    }
-    int ok = fwrite(head, 1, (size_t)hlen, of.fp) == (size_t)hlen;
-    for (int y = 0; ok && y < hdr->spixels; y += block) {
-        int n = hdr->spixels - y < block ? hdr->spixels - y : block;
-        smv_rows_from_float(img, hdr->fpixels, hdr->spixels, roi, scale, adc, y, n, rows);
-        ok = fwrite(rows, sizeof *rows, (size_t)n * w, of.fp) == (size_t)n * w;
-    }
-    free(rows);
-    if (!ok) {
-        nbcl_outfile_abort(&of);
-        return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(errno));
-    }
-    return nbcl_outfile_commit(&of, err);
+    smv_conversion c = {img, roi, hdr->fpixels, hdr->spixels, scale, adc,
+                        malloc((size_t)block * w * sizeof(unsigned short))};
+    if (!c.rows) return nbcl_err_set(err, "%s: out of host memory for the SMV rows", path);
+    int rc = smv_write_blocks(path, hdr, block, converted_rows, &c, err);
+    free(c.rows);
+    return rc;
 }
 
 /* ---- reading ---- */
