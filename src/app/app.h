@@ -38,7 +38,7 @@ typedef struct nbcl_app_times {
     double startup;             /* arguments, set-up, input files: until the engine is made */
     double image_tables, kernels, readback, streaming, engine_host;
     int unprofiled, images;
-    double post;                /* statistics, integer and noise images */
+    double post;                /* statistics and the noise image's counts (SMV integers are converted as they are written) */
     struct {
         const char *what;
         double seconds;

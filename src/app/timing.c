@@ -71,7 +71,7 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     line("read-back", t->unprofiled ? 0.0 : t->readback, t->unprofiled ? dev : "(device reads and copies into the image)");
     line("tiles streamed", t->streaming, "(wall time: kernels and read-back overlap)");
     line("engine host work", t->engine_host, "(solid-angle sum, finite check)");
-    line("post-processing", t->post, "(statistics, integer and noise images)");
+    line("post-processing", t->post, "(statistics, noise image)");
     for (int i = 0; i < t->nwrites; ++i) {
         if (t->writes[i].files == 1)
             snprintf(note, sizeof note, "(%s)", t->writes[i].last);
