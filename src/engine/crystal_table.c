@@ -1,8 +1,9 @@
 /* crystal_table.c: orientation records with anchors (see crystal_table.h).
  * The Miller index h = a.S of a member is h_anchor + (a - a_anchor).S. In a single-precision
- * run h_anchor is a float pair (exact to ~48 bits) and the correction a plain float whose
- * rounding error is that of its own, small, size; the kernel checks the correction per lane
- * and falls back to the member's own float pairs where it is not small (nothing is assumed
+ * run h_anchor is computed in wide arithmetic (double, or a float pair exact to ~48 bits)
+ * and the correction is a plain float whose rounding error is that of its own, small, size;
+ * the kernel checks the correction per lane and falls back to the member's own wide
+ * indices where it is not small (nothing is assumed
  * of the detector or wavelength here). Groups are runs of consecutive orientations, so the
  * kernel's order of summation does not change; the anchor is the member nearest to all
  * others of its run (the medoid), which halves the corrections of a mosaic spread. */

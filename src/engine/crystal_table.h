@@ -1,7 +1,7 @@
 /* crystal_table.h: the crystal-orientation records the lattice stage reads (abi.h's
  * NBCL_CR_* fields), built from the orientations of a run: each orientation with the anchor
- * of its group, so that a single-precision run computes the float-pair Miller indices once
- * per group instead of once per orientation. */
+ * of its group, so that a single-precision run computes the wide Miller indices once per
+ * group instead of once per orientation. */
 #ifndef NBCL_ENGINE_CRYSTAL_TABLE_H
 #define NBCL_ENGINE_CRYSTAL_TABLE_H
 
