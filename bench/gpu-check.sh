@@ -12,6 +12,8 @@
 #   GPU_CHECK_BENCH   bench case ids, comma-separated (default: every bench case; "none")
 #   BUILD             build directory (default: build)
 #   NB_REF_BIN        reference nanoBragg, for speed against it (see bench/run_bench.py)
+#   GPU_CHECK_PRECISIONS  which golden runs (default: "double single")
+#   GPU_CHECK_LOGS    folder to keep the golden logs in (golden-double.log, golden-single.log)
 # A dry run on a CPU: GPU_CHECK_DEVICE=cpu GPU_CHECK_CASES=core_det64 GPU_CHECK_BENCH=none.
 # Exit status: nonzero when the device is missing or any case fails.
 set -u
@@ -39,11 +41,11 @@ echo "using: $line"
 
 status=0
 rows=""
-for precision in double single; do
-    log=$out/golden-$precision.log
+for precision in ${GPU_CHECK_PRECISIONS:-double single}; do
+    log=${GPU_CHECK_LOGS:-$out}/golden-$precision.log
     start=$(date +%s.%N)
     NBCL_GOLDEN_DIR=$PWD/golden NBCL_BIN=$BIN NBCL_KERNEL_DIR="" CRITERION_JOBS=1 \
-        NBCL_GOLDEN_CASE=${GPU_CHECK_CASES:-} "$GOLDEN_TEST" --golden-category=all \
+        NBCL_GOLDEN_CASE=${GPU_CHECK_CASES:-} stdbuf -oL -eL "$GOLDEN_TEST" --golden-category=all \
         --golden-precision=$precision --golden-device="$DEVICE" >"$log" 2>&1 || status=1
     end=$(date +%s.%N)
     passed=$(grep -c "^golden .*: ok" "$log")

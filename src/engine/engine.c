@@ -120,8 +120,10 @@ int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n
     if (use_double || n <= 0) return 0;
     if (float_pairs_env && *float_pairs_env && strcmp(float_pairs_env, "0")) return 0;
     if (unfused_fma_env && *unfused_fma_env && strcmp(unfused_fma_env, "0")) return 0;
+    int pairs_refused = float_pairs_env && !strcmp(float_pairs_env, "0");
     for (int i = 0; i < n; ++i)
-        if (!(devices[i].type & CL_DEVICE_TYPE_CPU) || !devices[i].has_fp64) return 0;
+        if (!devices[i].has_fp64 || (!pairs_refused && !(devices[i].type & CL_DEVICE_TYPE_CPU)))
+            return 0;
     return 1;
 }
 
@@ -130,7 +132,8 @@ int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n
  * cost about twice a float against ten or more float operations for a float pair; on one
  * device set the choice is the same for every device, so a pixel's value does not depend
  * on the device its tile ran on. NBCL_FLOAT_PAIRS=1 (or NBCL_UNFUSED_FMA=1, which tests the
- * pairs without fma) keeps the float pairs. */
+ * pairs without fma) keeps the float pairs; NBCL_FLOAT_PAIRS=0 takes double on any device
+ * set whose every device has fp64, GPUs too (for GPUs with fast fp64). */
 static void run_wide_arithmetic(nbcl_core *c)
 {
     c->wide_double = nbcl_wide_double_rule(c->opts.use_double, c->devices, c->ndevices,

@@ -62,4 +62,9 @@ Test(rules, wide_values_in_double_only_on_cpus_with_fp64)
     cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, "0", NULL), 1, "NBCL_FLOAT_PAIRS=0");
     cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, "", NULL), 1);
     cr_expect_eq(nbcl_wide_double_rule(0, cpus, 2, NULL, "1"), 0, "NBCL_UNFUSED_FMA=1 tests the pairs");
+    cr_expect_eq(nbcl_wide_double_rule(0, &gpu, 1, "0", NULL), 1, "NBCL_FLOAT_PAIRS=0: double on a GPU");
+    cr_expect_eq(nbcl_wide_double_rule(0, mixed, 2, "0", NULL), 1);
+    cr_expect_eq(nbcl_wide_double_rule(0, half, 2, "0", NULL), 0, "NBCL_FLOAT_PAIRS=0 needs fp64 everywhere");
+    cr_expect_eq(nbcl_wide_double_rule(0, &gpu, 1, "0", "1"), 0, "NBCL_UNFUSED_FMA=1 still tests the pairs");
+    cr_expect_eq(nbcl_wide_double_rule(1, &gpu, 1, "0", NULL), 0);
 }
