@@ -88,13 +88,15 @@ static int nbcl_device_value(cl_device_id d, cl_device_info what, void *val, siz
     return nbcl_cl_check(q->device_info(d, what, size, val, NULL), "clGetDeviceInfo", err);
 }
 
-/* fp64 is in the extension string on every OpenCL version (1.0 through 3.0). */
-static int nbcl_device_fp64(cl_device_id d, int *has, nbcl_err *err)
+/* fp64 is in the extension string on every OpenCL version (1.0 through 3.0); so is
+ * NVIDIA's cl_nv_compiler_options, which the engine's register limit needs. */
+static int nbcl_device_extensions(cl_device_id d, nbcl_device_info *info, nbcl_err *err)
 {
     char *ext = nbcl_device_string_alloc(d, CL_DEVICE_EXTENSIONS, err);
     if (!ext)
         return -1;
-    *has = strstr(ext, "cl_khr_fp64") != NULL;
+    info->has_fp64 = strstr(ext, "cl_khr_fp64") != NULL;
+    info->has_nv_options = strstr(ext, "cl_nv_compiler_options") != NULL;
     free(ext);
     return 0;
 }
@@ -123,7 +125,7 @@ static int nbcl_device_describe(cl_device_id d, nbcl_device_info *info, nbcl_err
                           sizeof info->global_mem, err) ||
         nbcl_device_value(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, &info->max_alloc,
                           sizeof info->max_alloc, err) ||
-        nbcl_device_fp64(d, &info->has_fp64, err) || nbcl_device_c_version(d, info, err))
+        nbcl_device_extensions(d, info, err) || nbcl_device_c_version(d, info, err))
         return -1;
     return 0;
 }

@@ -23,6 +23,7 @@ typedef struct nbcl_device_info {
     cl_ulong global_mem, max_alloc;
     char version[128];
     int has_fp64;
+    int has_nv_options;           /* cl_nv_compiler_options: -cl-nv-maxrregcount and kin */
     int c_major, c_minor;         /* OpenCL C version (CL_DEVICE_OPENCL_C_VERSION) */
 } nbcl_device_info;
 

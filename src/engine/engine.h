@@ -66,9 +66,14 @@ int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env);
  * device ran which tile as long as the devices round alike. */
 int nbcl_run_vector_width(const int *widths, int n);
 
+/* the vendor compiler options a device's programs get: NBCL_CL_OPTIONS when set (extra_env),
+ * else NVIDIA's register cap where cl_nv_compiler_options is there, else none */
+const char *nbcl_vendor_options_rule(const nbcl_device_info *info, const char *extra_env);
+
 /* 1 when a single-precision run keeps its wide values in double (-DNBCL_WIDE_DOUBLE): every
- * device a CPU with fp64, and neither NBCL_FLOAT_PAIRS nor NBCL_UNFUSED_FMA (the values of
- * those variables, NULL when unset) asking for float pairs. */
+ * device a CPU with fp64 (any device with fp64 when NBCL_FLOAT_PAIRS is "0"), and neither
+ * NBCL_FLOAT_PAIRS=1 nor NBCL_UNFUSED_FMA (the values of those variables, NULL when unset)
+ * asking for float pairs. */
 int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n,
                           const char *float_pairs_env, const char *unfused_fma_env);
 

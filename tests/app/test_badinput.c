@@ -119,6 +119,14 @@ Test(bad, unknown_flag)
     expect_refused(BASE "-distanse 100", "-distanse", NULL);
 }
 
+Test(bad, relaxed_math_in_compiler_options)
+{
+    /* the float pairs need exact rounding: NBCL_CL_OPTIONS may not relax it */
+    setenv("NBCL_CL_OPTIONS", "-cl-nv-maxrregcount=64 -cl-mad-enable", 1);
+    expect_refused(BASE "-floatfile f.bin", "NBCL_CL_OPTIONS", NULL);
+    unsetenv("NBCL_CL_OPTIONS");
+}
+
 Test(bad, cell_with_five_numbers)
 {
     expect_refused("-default_F 100 -cell 100 100 100 90 90 -detpixels 32 -noprogress", "-cell", NULL);

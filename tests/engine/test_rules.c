@@ -68,3 +68,15 @@ Test(rules, wide_values_in_double_only_on_cpus_with_fp64)
     cr_expect_eq(nbcl_wide_double_rule(0, &gpu, 1, "0", "1"), 0, "NBCL_UNFUSED_FMA=1 still tests the pairs");
     cr_expect_eq(nbcl_wide_double_rule(1, &gpu, 1, "0", NULL), 0);
 }
+
+Test(rules, vendor_options_only_for_nvidia_compilers)
+{
+    nbcl_device_info nv = dev(CL_DEVICE_TYPE_GPU, 1), other = dev(CL_DEVICE_TYPE_GPU, 1);
+    nv.has_nv_options = 1;
+    cr_expect_str_eq(nbcl_vendor_options_rule(&nv, NULL), "-cl-nv-maxrregcount=80");
+    cr_expect_str_eq(nbcl_vendor_options_rule(&other, NULL), "", "no options for other compilers");
+    cr_expect_str_eq(nbcl_vendor_options_rule(&nv, ""), "-cl-nv-maxrregcount=80");
+    cr_expect_str_eq(nbcl_vendor_options_rule(&nv, "-cl-nv-maxrregcount=64"), "-cl-nv-maxrregcount=64",
+                     "NBCL_CL_OPTIONS replaces the rule's");
+    cr_expect_str_eq(nbcl_vendor_options_rule(&other, "-w"), "-w");
+}
