@@ -34,25 +34,51 @@ NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l
              (l - g->l_min + 3) > g->l_range || (l - 2) < g->l_min);
 }
 
-/* four-point Lagrange polynomials through (x0+i, y[i]) at x, for every lane at once. The
- * nodes are whole numbers one apart, so the denominators prod_{j != i} (i - j) are exactly
- * -6, 2, -2 and 6: multiplied by their reciprocals instead of divided (four divisions per
- * polynomial, 84 per interpolation, were a tenth of bench_interp's time); each term differs
- * from the reference's polint by at most a rounding of its last factor. */
-NBCL_INLINE realv polint4_v(realv x0, const realv y[4], realv x)
+/* The four Lagrange weights of the nodes x0, x0+1, x0+2, x0+3 at x, for every lane: the
+ * polynomial through (x0+i, y[i]) is then sum w[i] y[i]. The nodes are whole numbers one
+ * apart, so the denominators prod_{j != i} (i - j) are exactly -6, 2, -2 and 6, taken as
+ * reciprocals. Tricubic interpolation is a product of three such polynomials, so one set of
+ * weights per axis serves the 21 four-point polynomials of the reference's polin3 (16 along
+ * l, 4 along k, 1 along h): the same polynomial, each value within a few roundings of
+ * Neville's. */
+typedef struct lagrange4 {
+    realv w[4];
+} lagrange4;
+
+NBCL_INLINE lagrange4 lagrange4_weights(realv x0, realv x)
 {
     realv d0 = x - x0, d1 = x - (x0 + R(1.0)), d2 = x - (x0 + R(2.0)), d3 = x - (x0 + R(3.0));
-    realv t0 = d1 * d2 * d3 * y[0] * R(-0.16666666666666666);
-    realv t1 = d0 * d2 * d3 * y[1] * R(0.5);
-    realv t2 = d0 * d1 * d3 * y[2] * R(-0.5);
-    realv t3 = d0 * d1 * d2 * y[3] * R(0.16666666666666666);
-    return t0 + t1 + t2 + t3;
+    realv d01 = d0 * d1, d23 = d2 * d3;
+    lagrange4 L;
+    L.w[0] = d1 * d23 * R(-0.16666666666666666);
+    L.w[1] = d0 * d23 * R(0.5);
+    L.w[2] = d01 * d3 * R(-0.5);
+    L.w[3] = d01 * d2 * R(0.16666666666666666);
+    return L;
+}
+
+NBCL_INLINE realv lagrange4_sum(const lagrange4 *L, realv y0, realv y1, realv y2, realv y3)
+{
+    return L->w[0] * y0 + L->w[1] * y1 + L->w[2] * y2 + L->w[3] * y3;
 }
 
 #if defined(NBCL_HAVE_GRID) && defined(NBCL_INTERPOLATE)
-/* Tricubic interpolation for every lane: the 64 reflections of each lane are gathered one
- * lane at a time, the polynomial arithmetic runs on all lanes together. Lanes whose
- * neighbourhood leaves the grid get default_F. */
+/* one reflection of every lane's neighbourhood, at `offset` from the lane's first corner:
+ * one load for all lanes where they share the neighbourhood (neighbouring pixels mostly
+ * do), else one per lane; a lane outside the grid reads cell 0 (its value is discarded:
+ * its neighbourhood may not exist at all on a thin grid) */
+NBCL_INLINE realv neighbour_v(__global const real *F, const int *base, const int *inside,
+                              int shared, int offset)
+{
+    if (shared) return (realv)(F[base[0] + offset]);
+    real v[NBCL_VW];
+    for (int j = 0; j < NBCL_VW; ++j) v[j] = F[inside[j] ? base[j] + offset : 0];
+    return vload_realv(0, v);
+}
+
+/* Tricubic interpolation for every lane: the 64 reflections of the lanes' neighbourhoods
+ * are loaded (once for all lanes where they share one), the polynomial arithmetic runs on
+ * all lanes together. Lanes whose neighbourhood leaves the grid get default_F. */
 NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const hkl_grid *g,
                                                   vec3v hkl, real default_F, int *out_of_range)
 {
@@ -70,25 +96,23 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
         int l1 = inside[j] ? (int)floor(l[j]) - 1 : g->l_min;
         base[j] = (h1 - g->h_min) * hstride + (k1 - g->k_min) * kstride + (l1 - g->l_min);
     }
-    realv h1 = floor(hkl.x) - R(1.0), k1 = floor(hkl.y) - R(1.0), l1 = floor(hkl.z) - R(1.0);
+    int shared = inside[0];
+    for (int j = 1; j < NBCL_VW; ++j) shared &= inside[j] && base[j] == base[0];
+    lagrange4 wh = lagrange4_weights(floor(hkl.x) - R(1.0), hkl.x);
+    lagrange4 wk = lagrange4_weights(floor(hkl.y) - R(1.0), hkl.y);
+    lagrange4 wl = lagrange4_weights(floor(hkl.z) - R(1.0), hkl.z);
     realv along_h[4];
     for (int a = 0; a < 4; ++a) {
         realv along_k[4];
         for (int b = 0; b < 4; ++b) {
             realv along_l[4];
-            for (int c = 0; c < 4; ++c) {
-                real v[NBCL_VW];
-                int offset = a * hstride + b * kstride + c;
-                /* a lane outside the grid reads cell 0 (its value is discarded): its
-                 * neighbourhood may not exist at all on a thin grid */
-                for (int j = 0; j < NBCL_VW; ++j) v[j] = F[inside[j] ? base[j] + offset : 0];
-                along_l[c] = vload_realv(0, v);
-            }
-            along_k[b] = polint4_v(l1, along_l, hkl.z);
+            for (int c = 0; c < 4; ++c)
+                along_l[c] = neighbour_v(F, base, inside, shared, a * hstride + b * kstride + c);
+            along_k[b] = lagrange4_sum(&wl, along_l[0], along_l[1], along_l[2], along_l[3]);
         }
-        along_h[a] = polint4_v(k1, along_k, hkl.y);
+        along_h[a] = lagrange4_sum(&wk, along_k[0], along_k[1], along_k[2], along_k[3]);
     }
-    realv value = polint4_v(h1, along_h, hkl.x);
+    realv value = lagrange4_sum(&wh, along_h[0], along_h[1], along_h[2], along_h[3]);
     real fallback[NBCL_VW], result[NBCL_VW];
     vstore_realv(value, 0, result);
     for (int j = 0; j < NBCL_VW; ++j) fallback[j] = inside[j] ? result[j] : default_F;
@@ -98,7 +122,9 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
 
 #if NBCL_VW > 1 && defined(NBCL_HAVE_GRID) && !defined(NBCL_BIG_GRID)
 /* nearest reflections of every lane: indices and the in-grid test computed on all lanes
- * together, then one load per lane (lanes outside the grid read cell 0 and get default_F) */
+ * together, then one load for all lanes where they share the reflection (neighbouring
+ * pixels mostly do), else one per lane (lanes outside the grid read cell 0 and get
+ * default_F) */
 NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_grid *g, vec3v hkl,
                                              real default_F)
 {
@@ -110,6 +136,9 @@ NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_g
     index = lane_select((realv)(R(0.0)), index, inside);
     real idx[NBCL_VW], v[NBCL_VW];
     vstore_realv(index, 0, idx);
+    int shared = 1;
+    for (int j = 1; j < NBCL_VW; ++j) shared &= idx[j] == idx[0];
+    if (shared) return lane_select((realv)(default_F), (realv)(F[(int)idx[0]]), inside);
     for (int j = 0; j < NBCL_VW; ++j) v[j] = F[(int)idx[j]];
     return lane_select((realv)(default_F), vload_realv(0, v), inside);
 }

@@ -39,6 +39,11 @@ static pid_t start(const char *args)
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
+        /* the program keeps a signal ignored that its parent ignored (nohup): the tests
+         * send these, so they must not depend on how the test itself was started */
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         char cmd[4096];
         snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s > run.log 2>&1", dir, getenv("NBCL_BIN"), args);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

@@ -10,78 +10,33 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "device/clerr.h"
-#include "device/device.h"
-#include "device/program.h"
-#include "../support/text_file.h"
+#include "../support/kernel_harness.h"
 
 #define NF 4001   /* offsets from -1/2 to 1/2 */
-
-static char *test_source(void)
-{
-    const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
-    cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
-    const char *test = test_text_file(dir, "math_test.cl");
-    const char *parts[] = {nbcl_kernel_embedded("abi.h"), nbcl_kernel_embedded("real.cl"),
-                           nbcl_kernel_embedded("wide.cl"), nbcl_kernel_embedded("physics.cl"), test};
-    size_t len = 1;
-    for (int i = 0; i < 5; ++i) {
-        cr_assert_not_null(parts[i]);
-        len += strlen(parts[i]) + 1;
-    }
-    char *src = calloc(len, 1);
-    for (int i = 0; i < 5; ++i) {
-        strcat(src, parts[i]);
-        strcat(src, "\n");
-    }
-    return src;
-}
 
 /* the three outputs per offset for N = (nx, ny, nz), in double whatever the precision */
 static int run(int use_double, double nx, double ny, double nz, double *out)
 {
-    nbcl_err err;
-    nbcl_device_info *list;
-    int count = 0, *picked = NULL, np = 0;
-    cr_assert_eq(nbcl_device_enumerate(&list, &count, NULL, &err), 0, "%s", err.msg);
-    cr_assert_eq(nbcl_device_select(list, count, NULL, &picked, &np, &err), 0, "%s", err.msg);
-    cl_device_id dev = list[picked[0]].id;
-    int has_double = list[picked[0]].has_fp64;
-    free(picked);
-    free(list);
-    if (use_double && !has_double) return 0;
-    cl_int rc;
-    cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &rc);
-    cr_assert_eq(rc, CL_SUCCESS, "clCreateContext: %s", nbcl_cl_error_name(rc));
-    cl_command_queue q = clCreateCommandQueue(ctx, dev, 0, &rc);
-    cr_assert_eq(rc, CL_SUCCESS, "clCreateCommandQueue: %s", nbcl_cl_error_name(rc));
-    char *src = test_source();
-    cl_program prog;
-    cr_assert_eq(nbcl_program_build_source(ctx, dev, src, use_double ? "-DNBCL_DOUBLE=1" :
-                                           "-cl-single-precision-constant", &prog, &err), 0, "%s", err.msg);
-    free(src);
-    cl_kernel k = clCreateKernel(prog, "math_test", &rc);
-    cr_assert_eq(rc, CL_SUCCESS, "clCreateKernel: %s", nbcl_cl_error_name(rc));
-    size_t size = use_double ? sizeof(double) : sizeof(float), n = NF;
+    static const char *const files[] = {"abi.h", "real.cl", "wide.cl", "physics.cl"};
+    test_kernel t;
+    if (!test_kernel_build(&t, files, 4, "math_test.cl", "math_test", use_double, NULL)) return 0;
+    size_t size = use_double ? sizeof(double) : sizeof(float);
     char *f = malloc(size * NF), *o = malloc(size * 3 * NF);
     for (int i = 0; i < NF; ++i) {
         double x = -0.5 + (double)i / (NF - 1);
         if (use_double) ((double *)f)[i] = x;
         else ((float *)f)[i] = (float)x;
     }
-    cl_mem fb = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, size * NF, f, &rc);
-    cr_assert_eq(rc, CL_SUCCESS);
-    cl_mem ob = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, size * 3 * NF, NULL, &rc);
-    cr_assert_eq(rc, CL_SUCCESS);
+    cl_mem fb = test_kernel_buffer(&t, size * NF, f), ob = test_kernel_buffer(&t, size * 3 * NF, NULL);
     double nd[3] = {nx, ny, nz};
     float nf[3] = {(float)nx, (float)ny, (float)nz};
-    cr_assert_eq(clSetKernelArg(k, 0, sizeof fb, &fb), CL_SUCCESS);
-    cr_assert_eq(clSetKernelArg(k, 1, sizeof ob, &ob), CL_SUCCESS);
+    cr_assert_eq(clSetKernelArg(t.kernel, 0, sizeof fb, &fb), CL_SUCCESS);
+    cr_assert_eq(clSetKernelArg(t.kernel, 1, sizeof ob, &ob), CL_SUCCESS);
     for (int a = 0; a < 3; ++a)
-        cr_assert_eq(clSetKernelArg(k, 2 + a, size, use_double ? (void *)&nd[a] : (void *)&nf[a]), CL_SUCCESS);
-    cr_assert_eq(clEnqueueNDRangeKernel(q, k, 1, NULL, &n, NULL, 0, NULL, NULL), CL_SUCCESS);
-    cr_assert_eq(clEnqueueReadBuffer(q, ob, CL_TRUE, 0, size * 3 * NF, o, 0, NULL, NULL), CL_SUCCESS);
+        cr_assert_eq(clSetKernelArg(t.kernel, 2 + a, size, use_double ? (void *)&nd[a] : (void *)&nf[a]),
+                     CL_SUCCESS);
+    test_kernel_run(&t, NF);
+    test_kernel_read(&t, ob, size * 3 * NF, o);
     for (int i = 0; i < 3 * NF; ++i) out[i] = use_double ? ((double *)o)[i] : ((float *)o)[i];
     /* the offsets as the device saw them, for the host's reference values */
     for (int i = 0; i < NF; ++i) out[3 * NF + i] = use_double ? ((double *)f)[i] : ((float *)f)[i];
@@ -89,10 +44,7 @@ static int run(int use_double, double nx, double ny, double nz, double *out)
     free(o);
     clReleaseMemObject(fb);
     clReleaseMemObject(ob);
-    clReleaseKernel(k);
-    clReleaseProgram(prog);
-    clReleaseCommandQueue(q);
-    clReleaseContext(ctx);
+    test_kernel_release(&t);
     return 1;
 }
 
