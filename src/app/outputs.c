@@ -196,6 +196,7 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
     if (n->noisepngfile && plan->noise) {
         if (talk) printf("writing %s as an 8-bit PNG preview of the noise image\n", n->noisepngfile);
         if (write_noise_png(eng, o, n->noisepngfile, ints, npix)) return 1;
+        nbcl_app_lap(plan, "noise PNG preview", n->noisepngfile, &t);
     }
     if (n->cbffile) {
         if (talk) printf("writing %s as a miniCBF\n", n->cbffile);

@@ -26,13 +26,13 @@ TestSuite(timing, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
              "-detpixels 64 -pixel 0.1 -noprogress -floatfile f.bin -intfile i.img -pgmfile p.pgm " \
              "-nonoise"
 
-/* stdout of nanobragg-cl ARGS extra (caller frees) */
-static char *run(const char *extra)
+/* stdout of nanobragg-cl args (caller frees) */
+static char *run_args(const char *args)
 {
     const char *bin = getenv("NBCL_BIN");
     cr_assert_not_null(bin, "NBCL_BIN is not set");
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " ARGS " %s > out.txt", workdir, bin, extra);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > out.txt", workdir, bin, args);
     cr_assert_eq(system(cmd), 0, "run failed: %s", cmd);
     snprintf(cmd, sizeof cmd, "%s/out.txt", workdir);
     FILE *f = fopen(cmd, "r");
@@ -42,6 +42,14 @@ static char *run(const char *extra)
     text[n] = '\0';
     fclose(f);
     return text;
+}
+
+/* stdout of nanobragg-cl ARGS extra (caller frees) */
+static char *run(const char *extra)
+{
+    char args[2048];
+    snprintf(args, sizeof args, ARGS " %s", extra);
+    return run_args(args);
 }
 
 /* the seconds on the "timing: PHASE" line, or -1 when there is none */
@@ -84,5 +92,18 @@ Test(timing, every_phase_and_output_is_timed)
     free(text);
     text = run("");
     cr_expect_null(strstr(text, "timing:"), "timing lines without -timing:\n%s", text);
+    free(text);
+}
+
+/* the noise image and its PNG preview each get their own line, naming the file (the PNG's
+ * time was once charged to the next line) */
+Test(timing, noise_outputs_are_timed)
+{
+    char *text = run_args("-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 "
+                          "-detpixels 64 -pixel 0.1 -noprogress -seed 5 -noisefile n.img "
+                          "-noisepngfile np.png -nopgm -timing");
+    cr_expect_geq(phase(text, "write noise image"), 0.0, "no noise image line in:\n%s", text);
+    cr_expect_geq(phase(text, "write noise PNG preview"), 0.0, "no noise PNG line in:\n%s", text);
+    cr_expect(strstr(text, "(n.img)") && strstr(text, "(np.png)"), "the noise files are not named:\n%s", text);
     free(text);
 }
