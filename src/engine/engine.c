@@ -666,7 +666,8 @@ static int run_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int 
     const size_t sizes[] = {sizeof bin, sizeof w, sizeof radius, sizeof f, sizeof s, sizeof bout};
     for (cl_uint i = 0; !fail && i < 6; ++i)
         fail = nbcl_cl_check(clSetKernelArg(d->psf, i, sizes[i], args[i]), "clSetKernelArg(nbcl_psf)", err);
-    size_t global = npix;   /* the work-group size is the runtime's choice */
+    size_t global = (npix + (size_t)d->vw - 1) / (size_t)d->vw;   /* NBCL_VW pixels a work-item;
+                                                                       the work-group size is the runtime's choice */
     if (!fail)
         fail = nbcl_cl_check(clEnqueueNDRangeKernel(c->psf_queue, d->psf, 1, NULL, &global, NULL,
                                                     0, NULL, NULL), "clEnqueueNDRangeKernel(nbcl_psf)", err);
