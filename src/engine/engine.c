@@ -493,9 +493,15 @@ static void tile_done(void *user, void *state, const nbcl_tile *t, const float *
     devstate *d = state;
     size_t n = (size_t)t->w * (size_t)t->h;
     const float *omega = host + (size_t)OUT_OMEGA_SUM * n;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; ++i) sum += omega[i];
-    d->omega_sum += sum;
+    /* four running sums, so that each addition need not wait for the one before (a single
+     * chain took 16 ms for 4096^2 pixels here, four 5-7 ms); the order is fixed for a tile,
+     * as it was */
+    double part[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; ++j) part[j] += omega[i + (size_t)j];
+    for (; i < n; ++i) part[0] += omega[i];
+    d->omega_sum += (part[0] + part[1]) + (part[2] + part[3]);
 }
 
 /* a pass over the tiles starts (again): the solid angles are summed afresh */
