@@ -35,6 +35,25 @@ static int run(const char *args, const char *out)
     return system(cmd);
 }
 
+/* the end of a run's log (static; for failure messages) */
+static const char *log_tail(const char *name)
+{
+    static char tail[2048];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.log", workdir, name);
+    tail[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return "(no log)";
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0, SEEK_SET);
+    }
+    size_t n = fread(tail, 1, sizeof tail - 1, f);
+    tail[n] = '\0';
+    fclose(f);
+    return tail;
+}
+
 static float *load(const char *name, size_t n)
 {
     char path[512];
@@ -68,7 +87,7 @@ static void check_identical(const char *base, const char *const *variants, int n
     for (int v = 0; v < nvar; ++v) {
         snprintf(args, sizeof args, "%s %s", base, variants[v]);
         snprintf(name, sizeof name, "img%d.bin", v);
-        cr_assert_eq(run(args, name), 0, "run failed: %s", args);
+        cr_assert_eq(run(args, name), 0, "run failed: %s\n%s", args, log_tail(name));
         float *img = load(name, npix);
         if (!ref) {
             ref = img;
@@ -143,7 +162,8 @@ static void check_widths(const char *args, size_t npix, double rel_tol)
     for (int i = 0; i < 3; ++i) {
         setenv("NBCL_VECTOR_WIDTH", widths[i], 1);
         snprintf(name, sizeof name, "vw%s.bin", widths[i]);
-        cr_assert_eq(run(args, name), 0, "run failed with NBCL_VECTOR_WIDTH=%s: %s", widths[i], args);
+        cr_assert_eq(run(args, name), 0, "run failed with NBCL_VECTOR_WIDTH=%s: %s\n%s", widths[i], args,
+                     log_tail(name));
         float *img = load(name, npix);
         if (!ref) {
             ref = img;
@@ -215,12 +235,12 @@ Test(invariance, two_implementations_share_one_vector_width)
         cr_skip_test("no rusticl llvmpipe device (Debian mesa-opencl-icd)");
     }
     snprintf(args, sizeof args, "%s -device portable,llvmpipe", base);
-    cr_assert_eq(run(args, "both.bin"), 0, "run failed: %s", args);
+    cr_assert_eq(run(args, "both.bin"), 0, "run failed: %s\n%s", args, log_tail("both.bin"));
     cr_expect(log_contains("both.bin", "vector width 1 on every device"),
               "the shared width was not reported");
     setenv("NBCL_VECTOR_WIDTH", "1", 1);
     snprintf(args, sizeof args, "%s -device portable", base);
-    cr_assert_eq(run(args, "pocl.bin"), 0, "run failed: %s", args);
+    cr_assert_eq(run(args, "pocl.bin"), 0, "run failed: %s\n%s", args, log_tail("pocl.bin"));
     unsetenv("NBCL_VECTOR_WIDTH");
     unsetenv("RUSTICL_ENABLE");
     unsetenv("NBCL_FLOAT_PAIRS");
@@ -254,10 +274,11 @@ Test(invariance, float_pairs_without_fma_give_the_same_image)
                        "-detpixels 40 -mosaic 0.5 -mosaic_dom 2 -detector_abs 300 "
                        "-detector_thick 100 -thicksteps 3 -precision single";
     setenv("NBCL_FLOAT_PAIRS", "1", 1);   /* float pairs with fma() on this CPU too */
-    cr_assert_eq(run(args, "fused.bin"), 0, "run failed: %s", args);
+    cr_assert_eq(run(args, "fused.bin"), 0, "run failed: %s\n%s", args, log_tail("fused.bin"));
     unsetenv("NBCL_FLOAT_PAIRS");
     setenv("NBCL_UNFUSED_FMA", "1", 1);
-    cr_assert_eq(run(args, "unfused.bin"), 0, "run failed with NBCL_UNFUSED_FMA=1: %s", args);
+    cr_assert_eq(run(args, "unfused.bin"), 0, "run failed with NBCL_UNFUSED_FMA=1: %s\n%s", args,
+                 log_tail("unfused.bin"));
     unsetenv("NBCL_UNFUSED_FMA");
     cr_expect(log_contains("unfused.bin", "exact two-product without fma()"),
               "the path without fma() was not reported");
