@@ -162,6 +162,24 @@ NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sour
     return S;
 }
 
+/* the column and row within the tile of every lane: one division for the work-item's first
+ * pixel, the other lanes follow along its row and wrap once onto the next (a tile narrower
+ * than the vector, where they may wrap more often, divides per lane) */
+NBCL_INLINE void lane_pixels(int base, int w, intv *col, intv *row)
+{
+    intv idx = base + LANE_IOTA;
+    if (w < NBCL_VW) {
+        *col = idx % w;
+        *row = idx / w;
+        return;
+    }
+    int r = base / w;
+    intv c = base - r * w + LANE_IOTA;
+    maskv_int wrapped = c >= w;
+    *col = lane_select(c, c - w, wrapped);
+    *row = lane_select((intv)(r), (intv)(r + 1), wrapped);
+}
+
 __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide: hi, then lo) */
                            __global const real4 *sources,    /* incident unit vector, lambda */
                            __global const real *crystal,     /* one record per orientation (NBCL_CR_*) */
@@ -175,8 +193,10 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 {
     int base = get_global_id(0) * NBCL_VW;
     if (base >= w * h) return;
-    intv idx = base + LANE_IOTA;
-    intv fpixel_i = x0 + idx % w, spixel_i = y0 + idx / w;
+    intv idx = base + LANE_IOTA, fpixel_i, spixel_i;
+    lane_pixels(base, w, &fpixel_i, &spixel_i);
+    fpixel_i += x0;
+    spixel_i += y0;
     realv fpixel = convert_realv(fpixel_i), spixel = convert_realv(spixel_i);
 
     hkl_grid g = {G[KI_H_MIN], G[KI_K_MIN], G[KI_L_MIN], G[KI_H_MAX], G[KI_K_MAX], G[KI_L_MAX],

@@ -36,6 +36,7 @@ typedef float4 real4;
 typedef real realv;
 typedef int maskv;                /* what comparing two realv gives */
 typedef int intv;
+typedef int maskv_int;              /* what comparing two intv gives */
 #define convert_realv(x) ((real)(x))
 #define convert_maskv(x) ((int)(x))
 #define vload_realv(i, p) ((p)[i])
@@ -47,6 +48,7 @@ typedef int intv;
 typedef NBCL_CAT(REAL_NAME, NBCL_VW) realv;
 typedef NBCL_CAT(MASK_NAME, NBCL_VW) maskv;
 typedef NBCL_CAT(int, NBCL_VW) intv;
+typedef intv maskv_int;
 #define convert_realv(x) NBCL_CAT(convert_, NBCL_CAT(REAL_NAME, NBCL_VW))(x)
 #define convert_maskv(x) NBCL_CAT(convert_, NBCL_CAT(MASK_NAME, NBCL_VW))(x)
 #define vload_realv(i, p) NBCL_CAT(vload, NBCL_VW)(i, p)
