@@ -37,6 +37,7 @@ struct nbcl_core {
     int ndevices;
     int vw;                       /* pixels per work-item on every device (nbcl_run_vector_width) */
     int wide_double;              /* a single run's wide values in double (run_wide_arithmetic) */
+    char cl_options[257];         /* NBCL_CL_OPTIONS, read and checked once (check_extra_options) */
     int norient;
     char *source;                 /* the whole program text (ABI header + kernels) */
     nbcl_program_cache cache;     /* used by device_init, which runs one device at a time */
@@ -206,7 +207,7 @@ static void build_options(const nbcl_core *c, const nbcl_device_info *info, int 
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
             len += snprintf(buf + len, n - (size_t)len, " -D%s", flags[i].def);
-    const char *vendor = nbcl_vendor_options_rule(info, getenv("NBCL_CL_OPTIONS"));
+    const char *vendor = nbcl_vendor_options_rule(info, c->cl_options);
     if (*vendor && (size_t)len < n) snprintf(buf + len, n - (size_t)len, " %s", vendor);
 }
 
@@ -223,11 +224,12 @@ const char *nbcl_vendor_options_rule(const nbcl_device_info *info, const char *e
 
 /* NBCL_CL_OPTIONS: compiler options for experiments with a vendor's compiler (e.g.
  * NVIDIA's -cl-nv-maxrregcount=N), in place of nbcl_vendor_options_rule's; they join the
- * program cache's key like every option.
- * Anything that relaxes floating-point rules is refused, as above. */
-static int check_extra_options(nbcl_err *err)
+ * program cache's key like every option. Read and checked once, when the core opens (every
+ * device's build uses that copy). Anything that relaxes floating-point rules is refused. */
+static int check_extra_options(nbcl_core *c, nbcl_err *err)
 {
     const char *extra = getenv("NBCL_CL_OPTIONS");
+    c->cl_options[0] = '\0';
     if (!extra || !*extra) return 0;
     static const char *const relaxing[] = {"math", "mad-enable", "denorms-are-zero",
                                            "no-signed-zeros", "fast"};
@@ -237,6 +239,7 @@ static int check_extra_options(nbcl_err *err)
                                  "rules (the float pairs need exact rounding); refused", extra);
     if (strlen(extra) > 256)
         return nbcl_err_code(err, NBCL_E_INVALID, "NBCL_CL_OPTIONS: longer than 256 characters");
+    memcpy(c->cl_options, extra, strlen(extra) + 1);
     return 0;
 }
 
@@ -367,7 +370,6 @@ static int device_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err
                   "without fma() (not fused there, or NBCL_UNFUSED_FMA is set; slower)\n",
                   dev->info->index, dev->info->name);
     char options[1024];
-    if (check_extra_options(err)) return -1;
     build_options(c, dev->info, dev->use_double, d->vw, fused, options, sizeof options);
     if (dump_program(c, options, err)) return -1;
     int hit = 0;
@@ -759,6 +761,7 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
     if (!rc) rc = alloc_host(c, err);
     if (!rc) rc = run_vector_width(c, err);
     if (!rc) run_wide_arithmetic(c);
+    if (!rc) rc = check_extra_options(c, err);
     if (!rc) rc = assemble_source(c, err);
     if (!rc) {
         /* the lattice stage's scratch: its stage-1 planes of reals */
