@@ -120,6 +120,13 @@ typedef struct nbcl_shared {
     int failed;
     nbcl_err err;
     nbcl_progress_state progress;
+    /* the rows handed to ops->rows_done, in order, on the rows thread (guarded by lock) */
+    int *band_tiles;         /* tiles copied per tile row of the pass */
+    long nbands, next_band;  /* tile rows of the pass; the first not complete yet */
+    int rows_ready;          /* rows 0 .. rows_ready - 1 are final in this pass */
+    int rows_given;          /* rows already handed over (this image, across passes) */
+    int rows_finished;       /* the pass is over: hand over what is ready, then stop */
+    pthread_cond_t rows_cond;
     int auto_tile;           /* the tile edge was chosen here, so it may be made smaller */
     int slow_tile;           /* a GPU tile was too slow: the edge to use instead (0: none) */
     double slow_seconds;     /* how long that tile took */
@@ -327,6 +334,81 @@ static void nbcl_slot_profile(nbcl_worker *w, const nbcl_slot *s)
     w->read_seconds += 1e-9 * (double)(end - start);
 }
 
+/* ------------------------------------------------------------------ finished rows */
+
+/* The rows final once the first `bands` tile rows of the pass are in: those above the
+ * first tile row computed were cleared before the pass, and so were those below the last. */
+static int nbcl_rows_final(const nbcl_shared *sh, long bands)
+{
+    if (bands >= sh->nbands)
+        return sh->height;
+    long row = (sh->ty0 + bands) * (long)sh->tile;
+    return row < sh->height ? (int)row : sh->height;
+}
+
+/* A tile is in the planes (lock held): when that completes its tile row, and the rows
+ * before it, wake the rows thread. */
+static void nbcl_rows_tile_copied(nbcl_shared *sh, const nbcl_tile *t)
+{
+    if (!sh->band_tiles)
+        return;
+    sh->band_tiles[t->y0 / sh->tile - sh->ty0]++;
+    long before = sh->next_band;
+    while (sh->next_band < sh->nbands && sh->band_tiles[sh->next_band] == sh->ntx)
+        sh->next_band++;
+    if (sh->next_band != before) {
+        sh->rows_ready = nbcl_rows_final(sh, sh->next_band);
+        pthread_cond_signal(&sh->rows_cond);
+    }
+}
+
+/* The rows thread: hands each run of final rows to ops->rows_done, in order, until the
+ * pass is over and every final row is handed over. */
+static void *nbcl_rows_main(void *arg)
+{
+    nbcl_shared *sh = arg;
+    nbcl_err err;
+    pthread_mutex_lock(&sh->lock);
+    for (;;) {
+        while (sh->rows_ready <= sh->rows_given && !sh->rows_finished)
+            pthread_cond_wait(&sh->rows_cond, &sh->lock);
+        if (sh->rows_ready <= sh->rows_given)
+            break;
+        int first = sh->rows_given, end = sh->rows_ready;
+        pthread_mutex_unlock(&sh->lock);
+        int rc = sh->ops->rows_done(sh->user, first, end, &err);
+        pthread_mutex_lock(&sh->lock);
+        if (rc) {
+            if (!sh->failed) {
+                sh->failed = 1;
+                sh->err = err;
+            }
+            atomic_store(&sh->stop, 1);
+            break;
+        }
+        sh->rows_given = end;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return NULL;
+}
+
+/* Before a pass: which tile rows it computes, and the rows final already. */
+static int nbcl_rows_pass_start(nbcl_shared *sh)
+{
+    free(sh->band_tiles);
+    sh->band_tiles = NULL;
+    if (!sh->ops->rows_done)
+        return 0;
+    sh->nbands = sh->ntx ? sh->ntiles / sh->ntx : 0;
+    sh->band_tiles = calloc((size_t)(sh->nbands > 0 ? sh->nbands : 1), sizeof *sh->band_tiles);
+    if (!sh->band_tiles)
+        return -1;
+    sh->next_band = 0;
+    sh->rows_ready = nbcl_rows_final(sh, 0);
+    sh->rows_finished = 0;
+    return 0;
+}
+
 /* Wait for a slot's read, copy the tile into the planes, free the slot. */
 static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *err)
 {
@@ -345,6 +427,7 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
     w->read_seconds += nbcl_seconds() - t0;
     pthread_mutex_lock(&w->sh->lock);
     nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
+    nbcl_rows_tile_copied(w->sh, &s->tile);
     pthread_mutex_unlock(&w->sh->lock);
     return 0;
 }
@@ -568,6 +651,7 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     sh->auto_tile = opts->tile == 0;
     st->log = opts->log;
     pthread_mutex_init(&sh->lock, NULL);
+    pthread_cond_init(&sh->rows_cond, NULL);
     st->workers = calloc((size_t)ndevices, sizeof *st->workers);
     if (!st->workers) {
         nbcl_stream_close(st);
@@ -610,7 +694,8 @@ static void nbcl_clear_outside(const nbcl_shared *sh)
     }
 }
 
-/* One pass over every tile of the image. */
+/* One pass over every tile of the image, with the rows thread beside the devices' when
+ * ops->rows_done is set. */
 static int nbcl_stream_pass(nbcl_stream *st)
 {
     nbcl_shared *sh = &st->sh;
@@ -618,6 +703,17 @@ static int nbcl_stream_pass(nbcl_stream *st)
     if (sh->ops->pass_start)
         sh->ops->pass_start(sh->user);
     sh->failed = 0;
+    if (nbcl_rows_pass_start(sh)) {
+        nbcl_err_code(&sh->err, NBCL_E_NOMEM, "out of host memory");
+        return -1;
+    }
+    pthread_t rows_thread;
+    int rows_started = sh->ops->rows_done &&
+                       pthread_create(&rows_thread, NULL, nbcl_rows_main, sh) == 0;
+    if (sh->ops->rows_done && !rows_started) {
+        nbcl_err_set(&sh->err, "cannot start the thread for finished rows");
+        return -1;
+    }
     atomic_store(&sh->next, 0);
     atomic_store(&sh->stop, 0);
     for (int i = 0; i < st->ndevices; i++) {
@@ -633,6 +729,14 @@ static int nbcl_stream_pass(nbcl_stream *st)
     }
     nbcl_progress_init(&sh->progress, st->progress, pixels);
     int rc = nbcl_stream_go(st->workers, st->ndevices, sh);
+    if (rows_started) {
+        pthread_mutex_lock(&sh->lock);
+        sh->rows_finished = 1;
+        pthread_cond_signal(&sh->rows_cond);
+        pthread_mutex_unlock(&sh->lock);
+        pthread_join(rows_thread, NULL);
+        rc = sh->failed ? -1 : rc;
+    }
     nbcl_progress_end(&sh->progress);
     return rc;
 }
@@ -643,6 +747,7 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
     if (!planes)
         return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
     sh->planes = planes;
+    sh->rows_given = 0;
     int rc;
     /* out of resources for a tile: the whole image again with half the tile edge; a GPU
      * tile too slow for display watchdogs: again with tiles that take about
@@ -712,6 +817,8 @@ int nbcl_stream_close(nbcl_stream *st)
         if (nbcl_worker_close(&st->workers[i], NULL))
             rc = -1;
     free(st->workers);
+    free(st->sh.band_tiles);
+    pthread_cond_destroy(&st->sh.rows_cond);
     pthread_mutex_destroy(&st->sh.lock);
     free(st);
     return rc;

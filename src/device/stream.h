@@ -46,6 +46,14 @@ typedef struct nbcl_stream_ops {
      * with smaller tiles after a tile ran out of resources or time): what tile_done
      * gathers starts over. May be NULL. */
     void (*pass_start)(void *user);
+    /* Rows first_row .. end_row - 1 of the planes are final: every tile meeting them has been
+     * copied in (rows outside the tiles computed hold 0). Called on a thread of the stream's
+     * own while the devices go on with the next tiles, never twice at once, in order of
+     * rows, each row of an image exactly once (a pass started again does not repeat rows:
+     * every pixel is computed alike whatever the tile), the last call before
+     * nbcl_stream_image returns. Nonzero (with err set) stops the image with that error.
+     * May be NULL. */
+    int (*rows_done)(void *user, int first_row, int end_row, nbcl_err *err);
 } nbcl_stream_ops;
 
 enum nbcl_progress { NBCL_PROGRESS_NONE, NBCL_PROGRESS_AUTO };

@@ -514,7 +514,7 @@ static void pass_start(void *user)
         ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
 }
 
-static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done, pass_start};
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done, pass_start, NULL};
 
 /* ------------------------------------------------------------------ per image */
 

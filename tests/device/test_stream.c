@@ -28,6 +28,10 @@ typedef struct test_user {
     long fail_above;       /* enqueue_tile runs out of resources above this many pixels (0: never,
                               negative: always) */
     long slow_above;       /* enqueue_tile takes 0.7 s for tiles above this many pixels (0: never) */
+    /* rows_done checks: the rows handed over must equal these planes already, come in
+     * order and once each, one call at a time; fail_rows_at: refuse rows from there */
+    float **want, **planes;
+    int width, rows_next, calls, busy, overlapped, fail_rows_at, mismatch_row;
 } test_user;
 
 static int t_init(void *user, nbcl_devctx *dev, void **state, nbcl_err *err)
@@ -84,7 +88,31 @@ static void t_release(void *user, void *state)
     free(s);
 }
 
-static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release, NULL, NULL};
+static const nbcl_stream_ops ops = {t_init, t_enqueue, t_release, NULL, NULL, NULL};
+
+static int t_rows(void *user, int first, int end, nbcl_err *err)
+{
+    test_user *u = user;
+    if (__atomic_fetch_add(&u->busy, 1, __ATOMIC_SEQ_CST) != 0) u->overlapped = 1;
+    usleep(2000);   /* a slow consumer: the devices go on meanwhile */
+    int rc = 0;
+    if (first != u->rows_next) {
+        rc = nbcl_err_set(err, "rows %d..%d handed over after rows up to %d", first, end, u->rows_next);
+    } else if (u->fail_rows_at >= 0 && end > u->fail_rows_at) {
+        rc = nbcl_err_set(err, "rows refused on purpose");
+    } else {
+        size_t off = (size_t)first * (size_t)u->width, n = (size_t)(end - first) * (size_t)u->width;
+        for (int p = 0; p < NPLANES && u->mismatch_row < 0; p++)
+            if (memcmp(u->planes[p] + off, u->want[p] + off, n * sizeof(float)) != 0)
+                u->mismatch_row = first;
+        u->rows_next = end;
+        u->calls++;
+    }
+    __atomic_fetch_sub(&u->busy, 1, __ATOMIC_SEQ_CST);
+    return rc;
+}
+
+static const nbcl_stream_ops rows_ops = {t_init, t_enqueue, t_release, NULL, NULL, t_rows};
 
 static nbcl_device_info *devs;
 static int ndevs;
@@ -132,7 +160,7 @@ TestSuite(stream, .init = setup, .fini = teardown, .timeout = 300);
 
 Test(stream, same_bits_for_every_tile_size_and_device_count)
 {
-    test_user u = {0, -1, NPLANES, 0, 0};
+    test_user u = {.fail_at_x0 = -1, .nplanes = NPLANES};
     float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err;
@@ -170,7 +198,7 @@ Test(stream, same_bits_for_every_tile_size_and_device_count)
 
 Test(stream, an_enqueue_error_stops_the_run)
 {
-    test_user u = {0, 320, NPLANES, 0, 0};
+    test_user u = {.fail_at_x0 = 320, .nplanes = NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     nbcl_device_info twice[2] = {devs[0], devs[0]};
@@ -185,7 +213,7 @@ Test(stream, an_enqueue_error_stops_the_run)
 
 Test(stream, a_device_init_error_is_returned)
 {
-    test_user u = {1, -1, NPLANES, 0, 0};
+    test_user u = {.fail_init = 1, .fail_at_x0 = -1, .nplanes = NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     cr_assert_neq(run(devs, 1, 64, &u, got, W, H, &err), 0);
@@ -196,7 +224,7 @@ Test(stream, a_device_init_error_is_returned)
 
 Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
 {
-    test_user u = {0, -1, NPLANES, 0, 0};
+    test_user u = {.fail_at_x0 = -1, .nplanes = NPLANES};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err = {0};
     nbcl_device_info small = devs[0];
@@ -209,7 +237,7 @@ Test(stream, a_tile_larger_than_the_largest_allocation_is_refused)
 
 Test(stream, progress_lines_when_stderr_is_not_a_terminal)
 {
-    test_user u = {0, -1, NPLANES, 0, 0};
+    test_user u = {.fail_at_x0 = -1, .nplanes = NPLANES};
     float *got[NPLANES] = {plane_alloc(), NULL};   /* plane 1 computed, not kept */
     nbcl_err err;
     char path[] = "/tmp/nbcl-progress-XXXXXX", text[4096];
@@ -252,7 +280,7 @@ Test(stream, auto_tile_respects_memory_and_keeps_devices_busy)
  * with half the tile edge until it fits, said once, and is the same image. */
 Test(stream, out_of_resources_halves_the_tile)
 {
-    test_user ok = {0, -1, NPLANES, 0, 0}, tight = {0, -1, NPLANES, 100 * 100, 0};
+    test_user ok = {.fail_at_x0 = -1, .nplanes = NPLANES}, tight = {.fail_at_x0 = -1, .nplanes = NPLANES, .fail_above = 100 * 100};
     float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err;
@@ -276,7 +304,7 @@ Test(stream, out_of_resources_halves_the_tile)
     cr_expect(!strstr(strstr(logged, "retrying") + 1, "retrying"), "said more than once: %s", logged);
     free(logged);
     /* a tile of one pixel that still fails is an error, not an endless loop */
-    test_user never = {0, -1, NPLANES, -1, 0};
+    test_user never = {.fail_at_x0 = -1, .nplanes = NPLANES, .fail_above = -1};
     cr_expect_neq(run(devs, 1, 8, &never, got, W, H, &err), 0, "a tile of one pixel still failing");
     cr_expect(strstr(err.msg, "CL_OUT_OF_RESOURCES"), "%s", err.msg);
     for (int p = 0; p < NPLANES; p++) {
@@ -290,7 +318,7 @@ Test(stream, out_of_resources_halves_the_tile)
  * GPU: the first device with its type changed; its tiles above 200 x 200 pixels take 0.7 s. */
 Test(stream, slow_gpu_tiles_are_made_smaller)
 {
-    test_user ok = {0, -1, NPLANES, 0, 0}, slow = {0, -1, NPLANES, 0, 200 * 200};
+    test_user ok = {.fail_at_x0 = -1, .nplanes = NPLANES}, slow = {.fail_at_x0 = -1, .nplanes = NPLANES, .slow_above = 200 * 200};
     float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
     float *got[NPLANES] = {plane_alloc(), plane_alloc()};
     nbcl_err err;
@@ -323,6 +351,88 @@ Test(stream, slow_gpu_tiles_are_made_smaller)
     cr_assert_eq(nbcl_stream_image(st, got, &err), 0, "%s", err.msg);
     cr_expect_eq(nbcl_stream_tile_size(st), 256);
     cr_expect_eq(nbcl_stream_close(st), 0);
+    for (int p = 0; p < NPLANES; p++) {
+        free(ref[p]);
+        free(got[p]);
+    }
+}
+
+/* Rows are handed over as they are finished (issue 13 item 3): in order, each once, one
+ * call at a time, and only when every pixel of them is in the planes (the planes start as
+ * NaN, so a row handed over too early differs from the finished image); with several
+ * tiles, devices, a region, and a pass started again with smaller tiles. */
+static void expect_rows(const nbcl_device_info *d, int nd, int tile, test_user *u,
+                        const nbcl_stream_opts *base, float **want, const char *what)
+{
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    for (int p = 0; p < NPLANES; p++)
+        for (size_t i = 0; i < (size_t)W * H; i++) got[p][i] = NAN;
+    u->want = want;
+    u->planes = got;
+    u->width = W;
+    u->rows_next = u->calls = u->overlapped = 0;
+    u->mismatch_row = -1;
+    nbcl_stream_opts opts = *base;
+    opts.tile = tile;
+    nbcl_err err;
+    cr_assert_eq(nbcl_stream_run(d, nd, &rows_ops, u, &opts, got, W, H, &err), 0, "%s: %s", what, err.msg);
+    cr_expect_eq(u->rows_next, H, "%s: rows handed over up to %d of %d", what, u->rows_next, H);
+    cr_expect_eq(u->mismatch_row, -1, "%s: rows from %d handed over before they were final", what,
+                 u->mismatch_row);
+    cr_expect_eq(u->overlapped, 0, "%s: two calls at once", what);
+    if (tile > 0 && tile < H / 4 && !opts.limit)
+        cr_expect_gt(u->calls, 1, "%s: all rows in one call (%d)", what, u->calls);
+    expect_same(want, got, what);
+    free(got[0]);
+    free(got[1]);
+}
+
+Test(stream, finished_rows_are_handed_over_in_order)
+{
+    test_user u = {.fail_at_x0 = -1, .nplanes = NPLANES};
+    u.fail_rows_at = -1;
+    float *ref[NPLANES] = {plane_alloc(), plane_alloc()};
+    nbcl_err err;
+    cr_assert_eq(run(devs, 1, W, &u, ref, W, H, &err), 0, "%s", err.msg);
+    nbcl_stream_opts opts = {.nplanes = NPLANES, .progress = NBCL_PROGRESS_NONE};
+    expect_rows(devs, 1, 64, &u, &opts, ref, "tile 64");
+    expect_rows(devs, 1, 7, &u, &opts, ref, "tile 7");
+    expect_rows(devs, 1, 0, &u, &opts, ref, "automatic tile");
+    nbcl_device_info twice[2] = {devs[0], devs[0]};
+    expect_rows(twice, 2, 33, &u, &opts, ref, "device 0 twice, tile 33");
+
+    /* a pass started again with halved tiles: no row twice */
+    test_user tight = u;
+    tight.fail_above = 100 * 100;
+    expect_rows(devs, 1, 512, &tight, &opts, ref, "halved tiles");
+
+    /* a region: rows outside it are 0, handed over too */
+    float *part[NPLANES] = {plane_alloc(), plane_alloc()};
+    for (int p = 0; p < NPLANES; p++) memcpy(part[p], ref[p], (size_t)W * H * sizeof(float));
+    nbcl_stream_opts lim = opts;
+    lim.limit = 1;
+    lim.region[0] = 0;
+    lim.region[1] = W - 1;
+    lim.region[2] = 300;
+    lim.region[3] = 420;
+    /* the tiles meeting rows 300..420 at -tile 64 cover rows 256..447 */
+    for (int p = 0; p < NPLANES; p++)
+        for (int y = 0; y < H; y++)
+            if (y < 256 || y >= 448) memset(part[p] + (size_t)y * W, 0, W * sizeof(float));
+    expect_rows(devs, 1, 64, &u, &lim, part, "region");
+    free(part[0]);
+    free(part[1]);
+
+    /* a consumer that fails stops the image with its error */
+    float *got[NPLANES] = {plane_alloc(), plane_alloc()};
+    u.fail_rows_at = 200;
+    u.rows_next = 0;
+    u.want = ref;
+    u.planes = got;
+    opts.tile = 16;
+    cr_expect_neq(nbcl_stream_run(devs, 1, &rows_ops, &u, &opts, got, W, H, &err), 0);
+    cr_expect_str_eq(err.msg, "rows refused on purpose");
+    cr_expect_leq(u.rows_next, 200);
     for (int p = 0; p < NPLANES; p++) {
         free(ref[p]);
         free(got[p]);
