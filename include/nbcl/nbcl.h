@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 #define NBCL_VERSION_MAJOR 0
-#define NBCL_VERSION_MINOR 2
+#define NBCL_VERSION_MINOR 3
 #define NBCL_VERSION_PATCH 0
 
 /* "MAJOR.MINOR.PATCH" of the library actually loaded */
@@ -278,6 +278,19 @@ NBCL_API nbcl_status nbcl_experiment_series_image(const nbcl_experiment *exp, in
 NBCL_API nbcl_status nbcl_engine_run(nbcl_engine *eng, const nbcl_image_params *params,
                                      float *image, size_t count);
 
+/* Rows as they are finished, during nbcl_engine_run: fn(user, image, first_row, rows) says
+ * that rows first_row .. first_row + rows - 1 of `image` (the run's buffer, slow index
+ * outermost) hold their final values. It is called on a thread of the engine's own while
+ * the devices compute the next tiles: in order of rows, every row of the image exactly
+ * once, never two calls at once, the last before nbcl_engine_run returns. Use it to write
+ * or look at an image while it is made (the rows are final; the rest may still be
+ * written); slow work here holds back only later calls. Nonzero from fn stops the run:
+ * nbcl_engine_run returns that status (NBCL_E_STATE when it is not one) with a message
+ * naming the rows and, when a library call inside fn failed, its message. fn NULL: none.
+ * Applies to the following runs of this engine. */
+typedef int (*nbcl_rows_fn)(void *user, const float *image, int first_row, int rows);
+NBCL_API nbcl_status nbcl_engine_set_rows_callback(nbcl_engine *eng, nbcl_rows_fn fn, void *user);
+
 /* About the last run. */
 typedef struct nbcl_run_info {
     int fast, slow;
@@ -309,6 +322,8 @@ typedef struct nbcl_timing {
     double streaming;           /* wall time from the first tile queued to the last copied */
     double host;                /* the engine's host work after the tiles (sums, checks) */
     double run;                 /* wall time of the whole nbcl_engine_run */
+    double rows;                /* host work on the rows as they were finished, during
+                                   streaming (checks, statistics, the rows callback) */
 } nbcl_timing;
 NBCL_API nbcl_status nbcl_engine_timing(const nbcl_engine *eng, nbcl_timing *t);
 
@@ -336,6 +351,9 @@ typedef struct nbcl_image_stats {
 /* nanoBragg's statistics over the ROI and mask. */
 NBCL_API nbcl_status nbcl_engine_image_stats(const nbcl_engine *eng, const float *image,
                                              nbcl_image_stats *st);
+/* The same statistics of the last run's image, bit for bit, gathered while its rows were
+ * finished (no pass over the image but the rmsd's). */
+NBCL_API nbcl_status nbcl_engine_run_stats(const nbcl_engine *eng, nbcl_image_stats *st);
 
 /* Photons to 16-bit SMV counts: floor(value * scale + adc), clipped, 0 outside the ROI. */
 NBCL_API nbcl_status nbcl_engine_counts(const nbcl_engine *eng, const float *image, double scale,
@@ -354,6 +372,16 @@ NBCL_API nbcl_status nbcl_engine_noise(const nbcl_engine *eng, const float *imag
  * nbcl_run_info; NULL: the last run), so an image may be written while the engine
  * simulates the next one. */
 NBCL_API nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t count);
+/* The same file written piece by piece (e.g. rows from the rows callback): open, append
+ * values in order, then close, which renames it into place (or, while an output group is
+ * open, leaves that to the group's commit); abort removes it. A writer is used by one
+ * thread at a time. */
+typedef struct nbcl_float_writer nbcl_float_writer;
+NBCL_API nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out);
+NBCL_API nbcl_status nbcl_float_writer_append(nbcl_float_writer *w, const float *values,
+                                              size_t count);
+NBCL_API nbcl_status nbcl_float_writer_close(nbcl_float_writer *w);
+NBCL_API void nbcl_float_writer_abort(nbcl_float_writer *w);
 NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const nbcl_run_info *run,
                                            const char *path, const uint16_t *counts,
                                            int is_noise_image);

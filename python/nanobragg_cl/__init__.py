@@ -19,7 +19,7 @@ from .errors import (BuildError, FileError, InvalidInput, NbclError, NoDevice, O
                      OutOfMemory, StateError, check)
 from .experiment import Experiment, args_help
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = ["Experiment", "Engine", "NexusWriter", "RunInfo", "Stats", "Device", "devices",
            "write_float", "args_help", "library_version", "library_path",

@@ -16,7 +16,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c
                     c_long, c_size_t, c_uint, c_uint16, c_uint64, c_void_p)
 
 # the API version these declarations were written for (NBCL_VERSION_MAJOR/MINOR in nbcl.h)
-API_MAJOR, API_MINOR = 0, 2
+API_MAJOR, API_MINOR = 0, 3
 
 # enums are C ints
 nbcl_status = c_int
@@ -27,6 +27,7 @@ nbcl_request = c_int
 
 # typedef void (*nbcl_log_fn)(void *user, nbcl_log_level level, const char *line);
 nbcl_log_fn = CFUNCTYPE(None, c_void_p, nbcl_log_level, c_char_p)
+nbcl_rows_fn = CFUNCTYPE(c_int, c_void_p, POINTER(c_float), c_int, c_int)
 
 
 class nbcl_device_desc(Structure):
@@ -111,7 +112,7 @@ class nbcl_timing(Structure):
         ("program_cached", c_int),
         ("tables", c_double), ("image_tables", c_double), ("kernels", c_double),
         ("readback", c_double), ("streaming", c_double), ("host", c_double),
-        ("run", c_double),
+        ("run", c_double), ("rows", c_double),
     ]
 
 
@@ -193,15 +194,21 @@ PROTOTYPES = {
     "nbcl_experiment_series_image": (nbcl_status,
                                      [_p, c_int, POINTER(nbcl_image_params), POINTER(c_long)]),
     "nbcl_engine_run": (nbcl_status, [_p, POINTER(nbcl_image_params), _fp, c_size_t]),
+    "nbcl_engine_set_rows_callback": (nbcl_status, [_p, nbcl_rows_fn, c_void_p]),
     "nbcl_engine_run_info": (nbcl_status, [_p, POINTER(nbcl_run_info)]),
     "nbcl_engine_timing": (nbcl_status, [_p, POINTER(nbcl_timing)]),
     "nbcl_engine_pixel_detail": (nbcl_status, [_p, c_int, c_int, POINTER(nbcl_pixel_detail)]),
     "nbcl_engine_pixel_active": (c_int, [_p, c_int, c_int]),
     "nbcl_engine_image_stats": (nbcl_status, [_p, _fp, POINTER(nbcl_image_stats)]),
+    "nbcl_engine_run_stats": (nbcl_status, [_p, POINTER(nbcl_image_stats)]),
     "nbcl_engine_counts": (nbcl_status, [_p, _fp, c_double, c_double, _u16p]),
     "nbcl_engine_noise": (nbcl_status,
                           [_p, _fp, c_long, c_double, _u16p, POINTER(c_double), _ip]),
     "nbcl_write_float_image": (nbcl_status, [c_char_p, _fp, c_size_t]),
+    "nbcl_float_writer_open": (nbcl_status, [c_char_p, _pp]),
+    "nbcl_float_writer_append": (nbcl_status, [_p, _fp, c_size_t]),
+    "nbcl_float_writer_close": (nbcl_status, [_p]),
+    "nbcl_float_writer_abort": (None, [_p]),
     "nbcl_engine_write_smv": (nbcl_status,
                               [_p, POINTER(nbcl_run_info), c_char_p, _u16p, c_int]),
     "nbcl_engine_write_smv_float": (nbcl_status, [_p, POINTER(nbcl_run_info), c_char_p, _fp,

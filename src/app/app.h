@@ -37,6 +37,7 @@ typedef struct nbcl_app_times {
     double t_main;              /* when main started */
     double startup;             /* arguments, set-up, input files: until the engine is made */
     double image_tables, kernels, readback, streaming, engine_host;
+    double rows;                /* host work on rows as they were finished (engine's rows thread) */
     int unprofiled, images;
     double post;                /* statistics and the noise image's counts (SMV integers are converted as they are written) */
     struct {
@@ -64,13 +65,27 @@ int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *pla
 /* pattern with its run of '#' replaced by number, zero-padded to the run's width. */
 int nbcl_app_numbered(const char *pattern, int number, char *out, size_t n);
 
+/* What was done to an image while its rows were finished (the image loop's rows
+ * callback): its statistics (nbcl_engine_run_stats), and its float file written but not
+ * yet closed. */
+typedef struct nbcl_app_streamed {
+    nbcl_image_stats stats;
+    nbcl_float_writer *floatfile;   /* closed (published) or aborted by nbcl_app_write_image */
+} nbcl_app_streamed;
+
 /* One image's files (index is 0-based). A single image prints nanoBragg's lines; an image
  * of a series one summary line (into line, n chars, instead when line is not NULL). counts
- * is scratch for fast*slow values. nexus may be NULL. Reports errors itself; returns
- * nonzero on failure. */
+ * is scratch for fast*slow values. nexus may be NULL; streamed NULL: the statistics and
+ * the float file are made here from the image. Reports errors itself; returns nonzero on
+ * failure. */
 int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                          int index, const float *image, const nbcl_run_info *info, long seed,
-                         uint16_t *counts, nbcl_nexus_writer *nexus, char *line, size_t n);
+                         uint16_t *counts, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                         char *line, size_t n);
+
+/* The file name of image index (0-based) from pattern (its '#' run numbered), or NULL when
+ * pattern is NULL or the name is too long (reported). */
+const char *nbcl_app_image_name(const char *pattern, int index, char *buf, size_t n);
 
 /* The counts the CBF and NeXus files hold: the noise image (with -noisefile), else the
  * ideal image rounded. photons and overloads may be NULL. Reports errors itself. */

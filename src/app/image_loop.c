@@ -1,6 +1,8 @@
 /* image_loop.c: the image loop of nanobragg-cl. The main thread simulates image i+1 on the
  * engine while a writer thread turns image i into files (noise, integers, compression,
  * writing), so the device is rarely idle; two image buffers, whatever the series length.
+ * Within an image, the engine's rows thread writes the float file row by row as the tiles
+ * finish (and gathers the statistics), so that work overlaps the kernels too.
  * One progress line (images done, elapsed, ETA) on stderr for a series. A failure stops
  * the series: finished images keep their files, the failing image leaves none of its files
  * (each image's files are written under temporary names and renamed together: an output
@@ -19,7 +21,23 @@ typedef struct job {
     const float *image;
     nbcl_run_info info;
     long seed;
+    nbcl_app_streamed streamed;   /* statistics and float file, made as rows were finished */
 } job;
+
+/* The rows callback: an image's rows appended to its float file as they are finished,
+ * while the devices compute the next tiles (on the engine's rows thread). */
+typedef struct row_sink {
+    nbcl_float_writer *floatfile;   /* NULL: no float file */
+    size_t fast;
+} row_sink;
+
+static int append_rows(void *user, const float *image, int first_row, int rows)
+{
+    row_sink *r = user;
+    if (!r->floatfile) return 0;
+    return nbcl_float_writer_append(r->floatfile, image + (size_t)first_row * r->fast,
+                                    (size_t)rows * r->fast);
+}
 
 typedef struct pipeline {
     const nbcl_engine *eng;
@@ -46,7 +64,7 @@ static void *writer_main(void *arg)
         job j = p->jobs[p->done % 2];
         pthread_mutex_unlock(&p->lock);
         int rc = nbcl_app_write_image(p->eng, p->out, p->plan, j.index, j.image, &j.info, j.seed,
-                                      p->counts, p->nexus, NULL, 0);
+                                      p->counts, p->nexus, &j.streamed, NULL, 0);
         fflush(stdout);
         pthread_mutex_lock(&p->lock);
         if (rc) p->failed = 1;
@@ -87,6 +105,32 @@ void nbcl_app_progress(int done, int total, double t0, int tty)
     if (tty && done == total) fputc('\n', stderr);
 }
 
+/* image i: simulated into buf, its float file written as its rows are finished */
+static int simulate_one(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_app_plan *plan,
+                        int i, float *buf, size_t npix, job *j)
+{
+    int fast, slow;
+    nbcl_experiment_detector_size(exp, &fast, &slow);
+    row_sink sink = {.fast = (size_t)fast};
+    char name[4096];
+    if (plan->floatfile) {
+        const char *path = nbcl_app_image_name(plan->floatfile, i, name, sizeof name);
+        if (!path || nbcl_float_writer_open(path, &sink.floatfile)) return path ? nbcl_app_fail(NULL) : 1;
+    }
+    nbcl_image_params params;
+    int rc = nbcl_engine_set_rows_callback(eng, append_rows, &sink) ||
+             nbcl_experiment_series_image(exp, i, &params, &j->seed) ||
+             nbcl_engine_run(eng, &params, buf, npix) || nbcl_engine_run_info(eng, &j->info) ||
+             nbcl_engine_run_stats(eng, &j->streamed.stats);
+    nbcl_engine_set_rows_callback(eng, NULL, NULL);
+    if (rc) {
+        nbcl_float_writer_abort(sink.floatfile);
+        return nbcl_app_fail(NULL);
+    }
+    j->streamed.floatfile = sink.floatfile;
+    return 0;
+}
+
 /* simulate every image, handing each to the writer */
 static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *p, float *bufs[2],
                         size_t npix, int show)
@@ -96,10 +140,7 @@ static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *
     for (int i = 0; i < p->plan->nimages; ++i) {
         if (wait_written(p, 1)) return 1;   /* image i-2's buffer is free again */
         job j = {.index = i, .image = bufs[i % 2]};
-        nbcl_image_params params;
-        if (nbcl_experiment_series_image(exp, i, &params, &j.seed) ||
-            nbcl_engine_run(eng, &params, bufs[i % 2], npix) || nbcl_engine_run_info(eng, &j.info))
-            return nbcl_app_fail(NULL);
+        if (simulate_one(exp, eng, p->plan, i, bufs[i % 2], npix, &j)) return 1;
         kernel += j.info.seconds;
         if (p->plan->times) nbcl_app_times_engine(p->plan->times, eng);
         if (!p->plan->series && p->out->printout) nbcl_app_print_pixels(eng, p->out);
@@ -148,6 +189,9 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
         pthread_mutex_unlock(&p.lock);
         pthread_join(writer, NULL);
         if (p.failed) rc = 1;
+        /* images simulated but not written (the writer stopped at a failure): their float
+         * files, written while they streamed, go */
+        for (int k = p.done; k < p.posted; ++k) nbcl_float_writer_abort(p.jobs[k % 2].streamed.floatfile);
     }
     if (p.nexus && nbcl_app_nexus_finish(p.nexus, rc, plan->nexusfile, plan->nimages)) rc = nbcl_app_fail(NULL);
     if (!plan->series && rc) nbcl_output_group_abort();

@@ -126,7 +126,7 @@ static int write_gathered(nbcl_engine *eng, const nbcl_outputs *out,
     /* all the image's files (NeXus too) are published together or not at all */
     int rc = nbcl_output_group_begin() ? nbcl_app_fail(NULL) : 0;
     if (!rc && plan->nexusfile && nbcl_engine_nexus_open(eng, plan->nexusfile, 1, &nexus)) rc = nbcl_app_fail(NULL);
-    if (!rc) rc = nbcl_app_write_image(eng, out, plan, 0, img, info, seed, counts, nexus, NULL, 0);
+    if (!rc) rc = nbcl_app_write_image(eng, out, plan, 0, img, info, seed, counts, nexus, NULL, NULL, 0);
     if (nexus && nbcl_app_nexus_finish(nexus, rc, plan->nexusfile, 1)) rc = nbcl_app_fail(NULL);
     if (rc) nbcl_output_group_abort();
     else if (nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);
@@ -225,7 +225,7 @@ static void one_image(mpi_ctx *m, const nbcl_experiment *exp, nbcl_engine *eng, 
     if (nbcl_experiment_series_image(exp, i, &params, &seed) || nbcl_engine_run(eng, &params, img, npix) ||
         nbcl_engine_run_info(eng, &r->info))
         r->kind = MSG_FAIL, nbcl_app_fail(NULL);
-    else if (nbcl_app_write_image(eng, out, &files, i, img, &r->info, seed, counts, NULL, r->text,
+    else if (nbcl_app_write_image(eng, out, &files, i, img, &r->info, seed, counts, NULL, NULL, r->text,
                                   sizeof r->text))
         r->kind = MSG_FAIL;
     else if (nexus_counts && nbcl_app_photon_counts(eng, plan, out, img, seed, nexus_counts, NULL, NULL))

@@ -64,8 +64,7 @@ static int failed(void)
     return nbcl_app_fail(NULL);
 }
 
-/* the name of this image's file, or NULL when it is not written */
-static const char *name_of(const char *pattern, int index, char *buf, size_t n)
+const char *nbcl_app_image_name(const char *pattern, int index, char *buf, size_t n)
 {
     if (!pattern) return NULL;
     if (nbcl_app_numbered(pattern, index + 1, buf, n)) {
@@ -82,13 +81,13 @@ typedef struct image_names {
 
 static int make_names(const nbcl_app_plan *p, int index, image_names *n)
 {
-    n->floatfile = name_of(p->floatfile, index, n->flt, sizeof n->flt);
-    n->intfile = name_of(p->intfile, index, n->smv, sizeof n->smv);
-    n->noisefile = name_of(p->noisefile, index, n->noise, sizeof n->noise);
-    n->pgmfile = name_of(p->pgmfile, index, n->pgm, sizeof n->pgm);
-    n->pngfile = name_of(p->pngfile, index, n->png, sizeof n->png);
-    n->cbffile = name_of(p->cbffile, index, n->cbf, sizeof n->cbf);
-    n->noisepngfile = name_of(p->noisepngfile, index, n->noisepng, sizeof n->noisepng);
+    n->floatfile = nbcl_app_image_name(p->floatfile, index, n->flt, sizeof n->flt);
+    n->intfile = nbcl_app_image_name(p->intfile, index, n->smv, sizeof n->smv);
+    n->noisefile = nbcl_app_image_name(p->noisefile, index, n->noise, sizeof n->noise);
+    n->pgmfile = nbcl_app_image_name(p->pgmfile, index, n->pgm, sizeof n->pgm);
+    n->pngfile = nbcl_app_image_name(p->pngfile, index, n->png, sizeof n->png);
+    n->cbffile = nbcl_app_image_name(p->cbffile, index, n->cbf, sizeof n->cbf);
+    n->noisepngfile = nbcl_app_image_name(p->noisepngfile, index, n->noisepng, sizeof n->noisepng);
     return (p->noisepngfile && !n->noisepngfile) || (p->floatfile && !n->floatfile) || (p->intfile && !n->intfile) ||
            (p->noisefile && !n->noisefile) || (p->pgmfile && !n->pgmfile) ||
            (p->pngfile && !n->pngfile) || (p->cbffile && !n->cbffile);
@@ -135,12 +134,16 @@ static int write_noise_png(const nbcl_engine *eng, const nbcl_outputs *o, const 
  * line per image instead, from *st, *photons and *overloads). */
 static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                        const image_names *n, const float *img, const nbcl_run_info *info, long seed,
-                       uint16_t *ints, nbcl_nexus_writer *nexus, int talk, nbcl_image_stats *st,
-                       double *photons, int *overloads)
+                       uint16_t *ints, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                       int talk, nbcl_image_stats *st, double *photons, int *overloads)
 {
     double t = nbcl_app_now();   /* -timing: each lap charges the time since t */
-    nbcl_engine_image_stats(eng, img, st);
-    nbcl_app_lap(plan, NULL, NULL, &t);
+    if (streamed) {
+        *st = streamed->stats;
+    } else {
+        nbcl_engine_image_stats(eng, img, st);
+        nbcl_app_lap(plan, NULL, NULL, &t);
+    }
     size_t npix = (size_t)info->fast * (size_t)info->slow;
     if (talk) {
         if (info->interpolation_fallback)
@@ -150,7 +153,10 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
     }
     if (n->floatfile) {
         if (talk) printf("writing %s as %zu %zu-byte floats\n", n->floatfile, npix, sizeof(float));
-        if (nbcl_write_float_image(n->floatfile, img, npix)) return failed();
+        nbcl_float_writer *w = streamed ? streamed->floatfile : NULL;
+        if (streamed) streamed->floatfile = NULL;
+        /* written row by row while the image was made: only renamed into place here */
+        if (w ? nbcl_float_writer_close(w) : nbcl_write_float_image(n->floatfile, img, npix)) return failed();
         nbcl_app_lap(plan, "float image", n->floatfile, &t);
     }
     double scale = intfile_scale(o, st);
@@ -211,12 +217,14 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
 /* an image of a series: its files and one line (into line when given, else stdout) */
 static int write_member(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
                         int index, const image_names *n, const float *img, const nbcl_run_info *info,
-                        long seed, uint16_t *ints, nbcl_nexus_writer *nexus, char *line, size_t line_n)
+                        long seed, uint16_t *ints, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                        char *line, size_t line_n)
 {
     nbcl_image_stats st;
     double photons;
     int overloads;
-    if (write_files(eng, o, plan, n, img, info, seed, ints, nexus, 0, &st, &photons, &overloads)) return 1;
+    if (write_files(eng, o, plan, n, img, info, seed, ints, nexus, streamed, 0, &st, &photons, &overloads))
+        return 1;
     char buf[512];
     int len = snprintf(buf, sizeof buf, "image %d of %d: phi %g to %g deg, max_I = %g, mean = %g",
                        index + 1, plan->nimages, info->phi_deg, info->phi_deg + info->osc_deg,
@@ -239,9 +247,10 @@ int nbcl_app_nexus_finish(nbcl_nexus_writer *w, int failed, const char *path, in
     return 0;
 }
 
-int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
-                         int index, const float *image, const nbcl_run_info *info, long seed,
-                         uint16_t *counts, nbcl_nexus_writer *nexus, char *line, size_t line_n)
+static int write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                       int index, const float *image, const nbcl_run_info *info, long seed,
+                       uint16_t *counts, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                       char *line, size_t line_n)
 {
     image_names n;
     if (make_names(plan, index, &n)) return 1;
@@ -251,12 +260,27 @@ int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nb
         nbcl_image_stats st;
         double photons;
         int overloads;
-        return write_files(eng, o, plan, &n, image, info, seed, counts, nexus, 1, &st, &photons, &overloads);
+        return write_files(eng, o, plan, &n, image, info, seed, counts, nexus, streamed, 1, &st,
+                           &photons, &overloads);
     }
     if (nbcl_output_group_begin()) return failed();
-    if (write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, line, line_n)) {
+    if (write_member(eng, o, plan, index, &n, image, info, seed, counts, nexus, streamed, line, line_n)) {
         nbcl_output_group_abort();
         return 1;
     }
     return nbcl_output_group_commit() ? failed() : 0;
+}
+
+int nbcl_app_write_image(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                         int index, const float *image, const nbcl_run_info *info, long seed,
+                         uint16_t *counts, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                         char *line, size_t line_n)
+{
+    int rc = write_image(eng, o, plan, index, image, info, seed, counts, nexus, streamed, line, line_n);
+    /* a float file written while streaming but not reached (an earlier failure) goes */
+    if (streamed && streamed->floatfile) {
+        nbcl_float_writer_abort(streamed->floatfile);
+        streamed->floatfile = NULL;
+    }
+    return rc;
 }

@@ -21,6 +21,7 @@ void nbcl_app_times_engine(nbcl_app_times *t, const nbcl_engine *eng)
     t->image_tables += e.image_tables;
     t->streaming += e.streaming;
     t->engine_host += e.host;
+    t->rows += e.rows;
     if (e.kernels < 0.0 || e.readback < 0.0) t->unprofiled = 1;
     t->kernels += e.kernels;
     t->readback += e.readback;
@@ -70,8 +71,10 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     line("kernels", t->unprofiled ? 0.0 : t->kernels, dev);
     line("read-back", t->unprofiled ? 0.0 : t->readback, t->unprofiled ? dev : "(device reads and copies into the image)");
     line("tiles streamed", t->streaming, "(wall time: kernels and read-back overlap)");
-    line("engine host work", t->engine_host, "(solid-angle sum, finite check)");
-    line("post-processing", t->post, "(statistics, noise image)");
+    line("rows as finished", t->rows, "(during the tiles, on a thread: finite check, statistics, "
+         "float image rows written)");
+    line("engine host work", t->engine_host, "(after the tiles: solid-angle sum, rmsd)");
+    line("post-processing", t->post, "(noise image)");
     for (int i = 0; i < t->nwrites; ++i) {
         if (t->writes[i].files == 1)
             snprintf(note, sizeof note, "(%s)", t->writes[i].last);

@@ -50,6 +50,9 @@ struct nbcl_core {
     pthread_mutex_t psf_lock;     /* one point spread at a time (kernel arguments, queue) */
     cl_command_queue psf_queue;   /* the first device's, apart from the image stream's */
     nbcl_core_times times;
+    nbcl_core_rows_fn rows_fn;    /* finished rows (nbcl_core_set_rows), or NULL */
+    void *rows_user;
+    int panel;                    /* the panel being streamed */
 };
 
 typedef struct devstate {
@@ -514,7 +517,24 @@ static void pass_start(void *user)
         ((devstate *)nbcl_stream_state(c->stream, i, NULL))->omega_sum = 0.0;
 }
 
-static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done, pass_start, NULL};
+/* rows of the panel being streamed are finished: as rows of the whole image, to the
+ * core's user */
+static int rows_done(void *user, int first_row, int end_row, nbcl_err *err)
+{
+    nbcl_core *c = user;
+    if (!c->rows_fn) return 0;
+    int base = c->panel * c->rows;
+    return c->rows_fn(c->rows_user, base + first_row, base + end_row, err);
+}
+
+static const nbcl_stream_ops OPS = {device_init, enqueue_tile, device_release, tile_done, pass_start,
+                                    rows_done};
+
+void nbcl_core_set_rows(nbcl_core *c, nbcl_core_rows_fn fn, void *user)
+{
+    c->rows_fn = fn;
+    c->rows_user = user;
+}
 
 /* ------------------------------------------------------------------ per image */
 
@@ -614,6 +634,7 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
         if (img->panels) nbcl_sim_use_panel(&one, panel);
         if (upload_params(c, &one, err)) return -1;
         planes[OUT_IMAGE] = image + (size_t)panel * c->npix;
+        c->panel = panel;
         c->mask = c->opts.mask ? c->opts.mask + (size_t)panel * c->npix : NULL;
         if (nbcl_stream_image(c->stream, planes, err)) return -1;
         /* each panel's pass gathers its own solid angles and device times */

@@ -56,6 +56,14 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
 int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_core_result *res,
                     nbcl_err *err);
 
+/* Rows of the image finished during nbcl_core_image (rows of the whole image: a detector
+ * of several panels gives its panels' rows one panel after the other), on the stream's
+ * rows thread while the devices go on: in order, each once, one call at a time, the last
+ * before nbcl_core_image returns (nbcl_stream_ops.rows_done). Nonzero (err set) stops the
+ * image with that error. fn NULL: none. */
+typedef int (*nbcl_core_rows_fn)(void *user, int first_row, int end_row, nbcl_err *err);
+void nbcl_core_set_rows(nbcl_core *core, nbcl_core_rows_fn fn, void *user);
+
 /* Pixels per work-item: a CPU's preferred vector width for the precision (8 or 16 with
  * AVX-512), 1 on GPUs and accelerators (wide variants spill there), or env
  * (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/rng.h"
 #include "engine/engine.h"
+#include "model/image_stats.h"
 #include "model/sim.h"
 
 struct nbcl_engine {
@@ -31,6 +32,13 @@ struct nbcl_engine {
     float *last_image;            /* copy of the last image, with pixel details */
     double *umat_scratch;         /* mosaic domains of an image with its own mosaic seed */
     double *lambda_scratch;       /* source wavelengths of an image with its own wavelength */
+    /* the run in progress, as its rows are finished (the core's rows thread) */
+    float *run_image;
+    nbcl_stats_acc stats_acc;     /* nanoBragg's statistics, gathered row by row */
+    nbcl_image_stats stats;       /* the last run's (nbcl_engine_run_stats) */
+    nbcl_rows_fn rows_fn;         /* the caller's (nbcl_engine_set_rows_callback), or NULL */
+    void *rows_user;
+    double rows_seconds;          /* the last run: host work on finished rows */
 };
 
 #endif

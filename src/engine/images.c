@@ -105,6 +105,55 @@ nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t 
     return nbcl_floatfile_write(path, image, count, &err) ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
 }
 
+struct nbcl_float_writer {
+    nbcl_outfile of;
+};
+
+nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out)
+{
+    if (!path || !out) return nbcl_api_invalid("nbcl_float_writer_open: NULL argument");
+    *out = NULL;
+    nbcl_float_writer *w = calloc(1, sizeof *w);
+    if (!w) return nbcl_api_nomem("nbcl_float_writer_open");
+    nbcl_err err = {0};
+    if (nbcl_outfile_open(&w->of, path, &err)) {
+        free(w);
+        return nbcl_api_fail(&err, NBCL_E_FILE);
+    }
+    *out = w;
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_float_writer_append(nbcl_float_writer *w, const float *values, size_t count)
+{
+    if (!w || (!values && count)) return nbcl_api_invalid("nbcl_float_writer_append: NULL argument");
+    if (!w->of.fp) return nbcl_api_state("nbcl_float_writer_append: the writer failed before");
+    nbcl_err err = {0};
+    if (nbcl_floatfile_append(&w->of, values, count, &err)) {
+        nbcl_outfile_abort(&w->of);   /* nothing of it stays; close and abort still free w */
+        return nbcl_api_fail(&err, NBCL_E_FILE);
+    }
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_float_writer_close(nbcl_float_writer *w)
+{
+    if (!w) return nbcl_api_invalid("nbcl_float_writer_close: NULL writer");
+    nbcl_err err = {0};
+    int failed_before = !w->of.fp;
+    int rc = failed_before ? 0 : nbcl_outfile_commit(&w->of, &err);
+    free(w);
+    if (failed_before) return nbcl_api_state("nbcl_float_writer_close: the writer failed before; nothing written");
+    return rc ? nbcl_api_fail(&err, NBCL_E_FILE) : NBCL_OK;
+}
+
+void nbcl_float_writer_abort(nbcl_float_writer *w)
+{
+    if (!w) return;
+    nbcl_outfile_abort(&w->of);
+    free(w);
+}
+
 nbcl_status nbcl_output_group_begin(void)
 {
     nbcl_err err = {0};

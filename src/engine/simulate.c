@@ -182,14 +182,17 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
 }
 
 /* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads.
- * Only the ROI is looked at: every other pixel was set to 0 (and reading it would map the
- * pages of a huge detector that a small ROI leaves untouched). */
-static int check_finite(const nbcl_engine *e, const float *image, nbcl_err *err)
+ * Only the ROI of rows first_row .. end_row - 1 is looked at: every other pixel was set to
+ * 0 (and reading it would map the pages of a huge detector that a small ROI leaves
+ * untouched). */
+static int check_finite(const nbcl_engine *e, const float *image, int first_row, int end_row,
+                        nbcl_err *err)
 {
     const nbcl_sim *s = &e->sim;
     size_t w = (size_t)s->fpixels;
     int x0 = s->roi_xmin > 0 ? s->roi_xmin : 0, x1 = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
-    int y0 = s->roi_ymin > 0 ? s->roi_ymin : 0, y1 = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    int y0 = s->roi_ymin > first_row ? s->roi_ymin : first_row;
+    int y1 = s->roi_ymax < end_row - 1 ? s->roi_ymax : end_row - 1;
     for (int y = y0; y <= y1; ++y)
         for (size_t i = (size_t)y * w + (size_t)x0; x1 >= x0 && i <= (size_t)y * w + (size_t)x1; ++i)
             if (!isfinite(image[i]))
@@ -198,6 +201,47 @@ static int check_finite(const nbcl_engine *e, const float *image, nbcl_err *err)
                                  "and the source wavelengths", isnan(image[i]) ? "NaN" : "infinity",
                                  i % (size_t)e->sim.fpixels, i / (size_t)e->sim.fpixels);
     return 0;
+}
+
+/* Rows of the running image are finished (on the core's rows thread, while the devices go
+ * on): checked, added to the statistics, and handed to the caller's rows callback. */
+static int engine_rows(void *user, int first_row, int end_row, nbcl_err *err)
+{
+    nbcl_engine *e = user;
+    double t0 = nbcl_seconds();
+    int rc = check_finite(e, e->run_image, first_row, end_row, err);
+    if (!rc)
+        nbcl_image_stats_rows(&e->stats_acc, &e->sim, e->run_image, e->mask, first_row, end_row);
+    if (!rc && e->rows_fn) {
+        int status = e->rows_fn(e->rows_user, e->run_image, first_row, end_row - first_row);
+        /* the callback ran on this thread: a library call of it that failed left its
+         * message here */
+        int code = status > 0 && status <= NBCL_E_STATE ? status : NBCL_E_STATE;
+        if (status && *nbcl_last_error())
+            rc = nbcl_err_code(err, code, "%s (the rows callback stopped the run at rows %d..%d)",
+                               nbcl_last_error(), first_row, end_row - 1);
+        else if (status)
+            rc = nbcl_err_code(err, code, "the rows callback stopped the run at rows %d..%d (status %d)",
+                               first_row, end_row - 1, status);
+    }
+    e->rows_seconds += nbcl_seconds() - t0;
+    return rc;
+}
+
+nbcl_status nbcl_engine_set_rows_callback(nbcl_engine *e, nbcl_rows_fn fn, void *user)
+{
+    if (!e) return nbcl_api_invalid("nbcl_engine_set_rows_callback: NULL engine");
+    e->rows_fn = fn;
+    e->rows_user = user;
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_engine_run_stats(const nbcl_engine *e, nbcl_image_stats *st)
+{
+    if (!e || !st) return nbcl_api_invalid("nbcl_engine_run_stats: NULL argument");
+    if (!e->ran) return nbcl_api_state("nbcl_engine_run_stats: no image has been simulated yet");
+    *st = e->stats;
+    return NBCL_OK;
 }
 
 nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *image, size_t count)
@@ -214,13 +258,19 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     nbcl_sim img;
     nbcl_core_result res;
     e->ran = 0;
+    e->run_image = image;
+    e->rows_seconds = 0.0;
+    nbcl_image_stats_begin(&e->stats_acc);
+    nbcl_core_set_rows(e->core, engine_rows, e);
     if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) ||
         ((t1 = nbcl_seconds()), nbcl_core_image(e->core, &img, image, &res, &err)) ||
-        ((t2 = nbcl_seconds()), check_finite(e, image, &err)) ||
-        (e->keep_details && keep_details(e, image, &res, &err))) {
+        ((t2 = nbcl_seconds()), e->keep_details && keep_details(e, image, &res, &err))) {
+        e->run_image = NULL;
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
     }
+    nbcl_image_stats_end(&e->stats_acc, &e->sim, image, &e->stats);   /* the rmsd pass */
+    e->run_image = NULL;
     e->prepare_seconds = t1 - t0;
     e->check_seconds = nbcl_seconds() - t2;
     e->image_sim = img;
@@ -269,6 +319,7 @@ nbcl_status nbcl_engine_timing(const nbcl_engine *e, nbcl_timing *t)
     t->readback = c->readback;
     t->streaming = c->streaming;
     t->host = c->host + e->check_seconds;
+    t->rows = e->rows_seconds;
     t->run = e->info.seconds;
     return NBCL_OK;
 }

@@ -156,21 +156,31 @@ static void float_to_le(const float *src, size_t n, unsigned char *buf)
     }
 }
 
-int nbcl_floatfile_write(const char *path, const float *data, size_t n, nbcl_err *err)
+int nbcl_floatfile_append(nbcl_outfile *of, const float *data, size_t n, nbcl_err *err)
 {
-    if (host_is_little_endian())
-        return nbcl_outfile_write_bytes(path, data, n * sizeof(float), err);
-    nbcl_outfile of;
-    if (nbcl_outfile_open(&of, path, err)) return -1;
+    if (host_is_little_endian()) {
+        if (n && fwrite(data, sizeof(float), n, of->fp) != n)
+            return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
+        return 0;
+    }
     unsigned char buf[4 * 4096];
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done < 4096 ? n - done : 4096;
         float_to_le(data + done, chunk, buf);
-        if (fwrite(buf, 4, chunk, of.fp) != chunk) {
-            nbcl_outfile_abort(&of);
-            return nbcl_err_set(err, "%s: cannot write output file: %s", path, strerror(errno));
-        }
+        if (fwrite(buf, 4, chunk, of->fp) != chunk)
+            return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
         done += chunk;
+    }
+    return 0;
+}
+
+int nbcl_floatfile_write(const char *path, const float *data, size_t n, nbcl_err *err)
+{
+    nbcl_outfile of;
+    if (nbcl_outfile_open(&of, path, err)) return -1;
+    if (nbcl_floatfile_append(&of, data, n, err)) {
+        nbcl_outfile_abort(&of);
+        return -1;
     }
     return nbcl_outfile_commit(&of, err);
 }

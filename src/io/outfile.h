@@ -31,4 +31,8 @@ int nbcl_outfile_write_bytes(const char *path, const void *data, size_t size, nb
 /* Raw little-endian float32 image, n values, written atomically. */
 int nbcl_floatfile_write(const char *path, const float *data, size_t n, nbcl_err *err);
 
+/* n more values of such an image into an open outfile (rows as they are finished);
+ * on failure err names the file and `of` stays open for nbcl_outfile_abort. */
+int nbcl_floatfile_append(nbcl_outfile *of, const float *data, size_t n, nbcl_err *err);
+
 #endif

@@ -18,14 +18,22 @@ static void roi_span(const nbcl_sim *s, int *f0, int *f1, int *s0, int *s1)
     *s1 = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
 }
 
-void nbcl_compute_image_stats(const nbcl_sim *s, const float *img, const unsigned short *mask,
-                      nbcl_image_stats *st)
+void nbcl_image_stats_begin(nbcl_stats_acc *acc)
 {
-    double sum = 0.0, sumsqr = 0.0;
-    long n = 0;
-    memset(st, 0, sizeof *st);
+    memset(acc, 0, sizeof *acc);
+}
+
+/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI */
+void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
+                           const unsigned short *mask, int first_row, int end_row)
+{
+    nbcl_image_stats *st = &acc->st;
+    double sum = acc->sum, sumsqr = acc->sumsqr;
+    long n = acc->n;
     int os = s->oversample, f0, f1, s0, s1;
     roi_span(s, &f0, &f1, &s0, &s1);
+    if (first_row > s0) s0 = first_row;
+    if (end_row - 1 < s1) s1 = end_row - 1;
     for (int sl = s0; sl <= s1; ++sl)
         for (int f = f0; f <= f1; ++f) {
             size_t i = (size_t)sl * s->fpixels + f;
@@ -41,11 +49,24 @@ void nbcl_compute_image_stats(const nbcl_sim *s, const float *img, const unsigne
             sumsqr += v * v;
             ++n;
         }
+    acc->sum = sum;
+    acc->sumsqr = sumsqr;
+    acc->n = n;
+}
+
+/* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI) */
+void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
+                          nbcl_image_stats *out)
+{
+    nbcl_image_stats *st = &acc->st;
+    long n = acc->n;
     st->counted = n;
     if (n <= 0) n = 1;
-    st->mean = sum / n;
+    st->mean = acc->sum / n;
     if (n <= 1) n = 2;
-    st->rms = sqrt(sumsqr / (n - 1));
+    st->rms = sqrt(acc->sumsqr / (n - 1));
+    int f0, f1, s0, s1;
+    roi_span(s, &f0, &f1, &s0, &s1);
     double dev = 0.0;
     long m = 0;
     for (int sl = s0; sl <= s1; ++sl)
@@ -56,4 +77,14 @@ void nbcl_compute_image_stats(const nbcl_sim *s, const float *img, const unsigne
         }
     if (m <= 1) m = 2;
     st->rmsd = sqrt(dev / (m - 1));
+    *out = *st;
+}
+
+void nbcl_compute_image_stats(const nbcl_sim *s, const float *img, const unsigned short *mask,
+                      nbcl_image_stats *st)
+{
+    nbcl_stats_acc acc;
+    nbcl_image_stats_begin(&acc);
+    nbcl_image_stats_rows(&acc, s, img, mask, 0, s->spixels);
+    nbcl_image_stats_end(&acc, s, img, st);
 }

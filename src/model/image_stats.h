@@ -12,4 +12,20 @@ int nbcl_sim_in_roi(const nbcl_sim *sim, int f, int s);
 void nbcl_compute_image_stats(const nbcl_sim *sim, const float *image, const unsigned short *mask,
                       nbcl_image_stats *st);
 
+/* The same statistics gathered row by row as an image is finished (the engine's rows
+ * thread): begin, then rows [first_row, end_row) in order until every row of the detector
+ * was added, then end (the rmsd needs the mean, so end reads the ROI once more). The sums
+ * run in the same order as nbcl_compute_image_stats, so the results are the same bits. */
+typedef struct nbcl_stats_acc {
+    double sum, sumsqr;
+    long n;
+    nbcl_image_stats st;
+} nbcl_stats_acc;
+
+void nbcl_image_stats_begin(nbcl_stats_acc *acc);
+void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
+                           const unsigned short *mask, int first_row, int end_row);
+void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
+                          nbcl_image_stats *st);
+
 #endif

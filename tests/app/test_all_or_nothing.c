@@ -156,6 +156,25 @@ Test(aon, a_full_device_on_a_later_output_leaves_no_new_file)
     }
 }
 
+/* The float file is written row by row while the image is made (issue 13 item 3): on a
+ * full device the run stops naming it, and no other output appears. 256 x 256 pixels fail
+ * during the streaming, 32 x 32 (within stdio's buffer) when the file is closed. */
+Test(aon, a_float_file_on_a_full_device_stops_the_run_and_leaves_nothing)
+{
+    static const char *const sizes[] = {"-detpixels 256", "-detpixels 32"};
+    for (size_t i = 0; i < 2; ++i) {
+        char args[1024];
+        snprintf(args, sizeof args, BASE "%s -tile 32 -floatfile /dev/full -intfile i.img -pngfile p.png",
+                 sizes[i]);
+        int st = finish(start(args));
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0, "'%s' did not fail", sizes[i]);
+        char *log = read_file("run.log");
+        cr_expect(log && strstr(log, "/dev/full"), "%s: the error does not name /dev/full: %s", sizes[i],
+                  log ? log : "");
+        cr_expect_eq(others(NULL, 1), 0, "%s: files left", sizes[i]);
+    }
+}
+
 /* the positive control of the test above: the same run without /dev/full writes both */
 Test(aon, the_same_run_without_a_full_device_writes_everything)
 {

@@ -66,6 +66,9 @@ static int t_enqueue(void *user, void *state, nbcl_devctx *dev, const nbcl_tile 
         return nbcl_err_set(err, "tile at x0=%d refused on purpose", t->x0);
     if (u->slow_above && (long)global > u->slow_above)
         usleep(700000);
+    if (u->want && global >= 1000)
+        usleep(1000);   /* the rows test: tiles slow enough that rows are handed over meanwhile
+                           (small tiles are many: their launches take long enough) */
     if (u->fail_above && (u->fail_above < 0 || (long)global > u->fail_above))
         return nbcl_err_set(err, "clEnqueueNDRangeKernel failed: CL_OUT_OF_RESOURCES");
     if (nbcl_cl_check(clSetKernelArg(s->kernel, 0, sizeof out, &out), "clSetKernelArg", err) ||

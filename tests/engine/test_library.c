@@ -518,3 +518,112 @@ Test(library, timing_reports_build_or_cache_and_each_phase)
     cr_expect_eq(nbcl_engine_timing(NULL, &t), NBCL_E_INVALID);
     nbcl_experiment_destroy(exp);
 }
+
+/* ------------------------------------------------------------------ rows as finished */
+
+typedef struct row_watch {
+    float *seen;          /* each row as it was when handed over */
+    int fast, next, calls, fail_at;
+    nbcl_float_writer *writer;
+} row_watch;
+
+static int watch_rows(void *user, const float *image, int first, int rows)
+{
+    row_watch *w = user;
+    if (first != w->next) return 99;   /* out of order: the run fails, the test sees it */
+    if (w->fail_at >= 0 && first + rows > w->fail_at) return NBCL_E_FILE;
+    size_t off = (size_t)first * (size_t)w->fast, n = (size_t)rows * (size_t)w->fast;
+    memcpy(w->seen + off, image + off, n * sizeof(float));
+    if (w->writer) {
+        nbcl_status st = nbcl_float_writer_append(w->writer, image + off, n);
+        if (st) return st;
+    }
+    w->next = first + rows;
+    w->calls++;
+    return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    return buf;
+}
+
+/* The rows callback (issue 13 item 3): every row once, in order (test_stream shows rows
+ * handed over while later tiles run), each row already final when handed over (what it saw is the finished image);
+ * the statistics gathered meanwhile are nbcl_engine_image_stats's bit for bit; a float
+ * file written from the rows is nbcl_write_float_image's file. */
+Test(library, rows_are_handed_over_as_they_are_finished)
+{
+    const char *args = BASE " -mosaic 0.4 -mosaic_dom 3 -roi 3 40 2 45 -detpixels 61 -tile 8";
+    nbcl_experiment *exp = experiment(args, NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int f, s;
+    cr_assert_eq(nbcl_experiment_detector_size(exp, &f, &s), NBCL_OK);
+    size_t n = (size_t)f * (size_t)s;
+    float *img = malloc(n * sizeof(float));
+    row_watch w = {.seen = calloc(n, sizeof(float)), .fast = f, .fail_at = -1};
+    char streamed[128], whole[128];
+    snprintf(streamed, sizeof streamed, "%s/streamed.bin", cache_dir);
+    snprintf(whole, sizeof whole, "%s/whole.bin", cache_dir);
+    cr_assert_eq(nbcl_float_writer_open(streamed, &w.writer), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_engine_set_rows_callback(eng, watch_rows, &w), NBCL_OK);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, n), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_float_writer_close(w.writer), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect_eq(w.next, s, "rows handed over up to %d of %d", w.next, s);
+    expect_same(w.seen, img, (int)n, "rows as handed over");
+
+    nbcl_image_stats run, direct;
+    cr_assert_eq(nbcl_engine_run_stats(eng, &run), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_engine_image_stats(eng, img, &direct), NBCL_OK);
+    cr_expect_eq(memcmp(&run, &direct, sizeof run), 0, "run stats: max %g mean %g rms %g rmsd %g; "
+                 "image stats: max %g mean %g rms %g rmsd %g", run.max_I, run.mean, run.rms, run.rmsd,
+                 direct.max_I, direct.mean, direct.rms, direct.rmsd);
+    cr_expect_gt(run.max_I, 0.0);
+    cr_expect_eq(run.counted, 38L * 44L, "the ROI's pixels: %ld", run.counted);
+
+    cr_assert_eq(nbcl_write_float_image(whole, img, n), NBCL_OK, "%s", nbcl_last_error());
+    size_t la = 0, lb = 0;
+    char *a = slurp(streamed, &la), *b = slurp(whole, &lb);
+    cr_assert(a && b);
+    cr_expect(la == n * sizeof(float) && la == lb && memcmp(a, b, la) == 0,
+              "the float file written from the rows differs from the whole image's (%zu, %zu bytes)", la, lb);
+    free(a);
+    free(b);
+
+    /* a callback that fails stops the run with its status and says where */
+    w.next = 0;
+    w.writer = NULL;
+    w.fail_at = 20;
+    cr_expect_eq(nbcl_engine_run(eng, NULL, img, n), NBCL_E_FILE);
+    cr_expect_not_null(strstr(nbcl_last_error(), "rows callback"), "%s", nbcl_last_error());
+    cr_expect_leq(w.next, 20);
+    cr_expect_eq(nbcl_engine_run_stats(eng, &run), NBCL_E_STATE, "stats of a failed run");
+    /* no callback: the run is as before */
+    w.next = 0;
+    cr_assert_eq(nbcl_engine_set_rows_callback(eng, NULL, NULL), NBCL_OK);
+    cr_expect_eq(nbcl_engine_run(eng, NULL, img, n), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect_eq(w.next, 0, "a removed callback was called");
+    cr_expect_eq(nbcl_engine_set_rows_callback(NULL, NULL, NULL), NBCL_E_INVALID);
+
+    /* a writer whose device is full: append or close says so; abort removes nothing else */
+    nbcl_float_writer *full = NULL;
+    cr_assert_eq(nbcl_float_writer_open("/dev/full", &full), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_status st = nbcl_float_writer_append(full, img, n);
+    if (st == NBCL_OK) st = nbcl_float_writer_close(full);
+    else nbcl_float_writer_abort(full);
+    cr_expect_eq(st, NBCL_E_FILE, "writing to /dev/full: %s", nbcl_status_name(st));
+    cr_expect_not_null(strstr(nbcl_last_error(), "/dev/full"), "%s", nbcl_last_error());
+    free(w.seen);
+    free(img);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}
