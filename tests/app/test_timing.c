@@ -67,7 +67,7 @@ Test(timing, every_phase_and_output_is_timed)
     char *text = run("-timing");
     static const char *const phases[] = {
         "start-up", "platforms", "device set-up", "table upload", "image tables", "kernels", "read-back",
-        "tiles streamed", "engine host work", "post-processing", "write float image",
+        "tiles streamed", "rows as finished", "engine host work", "post-processing", "write float image",
         "write SMV image", "write PGM image", "total"};
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; ++i)
         cr_expect_geq(phase(text, phases[i]), 0.0, "no timing line for %s in:\n%s", phases[i], text);
@@ -85,6 +85,10 @@ Test(timing, every_phase_and_output_is_timed)
                         phase(text, "write SMV image") + phase(text, "write PGM image");
     cr_expect_leq(sequential, phase(text, "total") + 1e-3, "phases add up to %g, more than the total:\n%s",
                   sequential, text);
+    /* the rows' work (statistics, the float file) is done while the tiles stream */
+    cr_expect_gt(phase(text, "rows as finished"), 0.0, "no work on finished rows:\n%s", text);
+    cr_expect_leq(phase(text, "rows as finished"), phase(text, "tiles streamed") + 1e-3,
+                  "the rows' work took longer than the streaming it is part of:\n%s", text);
     free(text);
     /* the second run loads the program the first one cached */
     text = run("-timing");
