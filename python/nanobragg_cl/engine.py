@@ -191,7 +191,8 @@ class Engine(Handle):
     def timing(self):
         """Where the time went (nbcl_timing, as -timing prints it): a dict of seconds for
         the engine's set-up (platforms, device_setup, program, tables) and the last run's phases
-        (image_tables, kernels, readback, streaming, host, run), and program_cached."""
+        (image_tables, kernels, readback, streaming, host, run, and rows: the host work on
+        rows as they were finished, within streaming), and program_cached."""
         t = nbcl_timing()
         with self._lock:
             check(lib.nbcl_engine_timing(self._handle(), ctypes.byref(t)))
@@ -224,6 +225,14 @@ class Engine(Handle):
         a = _image_arg(image, self.npix)
         st = nbcl_image_stats()
         check(lib.nbcl_engine_image_stats(self._handle(), a.ctypes.data_as(_F), ctypes.byref(st)))
+        return Stats(*(getattr(st, f) for f, _ in nbcl_image_stats._fields_))
+
+    def run_stats(self):
+        """stats() of the last run's image, gathered while it was made (no pass over it but
+        the rmsd's; the same numbers, bit for bit)."""
+        st = nbcl_image_stats()
+        with self._lock:
+            check(lib.nbcl_engine_run_stats(self._handle(), ctypes.byref(st)))
         return Stats(*(getattr(st, f) for f, _ in nbcl_image_stats._fields_))
 
     def counts(self, image, scale, adc=40.0):

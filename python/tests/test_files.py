@@ -42,6 +42,7 @@ def test_files_match_program(program_run, tmp_path):
     with nb.Engine(args) as eng:
         image = eng.run()
         st = eng.stats(image)
+        assert eng.run_stats() == st                # gathered as the rows were finished
         assert "max_I = %g" % st.max_I in stdout
         assert "mean= %g rms= %g rmsd= %g" % (st.mean, st.rms, st.rmsd) in stdout
         scale = 55000.0 / st.max_I                  # the program's automatic -scale

@@ -126,6 +126,17 @@ static int temporaries(void)
     return n;
 }
 
+/* a run writing to /dev/full fails, says so naming it, and leaves no file behind */
+static void expect_full_device_failure(const char *args, const char *what)
+{
+    int st = finish(start(args));
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0, "'%s' did not fail", what);
+    char *log = read_file("run.log");
+    cr_expect(log && strstr(log, "/dev/full"), "'%s': the error does not name /dev/full: %s", what,
+              log ? log : "");
+    cr_expect_eq(others(NULL, 1), 0, "'%s' left files", what);
+}
+
 /* A later output on a full device: the run fails naming it, and the earlier outputs are
  * neither written nor (where they existed) touched. */
 Test(aon, a_full_device_on_a_later_output_leaves_no_new_file)
@@ -138,15 +149,10 @@ Test(aon, a_full_device_on_a_later_output_leaves_no_new_file)
         char args[1024];
         /* no older file */
         snprintf(args, sizeof args, BASE "-detpixels 32 -floatfile f.bin -nopgm %s", last[i]);
-        int st = finish(start(args));
-        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0, "'%s' did not fail", last[i]);
-        char *log = read_file("run.log");
-        cr_expect(log && strstr(log, "/dev/full"), "'%s': the error does not name /dev/full: %s", last[i],
-                  log ? log : "");
-        cr_expect_eq(others(NULL, 1), 0, "'%s' left files", last[i]);
+        expect_full_device_failure(args, last[i]);
         /* an older f.bin stays as it was */
         write_file("f.bin", "older\n");
-        st = finish(start(args));
+        int st = finish(start(args));
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0);
         cr_expect_str_eq(read_file("f.bin"), "older\n", "'%s' changed the older f.bin", last[i]);
         cr_expect_eq(others(keep, 1), 0, "'%s' left files", last[i]);
@@ -166,12 +172,7 @@ Test(aon, a_float_file_on_a_full_device_stops_the_run_and_leaves_nothing)
         char args[1024];
         snprintf(args, sizeof args, BASE "%s -tile 32 -floatfile /dev/full -intfile i.img -pngfile p.png",
                  sizes[i]);
-        int st = finish(start(args));
-        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0, "'%s' did not fail", sizes[i]);
-        char *log = read_file("run.log");
-        cr_expect(log && strstr(log, "/dev/full"), "%s: the error does not name /dev/full: %s", sizes[i],
-                  log ? log : "");
-        cr_expect_eq(others(NULL, 1), 0, "%s: files left", sizes[i]);
+        expect_full_device_failure(args, sizes[i]);
     }
 }
 
