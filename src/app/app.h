@@ -39,7 +39,8 @@ typedef struct nbcl_app_times {
     double image_tables, kernels, readback, streaming, engine_host;
     double rows;                /* host work on rows as they were finished (engine's rows thread) */
     int unprofiled, images;
-    double post;                /* statistics and the noise image's counts (SMV integers are converted as they are written) */
+    double post;                /* waiting for the counts after the float image's files */
+    double counts;              /* the counts (noise image), on a thread beside those files */
     struct {
         const char *what;
         double seconds;
@@ -111,6 +112,7 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
 double nbcl_app_now(void);
 void nbcl_app_times_engine(nbcl_app_times *t, const nbcl_engine *eng);
 void nbcl_app_lap(const nbcl_app_plan *plan, const char *what, const char *file, double *since);
+void nbcl_app_counts_time(const nbcl_app_plan *plan, double seconds);
 void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng);
 
 /* -printout / -printout_pixel: nanoBragg's diagnostic lines. */

@@ -6,6 +6,7 @@
  * leaves neither half a file nor some of an image's files. */
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,11 +108,62 @@ static double pgm_scale_of(const nbcl_outputs *o, const nbcl_image_stats *st, do
     return st->rmsd > 0.0 ? 250.0 / (5.0 * st->rmsd) : intfile_scale;
 }
 
+/* the counts (noise image, or the ideal image rounded); a status, nothing reported */
+static nbcl_status photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
+                                 const float *img, long seed, uint16_t *ints, double *photons,
+                                 int *overloads)
+{
+    if (p->noise) return nbcl_engine_noise(eng, img, seed, o->adc_offset, ints, photons, overloads);
+    return nbcl_engine_counts(eng, img, 1.0, 0.0, ints);
+}
+
 int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const nbcl_outputs *o,
                            const float *img, long seed, uint16_t *ints, double *photons, int *overloads)
 {
-    if (p->noise) return nbcl_engine_noise(eng, img, seed, o->adc_offset, ints, photons, overloads) ? failed() : 0;
-    return nbcl_engine_counts(eng, img, 1.0, 0.0, ints) ? failed() : 0;
+    return photon_counts(eng, p, o, img, seed, ints, photons, overloads) ? failed() : 0;
+}
+
+/* The counts on a thread of their own, beside the float, SMV, PGM and PNG writes (which do
+ * not use them): the seed-exact noise stays one sequential pass, but no longer waits for
+ * the other files. */
+typedef struct counts_job {
+    const nbcl_engine *eng;
+    const nbcl_app_plan *plan;
+    const nbcl_outputs *o;
+    const float *img;
+    long seed;
+    uint16_t *ints;
+    double photons, seconds;
+    int overloads;
+    nbcl_status status;
+    char error[1024];
+    pthread_t thread;
+    int started;
+} counts_job;
+
+static void *counts_main(void *arg)
+{
+    counts_job *j = arg;
+    double t0 = nbcl_app_now();
+    j->status = photon_counts(j->eng, j->plan, j->o, j->img, j->seed, j->ints, &j->photons, &j->overloads);
+    if (j->status) snprintf(j->error, sizeof j->error, "%s", nbcl_last_error());   /* this thread's */
+    j->seconds = nbcl_app_now() - t0;
+    return NULL;
+}
+
+/* start the counts (on the calling thread when no thread can be had) */
+static void counts_start(counts_job *j)
+{
+    j->started = pthread_create(&j->thread, NULL, counts_main, j) == 0;
+    if (!j->started) counts_main(j);
+}
+
+/* wait for the counts; nonzero (reported) if they failed */
+static int counts_finish(counts_job *j)
+{
+    if (j->started) pthread_join(j->thread, NULL);
+    j->started = 0;
+    return j->status ? nbcl_app_fail(j->error) : 0;
 }
 
 /* the noise image as a PNG preview: its counts less the ADC offset, as photons would show */
@@ -129,15 +181,12 @@ static int write_noise_png(const nbcl_engine *eng, const nbcl_outputs *o, const 
     return rc;
 }
 
-/* An image's files, in one order for a single image and for an image of a series. talk: a
- * single image, whose run prints nanoBragg's lines between the files (a series prints one
- * line per image instead, from *st, *photons and *overloads). */
-static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
-                       const image_names *n, const float *img, const nbcl_run_info *info, long seed,
-                       uint16_t *ints, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
-                       int talk, nbcl_image_stats *st, double *photons, int *overloads)
+/* The files of the float image: float, SMV, PGM, PNG (and the statistics they need). */
+static int write_ideal_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                             const image_names *n, const float *img, const nbcl_run_info *info,
+                             nbcl_app_streamed *streamed, int talk, nbcl_image_stats *st, double *lap)
 {
-    double t = nbcl_app_now();   /* -timing: each lap charges the time since t */
+    double t = *lap;
     if (streamed) {
         *st = streamed->stats;
     } else {
@@ -186,14 +235,20 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
         if (nbcl_engine_write_png(eng, n->pngfile, img, o->png_log)) return failed();
         nbcl_app_lap(plan, "PNG preview", n->pngfile, &t);
     }
-    *photons = 0.0;
-    *overloads = 0;
-    if (!n->noisefile && !n->cbffile && !nexus && !n->noisepngfile) return 0;
-    if (nbcl_app_photon_counts(eng, plan, o, img, seed, ints, photons, overloads)) return 1;
-    nbcl_app_lap(plan, NULL, NULL, &t);
+    *lap = t;
+    return 0;
+}
+
+/* The files of the counts: noise image, its PNG preview, CBF, NeXus. */
+static int write_count_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                             const image_names *n, const uint16_t *ints, const nbcl_run_info *info,
+                             nbcl_nexus_writer *nexus, int talk, double photons, int overloads, double *lap)
+{
+    double t = *lap;
+    size_t npix = (size_t)info->fast * (size_t)info->slow;
     if (n->noisefile) {
         if (talk) {
-            printf("%.0f photons on noise image (%d overloads)\n", *photons, *overloads);
+            printf("%.0f photons on noise image (%d overloads)\n", photons, overloads);
             printf("writing %s as %zu-byte integers\n", n->noisefile, sizeof(unsigned short));
         }
         if (nbcl_engine_write_smv(eng, info, n->noisefile, ints, 1)) return failed();
@@ -212,6 +267,35 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
     if (nexus && nbcl_nexus_writer_append(nexus, info, ints)) return failed();
     if (nexus) nbcl_app_lap(plan, "NeXus image", plan->nexusfile, &t);
     return 0;
+}
+
+/* An image's files, in one order for a single image and for an image of a series. talk: a
+ * single image, whose run prints nanoBragg's lines between the files (a series prints one
+ * line per image instead, from *st, *photons and *overloads). The counts (noise image)
+ * are made on a thread beside the float image's files. */
+static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl_app_plan *plan,
+                       const image_names *n, const float *img, const nbcl_run_info *info, long seed,
+                       uint16_t *ints, nbcl_nexus_writer *nexus, nbcl_app_streamed *streamed,
+                       int talk, nbcl_image_stats *st, double *photons, int *overloads)
+{
+    double t = nbcl_app_now();   /* -timing: each lap charges the time since t */
+    counts_job counts = {.eng = eng, .plan = plan, .o = o, .img = img, .seed = seed, .ints = ints};
+    int need_counts = n->noisefile || n->cbffile || nexus || n->noisepngfile;
+    if (need_counts) counts_start(&counts);
+    int rc = write_ideal_files(eng, o, plan, n, img, info, streamed, talk, st, &t);
+    *photons = 0.0;
+    *overloads = 0;
+    if (!need_counts) return rc;
+    if (rc) {
+        if (counts.started) pthread_join(counts.thread, NULL);   /* it writes into ints */
+        return 1;
+    }
+    if (counts_finish(&counts)) return 1;
+    nbcl_app_counts_time(plan, counts.seconds);
+    nbcl_app_lap(plan, NULL, NULL, &t);   /* waiting for the counts after the writes */
+    *photons = counts.photons;
+    *overloads = counts.overloads;
+    return write_count_files(eng, o, plan, n, ints, info, nexus, talk, *photons, *overloads, &t);
 }
 
 /* an image of a series: its files and one line (into line when given, else stdout) */

@@ -49,6 +49,11 @@ void nbcl_app_lap(const nbcl_app_plan *plan, const char *what, const char *file,
     *since = now;
 }
 
+void nbcl_app_counts_time(const nbcl_app_plan *plan, double seconds)
+{
+    if (plan->times && plan->times->on) plan->times->counts += seconds;
+}
+
 static void line(const char *phase, double seconds, const char *note)
 {
     printf("timing: %-26s %10.4f s%s%s\n", phase, seconds, note && *note ? "  " : "", note ? note : "");
@@ -74,7 +79,10 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     line("rows as finished", t->rows, "(during the tiles, on a thread: finite check, statistics, "
          "float image rows written)");
     line("engine host work", t->engine_host, "(after the tiles: solid-angle sum, rmsd)");
-    line("post-processing", t->post, "(noise image)");
+    line("post-processing", t->post, "(statistics not gathered while streaming; waiting for the counts "
+         "after the float image's files)");
+    line("counts", t->counts, "(noise image, or the ideal image rounded, for the noise, CBF and "
+         "NeXus files: on a thread beside the float, SMV, PGM and PNG files)");
     for (int i = 0; i < t->nwrites; ++i) {
         if (t->writes[i].files == 1)
             snprintf(note, sizeof note, "(%s)", t->writes[i].last);
