@@ -145,6 +145,11 @@ static int encode(FILE *fp, const unsigned char *pixels, int width, int height,
         return -1;
     }
     png_init_io(png, fp);
+    /* a preview: speed before size. zlib's fastest level with the "up" filter on every row
+     * wrote a 4096x4096 preview in 0.14 s instead of 0.80 s (default level, adaptive filters)
+     * for a 30 % larger file (2.7 against 2.1 MB) */
+    png_set_compression_level(png, 1);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
