@@ -1,7 +1,8 @@
 /* stream.c: the detector cut into tiles and streamed through every selected device.
  * One thread per device takes tiles from a shared counter. Each device owns a small ring of
  * output buffers: the kernel of a new tile is queued while the host waits for and copies an
- * older one (reads are non-blocking), so device and host overlap. Normally two tiles are in
+ * older one (the host maps each finished tile's buffer, without blocking: on a CPU device
+ * the map is the buffer itself, no copy), so device and host overlap. Normally two tiles are in
  * flight (double buffering); when tiles take only microseconds the ring lets up to 64 be
  * queued so tiny tiles do not pay a full round trip each. Device memory is a few tiles,
  * whatever the detector size. Queues profile their commands: a marker before each tile's
@@ -133,10 +134,10 @@ typedef struct nbcl_shared {
 } nbcl_shared;
 
 typedef struct nbcl_slot {
-    cl_mem out;
-    float *host;
+    cl_mem out;              /* allocated for host access (CL_MEM_ALLOC_HOST_PTR) */
+    float *host;             /* out mapped for reading while a tile is in flight, else NULL */
     cl_event begin;          /* a marker queued before the tile's kernels */
-    cl_event done;           /* the read of out into host; NULL when the slot is free */
+    cl_event done;           /* the map of out for the host; NULL when the slot is free */
     nbcl_tile tile;
 } nbcl_slot;
 
@@ -244,12 +245,12 @@ static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int us
     if (!w->slots)
         return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory for tile buffers");
     for (int i = 0; i < w->nslots; i++) {
-        w->slots[i].out = clCreateBuffer(w->dev.context, CL_MEM_WRITE_ONLY, slot_bytes, NULL, &rc);
+        /* mapped, not read, by the host: on a CPU device the map is the buffer itself (no
+         * copy), on a GPU the transfer lands in pinned memory */
+        w->slots[i].out = clCreateBuffer(w->dev.context, CL_MEM_WRITE_ONLY | CL_MEM_ALLOC_HOST_PTR |
+                                         CL_MEM_HOST_READ_ONLY, slot_bytes, NULL, &rc);
         if (nbcl_cl_check(rc, "clCreateBuffer", err))
             return -1;
-        w->slots[i].host = malloc(slot_bytes);
-        if (!w->slots[i].host)
-            return nbcl_err_code(err, NBCL_E_NOMEM, "out of memory for tile staging buffers");
     }
     if (w->sh->ops->device_init &&
         w->sh->ops->device_init(w->sh->user, &w->dev, &w->state, err))
@@ -262,6 +263,11 @@ static int nbcl_worker_open(nbcl_worker *w, const nbcl_device_info *info, int us
 static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
 {
     int rc = 0;
+    for (int i = 0; w->slots && w->dev.queue && i < w->nslots; i++)
+        if (w->slots[i].host)   /* still mapped after a failure */
+            rc |= nbcl_cl_check(clEnqueueUnmapMemObject(w->dev.queue, w->slots[i].out, w->slots[i].host,
+                                                        0, NULL, NULL), "clEnqueueUnmapMemObject",
+                                rc ? NULL : err);
     if (w->dev.queue)
         rc |= nbcl_cl_check(clFinish(w->dev.queue), "clFinish", rc ? NULL : err);
     /* also after a failed device_init: it releases whatever part of its state it made */
@@ -275,7 +281,6 @@ static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
         if (w->slots[i].out)
             rc |= nbcl_cl_check(clReleaseMemObject(w->slots[i].out), "clReleaseMemObject",
                                 rc ? NULL : err);
-        free(w->slots[i].host);
     }
     free(w->slots);
     if (w->dev.queue)
@@ -287,7 +292,8 @@ static int nbcl_worker_close(nbcl_worker *w, nbcl_err *err)
     return rc ? -1 : 0;
 }
 
-/* Queue one tile: the caller's kernels into slot->out, then a non-blocking read. */
+/* Queue one tile: the caller's kernels into slot->out, then a non-blocking map of it for
+ * the host. */
 static int nbcl_slot_start(nbcl_worker *w, nbcl_slot *s, long k, nbcl_err *err)
 {
     nbcl_shared *sh = w->sh;
@@ -298,9 +304,14 @@ static int nbcl_slot_start(nbcl_worker *w, nbcl_slot *s, long k, nbcl_err *err)
     if (sh->ops->enqueue_tile(sh->user, w->state, &w->dev, &s->tile, s->out, err))
         return -1;
     size_t bytes = nbcl_tile_floats(&s->tile, sh->nplanes) * sizeof(float);
-    if (nbcl_cl_check(clEnqueueReadBuffer(w->dev.queue, s->out, CL_FALSE, 0, bytes, s->host, 0,
-                                          NULL, &s->done), "clEnqueueReadBuffer", err))
+    cl_int rc = CL_SUCCESS;
+    s->host = clEnqueueMapBuffer(w->dev.queue, s->out, CL_FALSE, CL_MAP_READ, 0, bytes, 0, NULL,
+                                 &s->done, &rc);
+    if (nbcl_cl_check(rc, "clEnqueueMapBuffer", err)) {
+        s->host = NULL;
+        s->done = NULL;
         return -1;
+    }
     return nbcl_cl_check(clFlush(w->dev.queue), "clFlush", err);
 }
 
@@ -409,7 +420,7 @@ static int nbcl_rows_pass_start(nbcl_shared *sh)
     return 0;
 }
 
-/* Wait for a slot's read, copy the tile into the planes, free the slot. */
+/* Wait for a slot's map, copy the tile into the planes, unmap, free the slot. */
 static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *err)
 {
     int rc = nbcl_cl_check(clWaitForEvents(1, &s->done), "clWaitForEvents", err);
@@ -418,13 +429,19 @@ static int nbcl_slot_finish(nbcl_worker *w, nbcl_slot *s, int copy, nbcl_err *er
     rc |= nbcl_cl_check(clReleaseEvent(s->done), "clReleaseEvent", rc ? NULL : err);
     rc |= nbcl_cl_check(clReleaseEvent(s->begin), "clReleaseEvent", rc ? NULL : err);
     s->done = s->begin = NULL;
+    if (!rc && copy) {
+        if (w->sh->ops->tile_done)
+            w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
+        double t0 = nbcl_seconds();
+        nbcl_copy_tile(w->sh, &s->tile, s->host);
+        w->read_seconds += nbcl_seconds() - t0;
+    }
+    /* the slot's next kernels, later on this in-order queue, write out once it is unmapped */
+    rc |= nbcl_cl_check(clEnqueueUnmapMemObject(w->dev.queue, s->out, s->host, 0, NULL, NULL),
+                        "clEnqueueUnmapMemObject", rc ? NULL : err);
+    s->host = NULL;
     if (rc || !copy)
         return rc ? -1 : 0;
-    if (w->sh->ops->tile_done)
-        w->sh->ops->tile_done(w->sh->user, w->state, &s->tile, s->host);
-    double t0 = nbcl_seconds();
-    nbcl_copy_tile(w->sh, &s->tile, s->host);
-    w->read_seconds += nbcl_seconds() - t0;
     pthread_mutex_lock(&w->sh->lock);
     nbcl_progress_add(&w->sh->progress, (long long)s->tile.w * s->tile.h);
     nbcl_rows_tile_copied(w->sh, &s->tile);
