@@ -14,7 +14,7 @@ import weakref
 import numpy as np
 
 from ._handle import Handle
-from ._lib import (lib, nbcl_engine_options, nbcl_image_params, nbcl_image_stats,
+from ._lib import (lib, nbcl_engine_options, nbcl_image_params, nbcl_image_stats, nbcl_rows_fn,
                    nbcl_pixel_detail, nbcl_run_info, nbcl_timing)
 from .errors import InvalidInput, check
 from .experiment import Experiment
@@ -163,10 +163,14 @@ class Engine(Handle):
 
     def run(self, phi=None, osc=None, misset=None, umat=None, N=None, fluence=None,
             wavelength_A=None, mosaic_seed=None, *, amat=None, random_misset_seed=None,
-            params=None, out=None):
+            params=None, out=None, on_rows=None):
         """Simulate one image: a float32 array (slow, fast). Keywords change this image only
         (phi/osc/misset in degrees, umat/amat 3x3 row-major, N one or three numbers,
-        fluence in photons/m^2); params: an nbcl_image_params instead; out: an array to fill."""
+        fluence in photons/m^2); params: an nbcl_image_params instead; out: an array to fill.
+        on_rows(rows, first_row): called as rows of the image are finished, while the device
+        computes the next tiles (from a thread of the engine's), with a view of those rows
+        (final values), in order, every row once; an exception raised there stops the run
+        and is raised again by run()."""
         if params is None:
             params = self.params(phi, osc, misset, umat, amat, N, fluence, wavelength_A,
                                  mosaic_seed, random_misset_seed)
@@ -176,9 +180,30 @@ class Engine(Handle):
               or not out.flags.c_contiguous or not out.flags.writeable):
             raise InvalidInput("out: a writeable C-contiguous float32 array of %d values"
                                % self.npix, 1)
+        callback, failures = None, []
+        if on_rows is not None:
+            rows_of = out.reshape(self.shape)
+
+            def _rows(_user, _image, first, n):
+                try:
+                    on_rows(rows_of[first:first + n], first)
+                    return 0
+                except BaseException as e:   # stops the run; raised again below
+                    failures.append(e)
+                    return 1
+            callback = nbcl_rows_fn(_rows)
         with self._lock:
-            check(lib.nbcl_engine_run(self._handle(), ctypes.byref(params),
-                                      out.ctypes.data_as(_F), out.size))
+            if callback is not None:
+                check(lib.nbcl_engine_set_rows_callback(self._handle(), callback, None))
+            try:
+                status = lib.nbcl_engine_run(self._handle(), ctypes.byref(params),
+                                             out.ctypes.data_as(_F), out.size)
+            finally:
+                if callback is not None:   # a NULL callback: the next runs have none
+                    lib.nbcl_engine_set_rows_callback(self._handle(), nbcl_rows_fn(), None)
+            if failures:
+                raise failures[0]
+            check(status)
         return out
 
     def info(self):

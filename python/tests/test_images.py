@@ -182,3 +182,27 @@ def test_timing_reports_the_phases():
     assert t["kernels"] > 0.0 and t["readback"] > 0.0 and t["streaming"] > 0.0
     assert t["image_tables"] + t["streaming"] + t["host"] <= t["run"] * (1 + 1e-9) + 1e-6
     assert t["program_cached"] in (0, 1)
+
+
+def test_rows_are_handed_over_as_they_are_finished():
+    """run(on_rows=...): every row once, in order, already final; an exception raised in the
+    callback stops the run and comes back out of run()."""
+    with nb.Engine("-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 "
+                   "-detpixels 64 -pixel 0.1 -mosaic 0.3 -mosaic_dom 2 -tile 16") as eng:
+        seen = []
+        image = eng.run(on_rows=lambda rows, first: seen.append((first, rows.copy())))
+        assert [first for first, _ in seen] == sorted(first for first, _ in seen)
+        assert seen[0][0] == 0
+        joined = np.concatenate([rows for _, rows in seen])
+        assert joined.shape == image.shape and same_bits(joined, image)
+        assert image.sum() > 0
+
+        class Stop(Exception):
+            pass
+
+        def stop(rows, first):
+            raise Stop("stop at row %d" % first)
+        with pytest.raises(Stop):
+            eng.run(on_rows=stop)
+        again = eng.run()                        # the callback is gone for the next runs
+        assert same_bits(again, image)
