@@ -66,12 +66,13 @@ int nbcl_app_plan_outputs(const nbcl_outputs *o, int nimages, nbcl_app_plan *pla
 /* pattern with its run of '#' replaced by number, zero-padded to the run's width. */
 int nbcl_app_numbered(const char *pattern, int number, char *out, size_t n);
 
-/* What was done to an image while its rows were finished (the image loop's rows
- * callback): its statistics (nbcl_engine_run_stats), and its float file written but not
- * yet closed. */
+/* What was done to an image while its rows were finished: its statistics
+ * (nbcl_engine_run_stats), and its float file written by the rows callback but not yet
+ * closed. */
 typedef struct nbcl_app_streamed {
     nbcl_image_stats stats;
-    nbcl_float_writer *floatfile;   /* closed (published) or aborted by nbcl_app_write_image */
+    nbcl_float_writer *floatfile;   /* closed (published) or aborted by nbcl_app_write_image;
+                                       NULL: the float file is written there from the image */
 } nbcl_app_streamed;
 
 /* One image's files (index is 0-based). A single image prints nanoBragg's lines; an image

@@ -218,14 +218,15 @@ static void one_image(mpi_ctx *m, const nbcl_experiment *exp, nbcl_engine *eng, 
     nbcl_app_plan files = *plan;
     files.nexusfile = NULL;   /* rank 0 writes it from nexus_counts */
     nbcl_image_params params;
+    nbcl_app_streamed streamed = {.floatfile = NULL};   /* the statistics gathered by the run */
     long seed = 0;
     m->error[0] = '\0';
     r->index = i;
     r->kind = MSG_DONE;
     if (nbcl_experiment_series_image(exp, i, &params, &seed) || nbcl_engine_run(eng, &params, img, npix) ||
-        nbcl_engine_run_info(eng, &r->info))
+        nbcl_engine_run_info(eng, &r->info) || nbcl_engine_run_stats(eng, &streamed.stats))
         r->kind = MSG_FAIL, nbcl_app_fail(NULL);
-    else if (nbcl_app_write_image(eng, out, &files, i, img, &r->info, seed, counts, NULL, NULL, r->text,
+    else if (nbcl_app_write_image(eng, out, &files, i, img, &r->info, seed, counts, NULL, &streamed, r->text,
                                   sizeof r->text))
         r->kind = MSG_FAIL;
     else if (nexus_counts && nbcl_app_photon_counts(eng, plan, out, img, seed, nexus_counts, NULL, NULL))

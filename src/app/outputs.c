@@ -158,12 +158,14 @@ static void counts_start(counts_job *j)
     if (!j->started) counts_main(j);
 }
 
-/* wait for the counts; nonzero (reported) if they failed */
-static int counts_finish(counts_job *j)
+/* wait for the counts (they write into ints); nonzero if they failed, reported when
+ * report is set */
+static int counts_finish(counts_job *j, int report)
 {
     if (j->started) pthread_join(j->thread, NULL);
     j->started = 0;
-    return j->status ? nbcl_app_fail(j->error) : 0;
+    if (!j->status) return 0;
+    return report ? nbcl_app_fail(j->error) : 1;
 }
 
 /* the noise image as a PNG preview: its counts less the ADC offset, as photons would show */
@@ -286,11 +288,8 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
     *photons = 0.0;
     *overloads = 0;
     if (!need_counts) return rc;
-    if (rc) {
-        if (counts.started) pthread_join(counts.thread, NULL);   /* it writes into ints */
-        return 1;
-    }
-    if (counts_finish(&counts)) return 1;
+    /* after a failed file, the counts are only waited for: one error is said */
+    if (counts_finish(&counts, !rc) || rc) return 1;
     nbcl_app_counts_time(plan, counts.seconds);
     nbcl_app_lap(plan, NULL, NULL, &t);   /* waiting for the counts after the writes */
     *photons = counts.photons;
