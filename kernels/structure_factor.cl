@@ -20,7 +20,7 @@ NBCL_INLINE real grid_value(__global const real *F, const hkl_grid *g, int h, in
 NBCL_INLINE real nearest_structure_factor(__global const real *F, const hkl_grid *g, real h,
                                           real k, real l, real default_F)
 {
-    int h0 = (int)ceil(h - R(0.5)), k0 = (int)ceil(k - R(0.5)), l0 = (int)ceil(l - R(0.5));
+    int h0 = (int)round_up(h - R(0.5)), k0 = (int)round_up(k - R(0.5)), l0 = (int)round_up(l - R(0.5));
     int inside = h0 >= g->h_min && h0 <= g->h_max && k0 >= g->k_min && k0 <= g->k_max &&
                  l0 >= g->l_min && l0 <= g->l_max;
     return inside ? grid_value(F, g, h0, k0, l0) : default_F;
@@ -91,16 +91,16 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
     for (int j = 0; j < NBCL_VW; ++j) {
         inside[j] = interpolation_in_range(g, h[j], k[j], l[j]);
         *out_of_range |= !inside[j];
-        int h1 = inside[j] ? (int)floor(h[j]) - 1 : g->h_min;
-        int k1 = inside[j] ? (int)floor(k[j]) - 1 : g->k_min;
-        int l1 = inside[j] ? (int)floor(l[j]) - 1 : g->l_min;
+        int h1 = inside[j] ? (int)round_down(h[j]) - 1 : g->h_min;
+        int k1 = inside[j] ? (int)round_down(k[j]) - 1 : g->k_min;
+        int l1 = inside[j] ? (int)round_down(l[j]) - 1 : g->l_min;
         base[j] = (h1 - g->h_min) * hstride + (k1 - g->k_min) * kstride + (l1 - g->l_min);
     }
     int shared = inside[0];
     for (int j = 1; j < NBCL_VW; ++j) shared &= inside[j] && base[j] == base[0];
-    lagrange4 wh = lagrange4_weights(floor(hkl.x) - R(1.0), hkl.x);
-    lagrange4 wk = lagrange4_weights(floor(hkl.y) - R(1.0), hkl.y);
-    lagrange4 wl = lagrange4_weights(floor(hkl.z) - R(1.0), hkl.z);
+    lagrange4 wh = lagrange4_weights(round_down(hkl.x) - R(1.0), hkl.x);
+    lagrange4 wk = lagrange4_weights(round_down(hkl.y) - R(1.0), hkl.y);
+    lagrange4 wl = lagrange4_weights(round_down(hkl.z) - R(1.0), hkl.z);
     realv along_h[4];
     for (int a = 0; a < 4; ++a) {
         realv along_k[4];
@@ -128,7 +128,7 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
 NBCL_INLINE realv nearest_structure_factor_v(__global const real *F, const hkl_grid *g, vec3v hkl,
                                              real default_F)
 {
-    realv h0 = ceil(hkl.x - R(0.5)), k0 = ceil(hkl.y - R(0.5)), l0 = ceil(hkl.z - R(0.5));
+    realv h0 = round_up(hkl.x - R(0.5)), k0 = round_up(hkl.y - R(0.5)), l0 = round_up(hkl.z - R(0.5));
     maskv inside = h0 >= (real)g->h_min && h0 <= (real)g->h_max && k0 >= (real)g->k_min &&
                    k0 <= (real)g->k_max && l0 >= (real)g->l_min && l0 <= (real)g->l_max;
     realv index = ((h0 - (real)g->h_min) * (real)(g->k_range + 1) + (k0 - (real)g->k_min)) *

@@ -63,7 +63,7 @@ NBCL_INLINE widev wv_mul_u(widev a, wide b) { return a * b; }
 NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
 NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
 /* h minus its nearest whole index, the nearest taken as the reference rounds */
-NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - ceil(h - 0.5)); }
+NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - round_up(h - 0.5)); }
 /* a running sum of many terms: plain addition in double, as the reference sums */
 NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + convert_widev(term); }
 NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return widev_select(a, b, c); }
@@ -218,7 +218,7 @@ NBCL_INLINE widev wv_sqrt(widev a)
  * part is peeled from the high word, which is exact, before the low word is added */
 NBCL_INLINE realv wv_offset_from_nearest(widev h)
 {
-    realv n = ceil(h.hi - R(0.5));
+    realv n = round_up(h.hi - R(0.5));
     return (h.hi - n) + h.lo;
 }
 
@@ -268,7 +268,7 @@ NBCL_INLINE pairv wv_pair(widev a)
  * and the integer is peeled from the high word, exactly, before the low word is added */
 NBCL_INLINE realv pair_offset_from_nearest(pairv h)
 {
-    realv n = ceil((h.hi + h.lo) - R(0.5));
+    realv n = round_up((h.hi + h.lo) - R(0.5));
     return (h.hi - n) + h.lo;
 }
 #endif

@@ -184,6 +184,14 @@ static int big_grid(const nbcl_sim *s, int use_double)
     return !use_double && cells >= 16777216.0;
 }
 
+/* 1 where the device cannot take clang's element-wise and reduction builtins (kernels/
+ * real.cl: round_up, round_down, any_lane): Oclgrind interprets the program's LLVM IR and
+ * knows the OpenCL library's functions but not the intrinsics (llvm.ceil) they become. */
+static int no_clang_builtins(const nbcl_device_info *info)
+{
+    return strstr(info->platform_name, "Oclgrind") != NULL;
+}
+
 /* The options every program is built with. Never any fast-math option
  * (-cl-fast-relaxed-math, -cl-unsafe-math-optimizations, -cl-mad-enable,
  * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
@@ -206,6 +214,7 @@ static void build_options(const nbcl_core *c, const nbcl_device_info *info, int 
         {s->interpolate, "NBCL_INTERPOLATE"}, {s->hkl.hkls > 0, "NBCL_HAVE_GRID"},
         {s->bg_rows > 0, "NBCL_HAVE_STOL"},
         {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"}, {c->wide_double, "NBCL_WIDE_DOUBLE"},
+        {no_clang_builtins(info), "NBCL_NO_CLANG_BUILTINS"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
