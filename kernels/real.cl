@@ -53,17 +53,7 @@ typedef intv maskv_int;
 #define convert_maskv(x) NBCL_CAT(convert_, NBCL_CAT(MASK_NAME, NBCL_VW))(x)
 #define vload_realv(i, p) NBCL_CAT(vload, NBCL_VW)(i, p)
 #define vstore_realv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
-/* any(m) of OpenCL (the sign bit of some lane set); clang's reduction builtin becomes one
- * mask extraction where a library's any() may test the lanes one by one (the host passes
- * NBCL_NO_CLANG_BUILTINS for a device that cannot take the builtins, see round_up) */
-#if defined(__clang__) && defined(__has_builtin) && !defined(NBCL_NO_CLANG_BUILTINS)
-#if __has_builtin(__builtin_reduce_or)
-#define any_lane(m) (__builtin_reduce_or(m) < 0)
-#endif
-#endif
-#ifndef any_lane
 #define any_lane(m) any(m)
-#endif
 #define lane_select(a, b, c) select(a, b, c)
 #if NBCL_VW == 2
 #define LANE_IOTA (intv)(0, 1)

@@ -70,9 +70,13 @@ typedef struct devstate {
 
 /* ------------------------------------------------------------------ building */
 
-int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env)
+int nbcl_vector_width_rule(int is_cpu, unsigned preferred, int interpolating, const char *env)
 {
-    unsigned w = is_cpu ? preferred : 1;
+    unsigned w = 1;
+    if (is_cpu) {
+        w = preferred > 1 ? 2 * preferred : preferred;
+        if (interpolating && w > 8) w = 8;
+    }
     if (env && *env) w = (unsigned)atoi(env);
     static const unsigned allowed[] = {16, 8, 4, 2, 1};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; ++i)
@@ -80,14 +84,15 @@ int nbcl_vector_width_rule(int is_cpu, unsigned preferred, const char *env)
     return 1;
 }
 
-static int vector_width(const nbcl_device_info *info, int use_double)
+static int vector_width(const nbcl_device_info *info, int use_double, int interpolating)
 {
     cl_uint w = 1;
     if (clGetDeviceInfo(info->id, use_double ? CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE
                                              : CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT,
                         sizeof w, &w, NULL) != CL_SUCCESS)
         w = 1;
-    return nbcl_vector_width_rule((info->type & CL_DEVICE_TYPE_CPU) != 0, w, getenv("NBCL_VECTOR_WIDTH"));
+    return nbcl_vector_width_rule((info->type & CL_DEVICE_TYPE_CPU) != 0, w, interpolating,
+                                  getenv("NBCL_VECTOR_WIDTH"));
 }
 
 int nbcl_run_vector_width(const int *widths, int n)
@@ -105,7 +110,7 @@ static int run_vector_width(nbcl_core *c, nbcl_err *err)
     int *w = malloc(sizeof *w * (size_t)c->ndevices);
     if (!w) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory");
     for (int i = 0; i < c->ndevices; ++i)
-        w[i] = vector_width(&c->devices[i], c->opts.use_double);
+        w[i] = vector_width(&c->devices[i], c->opts.use_double, c->sim->interpolate);
     c->vw = nbcl_run_vector_width(w, c->ndevices);
     for (int i = 0; i < c->ndevices; ++i)
         if (w[i] != c->vw) {

@@ -227,7 +227,7 @@ Test(invariance, vector_widths_single)
 /* Two OpenCL implementations in one run (PoCL and Mesa's rusticl on llvmpipe, issue 12 item
  * 10): they may round a transcendental function differently, so the promise is per tile:
  * every tile of the shared image is, bit for bit, that tile of one device's image alone at
- * the run's width (1 here, llvmpipe's preferred width; PoCL alone would take 8, whose
+ * the run's width (1 here, llvmpipe's preferred width; PoCL alone would take 16, whose
  * single-precision exp() rounds differently). Skipped where rusticl has no llvmpipe device. */
 Test(invariance, two_implementations_share_one_vector_width)
 {

@@ -8,16 +8,33 @@
 
 Test(rules, vector_width_is_one_on_gpus_whatever_they_prefer)
 {
-    cr_expect_eq(nbcl_vector_width_rule(0, 4, NULL), 1);
-    cr_expect_eq(nbcl_vector_width_rule(0, 8, ""), 1);
-    cr_expect_eq(nbcl_vector_width_rule(1, 8, NULL), 8);
-    cr_expect_eq(nbcl_vector_width_rule(1, 16, NULL), 16);
-    cr_expect_eq(nbcl_vector_width_rule(1, 3, NULL), 2);
-    cr_expect_eq(nbcl_vector_width_rule(1, 0, NULL), 1);
-    cr_expect_eq(nbcl_vector_width_rule(1, 32, NULL), 16);
+    cr_expect_eq(nbcl_vector_width_rule(0, 4, 0, NULL), 1);
+    cr_expect_eq(nbcl_vector_width_rule(0, 8, 0, ""), 1);
+    cr_expect_eq(nbcl_vector_width_rule(0, 8, 1, NULL), 1);
     /* the environment decides when set, on any device */
-    cr_expect_eq(nbcl_vector_width_rule(0, 1, "4"), 4);
-    cr_expect_eq(nbcl_vector_width_rule(1, 16, "1"), 1);
+    cr_expect_eq(nbcl_vector_width_rule(0, 1, 0, "4"), 4);
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, 0, "1"), 1);
+    cr_expect_eq(nbcl_vector_width_rule(1, 8, 1, "16"), 16, "the environment also when interpolating");
+}
+
+Test(rules, vector_width_is_two_registers_on_cpus)
+{
+    cr_expect_eq(nbcl_vector_width_rule(1, 8, 0, NULL), 16, "AVX2 floats");
+    cr_expect_eq(nbcl_vector_width_rule(1, 4, 0, NULL), 8, "AVX2 doubles");
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, 0, NULL), 16, "AVX-512 floats: 16 at most");
+    cr_expect_eq(nbcl_vector_width_rule(1, 3, 0, NULL), 4, "rounded down");
+    cr_expect_eq(nbcl_vector_width_rule(1, 0, 0, NULL), 1);
+    cr_expect_eq(nbcl_vector_width_rule(1, 1, 0, NULL), 1, "a CPU that prefers 1 (llvmpipe) gets 1");
+    cr_expect_eq(nbcl_vector_width_rule(1, 1, 1, NULL), 1);
+    cr_expect_eq(nbcl_vector_width_rule(1, 32, 0, NULL), 16);
+}
+
+Test(rules, vector_width_is_eight_at_most_when_interpolating)
+{
+    cr_expect_eq(nbcl_vector_width_rule(1, 8, 1, NULL), 8);
+    cr_expect_eq(nbcl_vector_width_rule(1, 4, 1, NULL), 8);
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, 1, NULL), 8);
+    cr_expect_eq(nbcl_vector_width_rule(1, 2, 1, NULL), 4);
 }
 
 Test(rules, one_vector_width_for_every_device_of_a_run)
