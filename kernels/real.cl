@@ -104,7 +104,7 @@ typedef struct vec3 {
  * become the processor's rounding instruction (x86 vroundps, PTX cvt.rpi); PoCL's library
  * implements the named functions in integer arithmetic, about fifteen instructions each
  * (bench_heavy's kernels took 1.2x as long in single precision, 1.5x in double). Both are
- * exact, so the results are the same bits (tests/device/test_kernel_rounding.c). The host
+ * exact, so the results are the same bits (tests/device/test_kernel_lanes.c). The host
  * passes NBCL_NO_CLANG_BUILTINS where they cannot be used (Oclgrind, which interprets the
  * LLVM IR, has no llvm.ceil). */
 #if defined(__clang__) && defined(__has_builtin) && !defined(NBCL_NO_CLANG_BUILTINS)
