@@ -4,22 +4,34 @@
 #include <string.h>
 #include "base/lines.h"
 
+/* The stream is locked once per line and read with getc_unlocked: getc takes the stream's
+ * lock for every character in a program with threads (with the HKL reader's own character
+ * tests, a 15625-line HKL file's start-up went from 14.2 to 13.4 ms, medians of 9). */
 enum nbcl_line_result nbcl_read_line(FILE *fp, char *buf, size_t cap)
 {
     size_t n = 0;
     int c;
-    while ((c = getc(fp)) != EOF) {
+    enum nbcl_line_result r = NBCL_LINE_OK;
+    flockfile(fp);
+    while ((c = getc_unlocked(fp)) != EOF) {
         if (c == '\n') break;
-        if (c == '\0') return NBCL_LINE_BINARY;
-        if (n + 1 >= cap) return NBCL_LINE_TOO_LONG;
+        if (c == '\0') {
+            r = NBCL_LINE_BINARY;
+            break;
+        }
+        if (n + 1 >= cap) {
+            r = NBCL_LINE_TOO_LONG;
+            break;
+        }
         buf[n++] = (char)c;
     }
-    buf[n] = '\0';
-    if (c == EOF) {
-        if (ferror(fp)) return NBCL_LINE_ERROR;
-        if (n == 0) return NBCL_LINE_EOF;
+    if (r == NBCL_LINE_OK && c == EOF) {
+        if (ferror_unlocked(fp)) r = NBCL_LINE_ERROR;
+        else if (n == 0) r = NBCL_LINE_EOF;
     }
-    return NBCL_LINE_OK;
+    funlockfile(fp);
+    buf[n] = '\0';
+    return r;
 }
 
 const char *nbcl_line_problem(enum nbcl_line_result r)

@@ -21,23 +21,28 @@ typedef struct hkl_entry {
 
 enum { LINE_SKIP = 0, LINE_ENTRY = 1, LINE_ERROR = -1 };
 
-static int is_comment_or_blank(const char *p)
+static int is_space(char c)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
-    return *p == '\0' || *p == '#';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /* The end of the whitespace-delimited token starting at p. */
 static const char *token_end(const char *p)
 {
-    while (*p && !strchr(" \t\r\n\v\f", *p)) p++;
+    while (*p && !is_space(*p)) p++;
     return p;
 }
 
 static const char *skip_space(const char *p)
 {
-    while (*p && strchr(" \t\r\n\v\f", *p)) p++;
+    while (is_space(*p)) p++;
     return p;
+}
+
+static int is_comment_or_blank(const char *p)
+{
+    p = skip_space(p);
+    return *p == '\0' || *p == '#';
 }
 
 /* Parse the first four numbers of a line; later columns are ignored. */
