@@ -73,10 +73,7 @@ typedef struct devstate {
 int nbcl_vector_width_rule(int is_cpu, unsigned preferred, int interpolating, const char *env)
 {
     unsigned w = 1;
-    if (is_cpu) {
-        w = preferred > 1 ? 2 * preferred : preferred;
-        if (interpolating && w > 8) w = 8;
-    }
+    if (is_cpu) w = preferred > 1 && !interpolating ? 2 * preferred : preferred;
     if (env && *env) w = (unsigned)atoi(env);
     static const unsigned allowed[] = {16, 8, 4, 2, 1};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; ++i)

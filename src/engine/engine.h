@@ -66,11 +66,11 @@ void nbcl_core_set_rows(nbcl_core *core, nbcl_core_rows_fn fn, void *user);
 
 /* Pixels per work-item: on a CPU, twice its preferred vector width for the precision (two
  * vector registers per value: each work-item's long chains of dependent operations, square
- * roots and divisions then run two side by side; with AVX2 16 floats or 8 doubles), but 1
- * where it prefers 1 (Mesa's llvmpipe, which vectorizes across work-items), at most
- * 8 when interpolating structure factors (the lanes share their 4x4x4 neighbourhood less
- * often the more there are); 1 on GPUs and accelerators (wide variants spill there); env
- * (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */
+ * roots and divisions then run two side by side; with AVX2 16 floats or 8 doubles), but the
+ * preferred width itself where it is 1 (Mesa's llvmpipe, which vectorizes across
+ * work-items) or when interpolating structure factors (the lanes share their 4x4x4
+ * neighbourhood less often the more there are); 1 on GPUs and accelerators (wide variants
+ * spill there); env (NBCL_VECTOR_WIDTH) when set; rounded down to 1, 2, 4, 8 or 16. */
 int nbcl_vector_width_rule(int is_cpu, unsigned preferred, int interpolating, const char *env);
 
 /* The one width of a run: the smallest of its devices' widths (so a GPU among CPUs makes it

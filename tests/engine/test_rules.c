@@ -29,12 +29,12 @@ Test(rules, vector_width_is_two_registers_on_cpus)
     cr_expect_eq(nbcl_vector_width_rule(1, 32, 0, NULL), 16);
 }
 
-Test(rules, vector_width_is_eight_at_most_when_interpolating)
+Test(rules, vector_width_is_the_preferred_one_when_interpolating)
 {
     cr_expect_eq(nbcl_vector_width_rule(1, 8, 1, NULL), 8);
-    cr_expect_eq(nbcl_vector_width_rule(1, 4, 1, NULL), 8);
-    cr_expect_eq(nbcl_vector_width_rule(1, 16, 1, NULL), 8);
-    cr_expect_eq(nbcl_vector_width_rule(1, 2, 1, NULL), 4);
+    cr_expect_eq(nbcl_vector_width_rule(1, 4, 1, NULL), 4);
+    cr_expect_eq(nbcl_vector_width_rule(1, 16, 1, NULL), 16, "AVX-512 floats: one register");
+    cr_expect_eq(nbcl_vector_width_rule(1, 2, 1, NULL), 2);
 }
 
 Test(rules, one_vector_width_for_every_device_of_a_run)
