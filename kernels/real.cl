@@ -1,10 +1,19 @@
 /* real.cl: the arithmetic of a run: its precision and its vector width.
  * The host passes -DNBCL_DOUBLE=1 when the device has fp64 and double was chosen, and
  * -DNBCL_VW=n, the number of neighbouring pixels one work-item computes side by side
- * (the device's preferred vector width: 1 on GPUs, 4 to 16 on CPUs). Every other kernel
+ * (1 on GPUs; on CPUs twice the preferred vector width, 8 or 16). Every other kernel
  * file writes `real` for a single value and `realv` for one value per pixel lane, so one
  * source serves both precisions and every width; branches between lanes become lane_select(a, b, c): b in the lanes where c
  * holds, a elsewhere (select() on vectors, ?: on a single lane). */
+/* A work-item's vectors may be wider than the CPU's registers (two registers per value,
+ * src/engine/engine.c's vector-width rule): clang then warns, once per helper taking such
+ * a vector, that the calling convention for it differs from one with wider registers.
+ * Every helper is inlined, so no call passes one; the warnings are off, since PoCL prints
+ * their count ("79 warnings generated.") on stderr at every first build. */
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Wpsabi"
+#endif
+
 #ifdef NBCL_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
