@@ -186,9 +186,9 @@ static int big_grid(const nbcl_sim *s, int use_double)
     return !use_double && cells >= 16777216.0;
 }
 
-/* 1 where the device cannot take clang's element-wise and reduction builtins (kernels/
- * real.cl: round_up, round_down, any_lane): Oclgrind interprets the program's LLVM IR and
- * knows the OpenCL library's functions but not the intrinsics (llvm.ceil) they become. */
+/* 1 where the device cannot take clang's element-wise builtins (kernels/real.cl: round_up,
+ * round_down): Oclgrind interprets the program's LLVM IR and knows the OpenCL library's
+ * functions but not the intrinsics (llvm.ceil) they become. */
 static int no_clang_builtins(const nbcl_device_info *info)
 {
     return strstr(info->platform_name, "Oclgrind") != NULL;
