@@ -18,6 +18,9 @@ Environment:
   NB_CASES_TSV    the case list (default bench/cases.tsv)
   NB_FMA_UNITS    FMA pipes per core for the peak estimate (default 2)
   NB_CLOCK_GHZ    clock for the peak estimate (default: "cpu MHz" of /proc/cpuinfo)
+  NB_PEAK_GFLOPS  "double,single" peak GFLOP/s of the device the engine runs on, in place
+                  of the CPU's estimate (needed for %peak on a GPU: without it a run whose
+                  "using device" line names no CPU gets "-", not a percentage of the host)
   NB_TIMEOUT      seconds one run may take (default 3600)
   NB_CASES        comma-separated case ids (same as giving them as arguments)
   NB_KEEP=1       keep the scratch directories (they are kept anyway for failing cases)
@@ -228,6 +231,30 @@ def compare(tool, ref, test, width, precision):
     return corr, None
 
 
+# the engine's "using device:" lines: "... | NAME | TYPE | N CU | ..."
+DEVICE_RE = re.compile(r"^using device:.*?\| *(cpu|gpu|accelerator|custom|default|unknown) *\|", re.M)
+
+
+def device_types(log):
+    """The types (cpu, gpu, ...) of the devices a run's stdout says it used."""
+    with open(log, errors="replace") as f:
+        return set(m.group(1) for m in DEVICE_RE.finditer(f.read()))
+
+
+def peak_override():
+    """NB_PEAK_GFLOPS as (double, single) GFLOP/s, or None when unset."""
+    v = os.environ.get("NB_PEAK_GFLOPS", "").strip()
+    if not v:
+        return None
+    try:
+        d, s = (float(x) for x in v.split(","))
+    except ValueError:
+        sys.exit("run_bench: NB_PEAK_GFLOPS must be 'double,single' GFLOP/s, got %r" % v)
+    if d <= 0 or s <= 0:
+        sys.exit("run_bench: NB_PEAK_GFLOPS must be positive, got %r" % v)
+    return d, s
+
+
 def timings(log):
     """The -timing phases of a run's stdout, in order: [(phase, seconds)]."""
     with open(log, errors="replace") as f:
@@ -272,7 +299,8 @@ def main():
         if unknown:
             sys.exit("run_bench: unknown case(s): %s" % ", ".join(sorted(unknown)))
         cases = [c for c in cases if c[0] in wanted]
-    peak = peak_gflops()
+    peak_given = peak_override()
+    peak = peak_given or peak_gflops()
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
@@ -284,8 +312,11 @@ def main():
         repeat, warmup, "OpenCL kernel compile is excluded from the engine timings"
         if warmup != "none" else "engine timings INCLUDE any OpenCL kernel compile"))
     print("load average at start: %s" % loadavg())
-    if peak:
-        print("peak estimate: %.1f GFLOP/s double, %.1f single (/proc/cpuinfo; see "
+    if peak_given:
+        print("peak: %.1f GFLOP/s double, %.1f single (NB_PEAK_GFLOPS)" % peak)
+    elif peak:
+        print("peak estimate: %.1f GFLOP/s double, %.1f single (/proc/cpuinfo, this CPU; a run "
+              "on another device gets no %%peak without NB_PEAK_GFLOPS; see "
               "docs/performance.md)" % peak)
     sys.stdout.flush()
 
@@ -357,6 +388,7 @@ def main():
                         else:
                             msg = "  corr%s %.7f (within the %s bounds)" % (vs, corr, label)
                     row["timing_" + label] = timings(log)
+                    row["devices_" + label] = device_types(log)
                 print("   %-7s %9.3f s  (cpu %.1f s)%s%s"
                       % (label, row[label], cpu, msg, all_runs(walls[label])))
                 if label != "ref" and row.get("timing_" + label):
@@ -386,6 +418,8 @@ def main():
         k, s, f = dict(row.get("timing_" + prec, [])).get("kernels"), row.get("sub"), row.get("flops")
         if not k or k <= 0 or s is None or f is None or not peak:
             return None
+        if not peak_given and row.get("devices_" + prec) != {"cpu"}:
+            return None  # the CPU's peak says nothing about another device
         r = s / k / 1e6
         i = 0 if prec == "double" else 1
         return 100.0 * r * 1e6 * f[i] / (peak[i] * 1e9)
