@@ -3,6 +3,7 @@
  * from. It owns copies of every string it was given, the -mask pixels, and the generator
  * state after setup (the noise image continues from it, as in nanoBragg). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "engine/experiment.h"
 #include "model/psf.h"
 #include "engine/series.h"
+#include "io/formats_module.h"
 #include "io/hkl.h"
 
 static nbcl_status fail_state(const char *call)
@@ -292,6 +294,14 @@ nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
         nbcl_logf(&exp->log, "note: the thickness, density and molecular weight of the amorphous "
                              "material have no effect without -stol\n");
     nbcl_err err = {0};
+    /* the CBF and NeXus writers' module, loaded now rather than after the simulation */
+    char what[4200];
+    const char *flag = exp->cfg.cbffile ? "-cbffile" : "-nexusfile";
+    const char *path = exp->cfg.cbffile ? exp->cfg.cbffile : exp->cfg.nexusfile;
+    if (path) {
+        snprintf(what, sizeof what, "%s %s", flag, path);
+        if (!nbcl_formats_load(what, &err)) return nbcl_api_fail(&err, NBCL_E_FILE);
+    }
     nbcl_rng_init(&exp->rng);
     int rc = nbcl_setup_resolve(&exp->cfg, &exp->files, &exp->sim, &exp->rng, &exp->log, &err);
     nbcl_log_flush(&exp->log);

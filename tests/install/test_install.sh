@@ -31,6 +31,11 @@ headers=$(cd "$includedir" && find nbcl -type f | sort | tr '\n' ' ')
 soname=$(readelf -d "$libdir/libnbcl.so" | sed -n 's/.*SONAME.*\[\(.*\)\].*/\1/p')
 [ "$soname" = "libnbcl.so.0" ] || fail "SONAME is '$soname'"
 
+# HDF5 and libcbf only in the formats module, installed beside the library
+[ -f "$libdir/libnbcl-formats.so" ] || fail "libnbcl-formats.so is not installed in $libdir"
+! readelf -d "$libdir/libnbcl.so" | grep -E "NEEDED.*(hdf5|cbf)" ||
+    fail "libnbcl.so links HDF5 or libcbf itself (they belong in libnbcl-formats.so)"
+
 # man page and documentation
 find "$tmp/root" -path '*man1/nanobragg-cl.1' | grep -q . || fail "man page not installed"
 find "$tmp/root" -path '*doc/nanobragg-cl/library.md' | grep -q . || fail "docs not installed"
@@ -54,4 +59,10 @@ grep -q "image 3: phi 1.0-1.5 deg" "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; f
 # the installed program runs from the installed library
 bin=$(find "$tmp/root" -path '*bin/nanobragg-cl' | head -n 1)
 LD_LIBRARY_PATH="$libdir" "$bin" -help | grep -q -- "-cache_dir" || fail "installed nanobragg-cl -help"
+# the installed program finds the installed formats module by itself (beside libnbcl)
+(cd "$tmp" && env -u NBCL_MODULE_DIR LD_LIBRARY_PATH="$libdir" "$bin" -default_F 100 -cell 100 100 100 90 90 90 \
+    -N 5 -detpixels 16 -noprogress -nonoise -nopgm -floatfile /dev/null -intfile /dev/null \
+    -cbffile inst.cbf -nexusfile inst.h5 >"$tmp/run.txt" 2>&1) ||
+    { cat "$tmp/run.txt" >&2; fail "the installed nanobragg-cl did not write CBF and NeXus files"; }
+[ -s "$tmp/inst.cbf" ] && [ -s "$tmp/inst.h5" ] || fail "inst.cbf or inst.h5 is missing or empty"
 echo "installed tree OK: $(cat "$tmp/out.txt" | wc -l) images from the example"
