@@ -18,7 +18,7 @@ shift 2
 mkdir -p "$dest/lib" "$dest/bin"
 clinfo=$(command -v clinfo || true)
 [ -n "$clinfo" ] && cp -L "$clinfo" "$dest/bin/"
-for p in "$build/nanobragg-cl" "$build/libnbcl.so.0" "$build/nbcl-compare" \
+for p in "$build/nanobragg-cl" "$build/libnbcl.so.0" "$build/libnbcl-formats.so" "$build/nbcl-compare" \
          "$build/tests/golden/test_golden" $clinfo "$@"; do
     [ -e "$p" ] || { echo "device_bundle: $p: no such file (build first)" >&2; exit 1; }
     ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
