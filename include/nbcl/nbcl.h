@@ -84,6 +84,15 @@ typedef struct nbcl_device_desc {
 NBCL_API nbcl_status nbcl_devices_list(nbcl_device_desc **list, int *count);
 NBCL_API void nbcl_devices_free(nbcl_device_desc *list);
 
+/* Start loading the OpenCL drivers and finding their devices on a thread of the library's,
+ * so that this (tens of milliseconds: PoCL loads LLVM) overlaps the caller's own set-up,
+ * such as reading the input files; nbcl_engine_create and nbcl_devices_list wait for it.
+ * Once per process; errors are left for those calls to report. A program that calls it
+ * must call nbcl_devices_prefetch_wait before it exits, whatever happened in between: a
+ * driver half loaded while exit() runs the drivers' destructors may crash. */
+NBCL_API void nbcl_devices_prefetch(void);
+NBCL_API void nbcl_devices_prefetch_wait(void);
+
 /* ------------------------------------------------------------------ experiments */
 
 typedef struct nbcl_experiment nbcl_experiment;

@@ -160,6 +160,8 @@ PROTOTYPES = {
     "nbcl_last_error": (c_char_p, []),
     "nbcl_devices_list": (nbcl_status, [POINTER(POINTER(nbcl_device_desc)), _ip]),
     "nbcl_devices_free": (None, [POINTER(nbcl_device_desc)]),
+    "nbcl_devices_prefetch": (None, []),
+    "nbcl_devices_prefetch_wait": (None, []),
     "nbcl_experiment_create": (nbcl_status, [_pp]),
     "nbcl_experiment_destroy": (None, [_p]),
     "nbcl_experiment_set_log": (None, [_p, nbcl_log_fn, c_void_p]),

@@ -94,7 +94,10 @@ int nbcl_app_main(int argc, char **argv)
     } else if (nbcl_experiment_request(exp) == NBCL_REQUEST_LIST_DEVICES) {
         rc = nbcl_app_list_devices();
     } else {
+        /* the OpenCL drivers load while the input files are read and the experiment is set up */
+        nbcl_devices_prefetch();
         rc = run(exp);
+        nbcl_devices_prefetch_wait();
     }
     nbcl_experiment_destroy(exp);
     return rc;

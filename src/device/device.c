@@ -7,6 +7,7 @@
 #include <string.h>
 #include "device/clerr.h"
 #include "device/device.h"
+#include "device/prefetch.h"
 
 #define NBCL_PLATFORM_NOT_FOUND_KHR (-1001)   /* ocl-icd's answer when no ICD is installed */
 
@@ -235,6 +236,7 @@ int nbcl_device_enumerate(nbcl_device_info **list, int *count, nbcl_log *log, nb
     cl_uint np = 0;
     *list = NULL;
     *count = 0;
+    nbcl_device_prefetch_wait();
     if (nbcl_platform_ids(&pids, &np, err))
         return -1;
     for (cl_uint p = 0; p < np; p++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "device/device.h"
+#include "device/prefetch.h"
 #include "engine/experiment.h"
 
 #define NBCL_STR2(x) #x
@@ -94,6 +95,16 @@ nbcl_status nbcl_devices_list(nbcl_device_desc **list, int *count)
     *list = out;
     *count = n;
     return NBCL_OK;
+}
+
+void nbcl_devices_prefetch(void)
+{
+    nbcl_device_prefetch_start();
+}
+
+void nbcl_devices_prefetch_wait(void)
+{
+    nbcl_device_prefetch_wait();
 }
 
 void nbcl_devices_free(nbcl_device_desc *list)

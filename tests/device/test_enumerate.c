@@ -1,12 +1,15 @@
 /* test_enumerate.c: one failing platform or device query must not abort enumeration (issue
  * 12 item 6). The real OpenCL queries are wrapped so that a made-up platform (listed first)
  * and a made-up device (listed first on every real platform) fail every query; enumeration
- * must skip both with a warning naming them and still list every real device. */
+ * must skip both with a warning naming them and still list every real device.
+ * And enumeration after a prefetch (device/prefetch.h) waits for the prefetch's thread
+ * before its first OpenCL call, and finds the same devices. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "device/device.h"
+#include "device/prefetch.h"
 #include "../support/test_log.h"
 
 #define BAD_PLATFORM ((cl_platform_id)(uintptr_t)0x5a11)
@@ -141,4 +144,41 @@ Test(enumerate, nothing_usable_is_still_an_error)
     cr_expect_neq(nbcl_device_enumerate(&got, &ngot, NULL, &err), 0);
     cr_expect_eq(ngot, 0);
     cr_expect(strstr(err.msg, "no usable device"), "%s", err.msg);
+}
+
+/* the prefetch's state when enumeration made its first query */
+static int state_at_first_query = -1;
+
+static cl_int watch_platform_ids(cl_uint n, cl_platform_id *ids, cl_uint *count)
+{
+    if (state_at_first_query < 0) state_at_first_query = nbcl_device_prefetch_state();
+    return clGetPlatformIDs(n, ids, count);
+}
+
+static const nbcl_cl_queries watched = {watch_platform_ids, clGetPlatformInfo, clGetDeviceIDs,
+                                        clGetDeviceInfo};
+
+Test(enumerate, a_prefetch_is_waited_for_and_finds_the_same_devices)
+{
+    nbcl_device_prefetch_wait();   /* nothing started: nothing to wait for */
+    cr_assert_eq(nbcl_device_prefetch_state(), 0);
+    nbcl_device_prefetch_start();
+    nbcl_device_prefetch_start();   /* once per process */
+    cr_assert_eq(nbcl_device_prefetch_state(), 1, "the prefetch thread was not started");
+    nbcl_device_info *after = NULL, *again = NULL;
+    int nafter = 0, nagain = 0;
+    nbcl_err err = {0};
+    nbcl_device_set_queries(&watched);
+    cr_assert_eq(nbcl_device_enumerate(&after, &nafter, NULL, &err), 0, "%s", err.msg);
+    cr_expect_eq(state_at_first_query, 2, "enumeration queried OpenCL while the prefetch ran (state %d)",
+                 state_at_first_query);
+    nbcl_device_prefetch_wait();   /* already joined: returns */
+    cr_assert_eq(nbcl_device_enumerate(&again, &nagain, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(nafter, nagain);
+    for (int i = 0; i < nafter; ++i) {
+        cr_expect_eq(after[i].id, again[i].id, "device %d differs", i);
+        cr_expect_str_eq(after[i].name, again[i].name);
+    }
+    free(after);
+    free(again);
 }
