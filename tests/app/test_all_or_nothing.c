@@ -19,19 +19,7 @@
 #define BASE "-default_F 100 -cell 100 100 100 90 90 90 -lambda 6.2 -N 3 -distance 100 " \
              "-pixel 0.1 -noprogress "
 
-static char dir[256];
-
-static void setup(void)
-{
-    scratch_dir_make(dir, sizeof dir, "aon");
-}
-
-static void teardown(void)
-{
-    scratch_dir_remove(dir);
-}
-
-TestSuite(aon, .init = setup, .fini = teardown, .timeout = 300);
+SCRATCH_DIR_SUITE(aon, dir, "aon", 300);
 
 /* start nanobragg-cl in dir with args (split by the shell), output to run.log */
 static pid_t start(const char *args)

@@ -12,19 +12,7 @@
 #include "../support/scratch_dir.h"
 #include "../support/text_file.h"
 
-static char workdir[256];
-
-static void setup_dir(void)
-{
-    scratch_dir_make(workdir, sizeof workdir, "first-build");
-}
-
-static void teardown_dir(void)
-{
-    scratch_dir_remove(workdir);
-}
-
-TestSuite(first_build, .init = setup_dir, .fini = teardown_dir, .timeout = 600);
+SCRATCH_DIR_SUITE(first_build, workdir, "first-build", 600);
 
 #define ARGS "-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 " \
              "-detpixels 24 -pixel 0.1 -noprogress -floatfile f.bin -nonoise -nopgm"

@@ -11,19 +11,7 @@
 #include "../support/scratch_dir.h"
 #include "../support/text_file.h"
 
-static char workdir[256];
-
-static void setup_dir(void)
-{
-    scratch_dir_make(workdir, sizeof workdir, "formats-module");
-}
-
-static void teardown_dir(void)
-{
-    scratch_dir_remove(workdir);
-}
-
-TestSuite(formats_module, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
+SCRATCH_DIR_SUITE(formats_module, workdir, "formats-module", 300);
 
 #define ARGS "-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 " \
              "-detpixels 16 -pixel 0.1 -noprogress -nonoise -nopgm -floatfile f.bin -intfile i.img"

@@ -20,19 +20,7 @@
              "-cell 40 50 60 90 90 90 -noprogress -nopgm -oversample 2 -phisteps 2"
 #define NPIX (40 * 40)
 
-static char dir[256];
-
-static void setup(void)
-{
-    scratch_dir_make(dir, sizeof dir, "series");
-}
-
-static void teardown(void)
-{
-    scratch_dir_remove(dir);
-}
-
-TestSuite(series, .init = setup, .fini = teardown, .timeout = 300);
+SCRATCH_DIR_SUITE(series, dir, "series", 300);
 
 /* run nanobragg-cl in dir; stdout and stderr into NAME.log; returns the exit status */
 static int run(const char *name, const char *args)

@@ -8,19 +8,7 @@
 #include <string.h>
 #include "../support/scratch_dir.h"
 
-static char workdir[256];
-
-static void setup_dir(void)
-{
-    scratch_dir_make(workdir, sizeof workdir, "timing");
-}
-
-static void teardown_dir(void)
-{
-    scratch_dir_remove(workdir);
-}
-
-TestSuite(timing, .init = setup_dir, .fini = teardown_dir, .timeout = 300);
+SCRATCH_DIR_SUITE(timing, workdir, "timing", 300);
 
 #define ARGS "-default_F 100 -cell 100 100 100 90 90 90 -lambda 1 -N 5 -distance 100 " \
              "-detpixels 64 -pixel 0.1 -noprogress -floatfile f.bin -intfile i.img -pgmfile p.pgm " \

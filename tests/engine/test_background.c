@@ -11,24 +11,12 @@
 #include "nbcl/nbcl.h"
 #include "../support/scratch_dir.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-    scratch_dir_make(dir, sizeof dir, "bgtest");
-}
-
-static void teardown(void)
-{
-    scratch_dir_remove(dir);
-}
-
-TestSuite(background, .init = setup, .fini = teardown, .timeout = 300);
+SCRATCH_DIR_SUITE(background, dir, "bgtest", 300);
 
 /* a file in the scratch directory with this text; returns its path (static buffer per k) */
 static const char *scratch(int k, const char *name, const char *text)
 {
-    static char paths[8][256];
+    static char paths[8][512];
     snprintf(paths[k], sizeof paths[k], "%s/%s", dir, name);
     FILE *f = fopen(paths[k], "w");
     cr_assert_not_null(f);
