@@ -3,6 +3,7 @@
  * makes the ICD loader and the drivers initialize; its answers are thrown away, since
  * nbcl_device_enumerate asks again (then at no cost) and reports errors itself. */
 #include <pthread.h>
+#include <signal.h>
 #include <CL/cl.h>
 #include "device/prefetch.h"
 
@@ -10,18 +11,30 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t thread;
 static int state;   /* 0: never started, 1: running or finished, not joined, 2: joined */
 
-static void *find_platforms(void *unused)
+static void ask_for_platforms(void)
 {
-    (void)unused;
     cl_uint n = 0;
-    if (clGetPlatformIDs(0, NULL, &n) != CL_SUCCESS || n == 0) return NULL;
+    if (clGetPlatformIDs(0, NULL, &n) != CL_SUCCESS || n == 0) return;
     cl_platform_id ids[16];
     if (n > 16) n = 16;
-    if (clGetPlatformIDs(n, ids, NULL) != CL_SUCCESS) return NULL;
+    if (clGetPlatformIDs(n, ids, NULL) != CL_SUCCESS) return;
     for (cl_uint i = 0; i < n; ++i) {
         cl_uint nd = 0;
         (void)clGetDeviceIDs(ids[i], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
     }
+}
+
+/* The thread leaves its alternate signal stack as it found it: a driver built on LLVM
+ * installs one of its own (malloc'd) on the thread that loads it, and a thread ending with
+ * that stack in place made AddressSanitizer abort while tearing the thread down (it unmaps
+ * the thread's signal stack, taking it for its own). */
+static void *find_platforms(void *unused)
+{
+    (void)unused;
+    stack_t before;
+    int saved = sigaltstack(NULL, &before) == 0;
+    ask_for_platforms();
+    if (saved) sigaltstack(&before, NULL);
     return NULL;
 }
 
