@@ -44,7 +44,13 @@ static int try_dir(const char *dir)
     }
     nbcl_formats_entry_fn *entry;
     *(void **)&entry = dlsym(h, NBCL_FORMATS_MODULE_ENTRY);
-    const nbcl_formats_module *m = entry ? entry(&host) : NULL;
+    if (!entry) {
+        snprintf(load_error, sizeof load_error, "%s has no %s: not nanoBragg-CL's formats module", path,
+                 NBCL_FORMATS_MODULE_ENTRY);
+        dlclose(h);
+        return -1;
+    }
+    const nbcl_formats_module *m = entry(&host);
     if (!m || m->abi != NBCL_FORMATS_MODULE_ABI || m->err_size != sizeof(nbcl_err) ||
         m->nexus_geometry_size != sizeof(nbcl_nexus_geometry) || m->cbf_meta_size != sizeof(nbcl_cbf_meta)) {
         snprintf(load_error, sizeof load_error, "%s is from another build of nanoBragg-CL", path);

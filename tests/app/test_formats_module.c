@@ -1,7 +1,7 @@
 /* test_formats_module.c: HDF5 and libcbf are loaded only by a run that writes a NeXus or
  * CBF file (through libnbcl-formats.so, src/io/formats_module.h: they cost ~8 ms of every
  * process start when linked); such a run finds the module and writes its files; and a
- * module that is missing, broken or from another build is refused before anything is
+ * module that is missing, broken, not ours or from another build is refused before anything is
  * simulated, in one line naming the flag, with no file left behind. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -97,5 +97,14 @@ Test(formats_module, a_module_without_the_entry_is_refused)
     cr_assert_not_null(dir, "NBCL_MODULE_DIR (the build directory) is not set");
     char fake[600];
     snprintf(fake, sizeof fake, "cp '%s/libnbcl.so' ", dir);
-    expect_refused(fake, "-nexusfile x.h5", "-nexusfile x.h5", "another build");
+    expect_refused(fake, "-nexusfile x.h5", "-nexusfile x.h5", "not nanoBragg-CL's formats module");
+}
+
+Test(formats_module, a_module_from_another_build_is_refused)
+{
+    const char *foreign = getenv("NBCL_TEST_FOREIGN_MODULE");
+    cr_assert_not_null(foreign, "NBCL_TEST_FOREIGN_MODULE (tests/app/fake_formats_module.c) is not set");
+    char fake[600];
+    snprintf(fake, sizeof fake, "cp '%s' ", foreign);
+    expect_refused(fake, "-cbffile x.cbf", "-cbffile x.cbf", "from another build");
 }
