@@ -39,6 +39,15 @@ echo "exit $? (ok: $(cat "$out"/golden-*.log 2>/dev/null | grep -c "^golden .*: 
 grep -E "FAIL|^\|" "$out/golden.log" | head -30
 
 echo "## bench cases (log: bench.log)"
+# the GPU's peak for the %peak column (vector units, no tensor cores; GFLOP/s double,single:
+# NVIDIA's data sheets); other GPUs get "-" there unless NB_PEAK_GFLOPS is set
+if [ -z "${NB_PEAK_GFLOPS:-}" ] && [ "$DEVICE" = gpu ]; then
+    case $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1) in
+        *H200*|*"H100 80GB HBM3"*|*"H100 SXM"*) export NB_PEAK_GFLOPS=33500,66900 ;;
+        *"H100 PCIe"*) export NB_PEAK_GFLOPS=25600,51200 ;;
+    esac
+fi
+echo "NB_PEAK_GFLOPS=${NB_PEAK_GFLOPS:-unset}"
 timeout "${LEASE_BENCH_S:-150}" env NB_REPEAT=3 NBCL_DEVICE="$DEVICE" NBCL_BIN="$PWD/$BUILD/nanobragg-cl" \
     NB_REF_BIN="$ref" python3 bench/run_bench.py >"$out/bench.log" 2>&1
 echo "exit $?"; grep -vE "^ +(phases|#)" "$out/bench.log" | tail -40
