@@ -3,7 +3,6 @@
  * from. It owns copies of every string it was given, the -mask pixels, and the generator
  * state after setup (the noise image continues from it, as in nanoBragg). */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -295,13 +294,9 @@ nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp)
                              "material have no effect without -stol\n");
     nbcl_err err = {0};
     /* the CBF and NeXus writers' module, loaded now rather than after the simulation */
-    char what[4200];
-    const char *flag = exp->cfg.cbffile ? "-cbffile" : "-nexusfile";
-    const char *path = exp->cfg.cbffile ? exp->cfg.cbffile : exp->cfg.nexusfile;
-    if (path) {
-        snprintf(what, sizeof what, "%s %s", flag, path);
-        if (!nbcl_formats_load(what, &err)) return nbcl_api_fail(&err, NBCL_E_FILE);
-    }
+    if ((exp->cfg.cbffile && !nbcl_formats_load("-cbffile", exp->cfg.cbffile, &err)) ||
+        (exp->cfg.nexusfile && !nbcl_formats_load("-nexusfile", exp->cfg.nexusfile, &err)))
+        return nbcl_api_fail(&err, NBCL_E_FILE);
     nbcl_rng_init(&exp->rng);
     int rc = nbcl_setup_resolve(&exp->cfg, &exp->files, &exp->sim, &exp->rng, &exp->log, &err);
     nbcl_log_flush(&exp->log);

@@ -84,12 +84,13 @@ static void load(void)
     if (first_error[0]) memcpy(load_error, first_error, sizeof load_error);
 }
 
-const nbcl_formats_module *nbcl_formats_load(const char *what, nbcl_err *err)
+const nbcl_formats_module *nbcl_formats_load(const char *what, const char *path, nbcl_err *err)
 {
     pthread_once(&once, load);
     if (!loaded)
-        nbcl_err_code(err, NBCL_E_FILE, "%s: the NeXus and CBF writers live in %s, which did not load "
-                      "(%s; NBCL_MODULE_DIR names its folder)", what, NBCL_FORMATS_MODULE_FILE, load_error);
+        nbcl_err_code(err, NBCL_E_FILE, "%s %s: the NeXus and CBF writers live in %s, which did not load "
+                      "(%s; NBCL_MODULE_DIR names its folder)", what, path, NBCL_FORMATS_MODULE_FILE,
+                      load_error);
     return loaded;
 }
 
@@ -98,9 +99,7 @@ const nbcl_formats_module *nbcl_formats_load(const char *what, nbcl_err *err)
 int nbcl_nexus_open(const char *path, const nbcl_nexus_geometry *g, int expected_images,
                     nbcl_nexus **out, nbcl_err *err)
 {
-    char what[4200];
-    snprintf(what, sizeof what, "NeXus file %s", path);
-    const nbcl_formats_module *m = nbcl_formats_load(what, err);
+    const nbcl_formats_module *m = nbcl_formats_load("NeXus file", path, err);
     return m ? m->nexus_open(path, g, expected_images, out, err) : -1;
 }
 
@@ -128,16 +127,12 @@ const char *nbcl_nexus_compression(const nbcl_nexus *nx)
 
 int nbcl_cbf_write(const char *path, const nbcl_cbf_meta *meta, const int32_t *counts, nbcl_err *err)
 {
-    char what[4200];
-    snprintf(what, sizeof what, "CBF file %s", path);
-    const nbcl_formats_module *m = nbcl_formats_load(what, err);
+    const nbcl_formats_module *m = nbcl_formats_load("CBF file", path, err);
     return m ? m->cbf_write(path, meta, counts, err) : -1;
 }
 
 int nbcl_cbf_read(const char *path, nbcl_cbf_meta *meta, int32_t **counts, nbcl_err *err)
 {
-    char what[4200];
-    snprintf(what, sizeof what, "CBF file %s", path);
-    const nbcl_formats_module *m = nbcl_formats_load(what, err);
+    const nbcl_formats_module *m = nbcl_formats_load("CBF file", path, err);
     return m ? m->cbf_read(path, meta, counts, err) : -1;
 }

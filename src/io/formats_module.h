@@ -53,7 +53,8 @@ typedef const nbcl_formats_module *nbcl_formats_entry_fn(const nbcl_formats_host
 
 /* libnbcl's side (formats_loader.c): load the module once, on first use, and check it.
  * Returns its table, or NULL with err saying which file could not be loaded and why;
- * `what` names what needed it (e.g. "-cbffile out.cbf") for that message. Thread-safe. */
-const nbcl_formats_module *nbcl_formats_load(const char *what, nbcl_err *err);
+ * "what path" (e.g. "-cbffile" "out.cbf") names what needed it in that message.
+ * Thread-safe. */
+const nbcl_formats_module *nbcl_formats_load(const char *what, const char *path, nbcl_err *err);
 
 #endif
