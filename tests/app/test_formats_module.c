@@ -55,9 +55,10 @@ Test(formats_module, cbf_and_nexus_runs_load_the_module)
     cr_expect(exists("x.cbf") && exists("x.h5"), "the CBF or NeXus file is missing");
 }
 
-/* a run with the module looked for in dir (made under workdir, holding `fake` as the
- * module when fake is not NULL) is refused in one line naming the flag and the module */
-static void expect_refused(const char *fake, const char *extra, const char *flag, const char *why)
+/* a run with the module looked for in workdir/mod (holding, when fake is not NULL, what the
+ * shell command `fake 'workdir/mod/libnbcl-formats.so'` puts there) is refused in one line
+ * naming the flag (extra) and the module, and saying why */
+static void expect_refused(const char *fake, const char *extra, const char *why)
 {
     char cmd[1024], env[512];
     if (fake)
@@ -70,7 +71,7 @@ static void expect_refused(const char *fake, const char *extra, const char *flag
     const char *err = test_text_file(workdir, "err.txt");
     const char *nl = strchr(err, '\n');
     cr_expect(nl && nl[1] == '\0', "stderr is not exactly one line: %s", err);
-    cr_expect_not_null(strstr(err, flag), "the error does not name %s: %s", flag, err);
+    cr_expect_not_null(strstr(err, extra), "the error does not name %s: %s", extra, err);
     cr_expect_not_null(strstr(err, "libnbcl-formats.so"), "the error does not name the module: %s", err);
     cr_expect_not_null(strstr(err, why), "the error does not say '%s': %s", why, err);
     cr_expect_null(strstr(test_text_file(workdir, "out.txt"), "using device"),
@@ -79,32 +80,35 @@ static void expect_refused(const char *fake, const char *extra, const char *flag
               "a refused run left an output file behind");
 }
 
+/* the same, with the file named by the environment variable var copied in as the module */
+static void expect_copy_refused(const char *var, const char *extra, const char *why)
+{
+    const char *src = getenv(var);
+    cr_assert_not_null(src, "%s is not set", var);
+    char fake[600];
+    snprintf(fake, sizeof fake, "cp '%s'", src);
+    expect_refused(fake, extra, why);
+}
+
 Test(formats_module, a_missing_module_is_refused_before_the_simulation)
 {
-    expect_refused(NULL, "-nexusfile x.h5", "-nexusfile x.h5", "No such file");
-    expect_refused(NULL, "-cbffile x.cbf", "-cbffile x.cbf", "No such file");
+    expect_refused(NULL, "-nexusfile x.h5", "No such file");
+    expect_refused(NULL, "-cbffile x.cbf", "No such file");
 }
 
 Test(formats_module, a_broken_module_is_refused)
 {
-    expect_refused("printf 'not a library' >", "-cbffile x.cbf", "-cbffile x.cbf", "mod/libnbcl-formats.so");
+    expect_refused("printf 'not a library' >", "-cbffile x.cbf", "mod/libnbcl-formats.so");
 }
 
 Test(formats_module, a_module_without_the_entry_is_refused)
 {
     /* a real shared object, but not the module: libnbcl itself */
-    const char *dir = getenv("NBCL_MODULE_DIR");
-    cr_assert_not_null(dir, "NBCL_MODULE_DIR (the build directory) is not set");
-    char fake[600];
-    snprintf(fake, sizeof fake, "cp '%s/libnbcl.so' ", dir);
-    expect_refused(fake, "-nexusfile x.h5", "-nexusfile x.h5", "not nanoBragg-CL's formats module");
+    expect_copy_refused("NBCL_TEST_LIBNBCL", "-nexusfile x.h5", "not nanoBragg-CL's formats module");
 }
 
 Test(formats_module, a_module_from_another_build_is_refused)
 {
-    const char *foreign = getenv("NBCL_TEST_FOREIGN_MODULE");
-    cr_assert_not_null(foreign, "NBCL_TEST_FOREIGN_MODULE (tests/app/fake_formats_module.c) is not set");
-    char fake[600];
-    snprintf(fake, sizeof fake, "cp '%s' ", foreign);
-    expect_refused(fake, "-cbffile x.cbf", "-cbffile x.cbf", "from another build");
+    /* tests/app/fake_formats_module.c: the right sizes, another ABI number */
+    expect_copy_refused("NBCL_TEST_FOREIGN_MODULE", "-cbffile x.cbf", "from another build");
 }
