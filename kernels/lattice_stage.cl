@@ -83,12 +83,14 @@ typedef int pair3;   /* unused in a double run */
  * orientation to the next) and each member adds its correction in plain floats, unless a
  * lane's correction exceeds one index, where the member's own are computed in wide
  * arithmetic instead: the offsets then err by a few float roundings of a number below 1,
- * as the wide arithmetic's do. */
-NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, int *group,
-                                  pair3 *anchor, vec3v *dh)
+ * as the wide arithmetic's do. The lanes are checked only where the member's REACH is
+ * beyond reach_limit (a little under 1/|S| of the longest S of the lanes), since
+ * |DELTA.S| <= REACH |S|; an orientation alone in its group takes its own indices. */
+NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, real reach_limit,
+                                  int *group, pair3 *anchor, vec3v *dh)
 {
 #ifdef NBCL_DOUBLE
-    (void)S; (void)group; (void)anchor;
+    (void)S; (void)reach_limit; (void)group; (void)anchor;
     vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
     dh->x = wv_offset_from_nearest(hkl.x);
     dh->y = wv_offset_from_nearest(hkl.y);
@@ -96,6 +98,13 @@ NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
     return vec3w_value(hkl);
 #else
     int g = (int)rec[NBCL_CR_GROUP];
+    if (g < 0) {   /* an orientation alone in its group: no anchor to share, its own indices */
+        vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
+        dh->x = wv_offset_from_nearest(hkl.x);
+        dh->y = wv_offset_from_nearest(hkl.y);
+        dh->z = wv_offset_from_nearest(hkl.z);
+        return vec3w_value(hkl);
+    }
     if (g != *group) {
         vec3w a = miller_indices(rec, NBCL_CR_ANCHOR, S_w);
         anchor->x = wv_pair(a.x);
@@ -104,7 +113,8 @@ NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
         *group = g;
     }
     vec3v c = miller_correction(rec, S);
-    if (any_lane(fabs(c.x) > R(1.0) || fabs(c.y) > R(1.0) || fabs(c.z) > R(1.0))) {
+    if (rec[NBCL_CR_REACH] > reach_limit &&
+        any_lane(fabs(c.x) > R(1.0) || fabs(c.y) > R(1.0) || fabs(c.z) > R(1.0))) {
         vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
         dh->x = wv_offset_from_nearest(hkl.x);
         dh->y = wv_offset_from_nearest(hkl.y);
@@ -332,10 +342,17 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
                     int group = -1;   /* no anchor yet for this scattering vector */
                     pair3 anchor;
+#ifdef NBCL_DOUBLE
+                    real reach_limit = R(0.0);   /* unused */
+#else
+                    /* a correction is within 0.999 index where REACH is below this (one
+                     * orientation is alone in its group and needs no limit) */
+                    real reach_limit = ncrystal > 1 ? R(0.999) / sqrt(lane_max(dot_v(S, S))) : R(0.0);
+#endif
                     for (int o = 0; o < ncrystal; ++o) {
                         vec3v dh;
                         vec3v hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
-                                                    S_w, S, &group, &anchor, &dh);
+                                                    S_w, S, reach_limit, &group, &anchor, &dh);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
                         realv term = F_cell * F_cell * F_latt * F_latt;

@@ -55,6 +55,7 @@ typedef int maskv_int;              /* what comparing two intv gives */
 #define vload_realv(i, p) ((p)[i])
 #define vstore_realv(v, i, p) ((p)[i] = (v))
 #define any_lane(m) ((m) != 0)
+#define lane_max(v) (v)
 #define lane_select(a, b, c) ((c) ? (b) : (a))
 #define LANE_IOTA 0
 #else
@@ -85,6 +86,17 @@ typedef intv maskv_int;
 #define any_lane(m) (OR_HALVES(OR_HALVES(OR_HALVES(OR_HALVES(m)))) < 0)
 #endif
 #define lane_select(a, b, c) select(a, b, c)
+/* the largest value of any lane, halves against halves */
+#define MAX_HALVES(v) fmax((v).lo, (v).hi)
+#if NBCL_VW == 2
+#define lane_max(v) MAX_HALVES(v)
+#elif NBCL_VW == 4
+#define lane_max(v) MAX_HALVES(MAX_HALVES(v))
+#elif NBCL_VW == 8
+#define lane_max(v) MAX_HALVES(MAX_HALVES(MAX_HALVES(v)))
+#else
+#define lane_max(v) MAX_HALVES(MAX_HALVES(MAX_HALVES(MAX_HALVES(v))))
+#endif
 #if NBCL_VW == 2
 #define LANE_IOTA (intv)(0, 1)
 #elif NBCL_VW == 4

@@ -49,10 +49,13 @@ enum nbcl_source_field { NBCL_SRC_X, NBCL_SRC_Y, NBCL_SRC_Z, NBCL_SRC_LAMBDA, NB
 /* ---- crystal orientations: one record each (src/engine/crystal_table.c) ----
  * AXES: a, b, c of the orientation (9 reals); ANCHOR: a, b, c of its group's anchor, an
  * orientation near every member of a run of neighbouring orientations; DELTA: AXES - ANCHOR;
- * GROUP: the group's number. A single-precision run computes h, k, l of the anchor in wide
- * arithmetic once per group and those of each member as anchor + DELTA.S in plain floats. */
+ * GROUP: the group's number, negative for an orientation alone in its group; REACH: the
+ * length of the longest row of DELTA. A single-precision run computes h, k, l of the anchor
+ * in wide arithmetic once per group and those of each member as anchor + DELTA.S in plain
+ * floats, which |S| REACH bounds. */
 enum nbcl_crystal_field {
-    NBCL_CR_AXES = 0, NBCL_CR_ANCHOR = 9, NBCL_CR_DELTA = 18, NBCL_CR_GROUP = 27, NBCL_CRYSTAL_REALS = 28
+    NBCL_CR_AXES = 0, NBCL_CR_ANCHOR = 9, NBCL_CR_DELTA = 18, NBCL_CR_GROUP = 27, NBCL_CR_REACH = 28,
+    NBCL_CRYSTAL_REALS = 29
 };
 
 /* ---- stage-1 planes ---- */

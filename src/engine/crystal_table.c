@@ -6,7 +6,9 @@
  * indices where it is not small (nothing is assumed
  * of the detector or wavelength here). Groups are runs of consecutive orientations, so the
  * kernel's order of summation does not change; the anchor is the member nearest to all
- * others of its run (the medoid), which halves the corrections of a mosaic spread. */
+ * others of its run (the medoid), which halves the corrections of a mosaic spread. Each
+ * record also carries its reach, the longest row of its correction, which bounds the
+ * correction by |S| reach so the kernel checks lanes only where that could pass one index. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,16 +70,26 @@ double *nbcl_crystal_table(const double *axes, int n)
     for (int first = 0, end; first < n; first = end, ++group) {
         end = run_end(axes, first, n);
         const double *anchor = axes + 9 * (size_t)medoid(axes, first, end);
+        /* only a change from one record to the next matters, and a float holds it exactly;
+         * a group of one is numbered below zero, so the kernel takes its own indices */
+        double number = group % (1 << 20);
+        if (end - first == 1) number = -1.0 - number;
         for (int o = first; o < end; ++o) {
             double *rec = t + NBCL_CRYSTAL_REALS * (size_t)o;
             const double *own = axes + 9 * (size_t)o;
-            for (int k = 0; k < 9; ++k) {
-                rec[NBCL_CR_AXES + k] = own[k];
-                rec[NBCL_CR_ANCHOR + k] = anchor[k];
-                rec[NBCL_CR_DELTA + k] = own[k] - anchor[k];
+            double reach = 0.0;
+            for (int r = 0; r < 3; ++r) {
+                double row = 0.0;
+                for (int k = 3 * r; k < 3 * r + 3; ++k) {
+                    rec[NBCL_CR_AXES + k] = own[k];
+                    rec[NBCL_CR_ANCHOR + k] = anchor[k];
+                    rec[NBCL_CR_DELTA + k] = own[k] - anchor[k];
+                    row += rec[NBCL_CR_DELTA + k] * rec[NBCL_CR_DELTA + k];
+                }
+                if (sqrt(row) > reach) reach = sqrt(row);
             }
-            /* only a change from one record to the next matters, and a float holds it exactly */
-            rec[NBCL_CR_GROUP] = (double)(group % (1 << 20));
+            rec[NBCL_CR_GROUP] = number;
+            rec[NBCL_CR_REACH] = reach;
         }
     }
     return t;
