@@ -16,6 +16,11 @@
 #define NBCL_OS_ANY 1
 #endif
 
+/* the scattering vector's length is needed (-dmin, -printout, -stol) */
+#if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT) || defined(NBCL_HAVE_STOL)
+#define NBCL_NEED_S 1
+#endif
+
 /* the stage-1 planes written (src/engine/abi.h) */
 #ifdef NBCL_PRINTOUT
 #define STAGE1_PLANES S1_COUNT
@@ -40,8 +45,8 @@ NBCL_INLINE realv subpixel_factors(realv capture, realv polar, realv omega)
 }
 
 /* h, k, l of every lane from the axes a, b, c (9 wide values) starting at field `axes` of an
- * orientation record (src/engine/abi.h, NBCL_CR_*) */
-NBCL_INLINE vec3w miller_indices(__global const real *rec, int axes, vec3w S)
+ * orientation record (src/engine/abi.h, NBCL_CR_*) dotted with a wide vector v of every lane */
+NBCL_INLINE vec3w miller_indices(__global const real *rec, int axes, vec3w v)
 {
     widev m[3];
     for (int r = 0; r < 3; ++r) {
@@ -49,10 +54,19 @@ NBCL_INLINE vec3w miller_indices(__global const real *rec, int axes, vec3w S)
         vec3w axis = {wv_splat(wide_at(rec, f, NBCL_CRYSTAL_REALS)),
                       wv_splat(wide_at(rec, f + 1, NBCL_CRYSTAL_REALS)),
                       wv_splat(wide_at(rec, f + 2, NBCL_CRYSTAL_REALS))};
-        m[r] = wv_dot(axis, S);
+        m[r] = wv_dot(axis, v);
     }
     vec3w hkl = {m[0], m[1], m[2]};
     return hkl;
+}
+
+/* wide h, k, l as plain values, and their offsets dh from the nearest whole indices */
+NBCL_INLINE vec3v indices_and_offsets(vec3w hkl, vec3v *dh)
+{
+    dh->x = wv_offset_from_nearest(hkl.x);
+    dh->y = wv_offset_from_nearest(hkl.y);
+    dh->z = wv_offset_from_nearest(hkl.z);
+    return vec3w_value(hkl);
 }
 
 #ifndef NBCL_DOUBLE
@@ -69,12 +83,12 @@ NBCL_INLINE vec3v miller_correction(__global const real *rec, vec3v S)
     return c;
 }
 
-/* h, k, l of an anchor, as float pairs */
-typedef struct pair3 {
-    pairv x, y, z;
-} pair3;
+/* h, k, l of an anchor, each as its nearest whole index and the offset from it */
+typedef struct anchor3 {
+    split_index x, y, z;
+} anchor3;
 #else
-typedef int pair3;   /* unused in a double run */
+typedef int anchor3;   /* unused in a double run */
 #endif
 
 /* a crystal orientation's h, k, l and their offsets dh from the nearest whole indices.
@@ -87,51 +101,67 @@ typedef int pair3;   /* unused in a double run */
  * beyond reach_limit (a little under 1/|S| of the longest S of the lanes), since
  * |DELTA.S| <= REACH |S|; an orientation alone in its group takes its own indices. */
 NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, real reach_limit,
-                                  int *group, pair3 *anchor, vec3v *dh)
+                                  int *group, anchor3 *anchor, vec3v *dh)
 {
 #ifdef NBCL_DOUBLE
     (void)S; (void)reach_limit; (void)group; (void)anchor;
-    vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
-    dh->x = wv_offset_from_nearest(hkl.x);
-    dh->y = wv_offset_from_nearest(hkl.y);
-    dh->z = wv_offset_from_nearest(hkl.z);
-    return vec3w_value(hkl);
+    return indices_and_offsets(miller_indices(rec, NBCL_CR_AXES, S_w), dh);
 #else
     int g = (int)rec[NBCL_CR_GROUP];
     if (g < 0) {   /* an orientation alone in its group: no anchor to share, its own indices */
-        vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
-        dh->x = wv_offset_from_nearest(hkl.x);
-        dh->y = wv_offset_from_nearest(hkl.y);
-        dh->z = wv_offset_from_nearest(hkl.z);
-        return vec3w_value(hkl);
+        return indices_and_offsets(miller_indices(rec, NBCL_CR_AXES, S_w), dh);
     }
     if (g != *group) {
         vec3w a = miller_indices(rec, NBCL_CR_ANCHOR, S_w);
-        anchor->x = wv_pair(a.x);
-        anchor->y = wv_pair(a.y);
-        anchor->z = wv_pair(a.z);
+        anchor->x = wv_split(a.x);
+        anchor->y = wv_split(a.y);
+        anchor->z = wv_split(a.z);
         *group = g;
     }
     vec3v c = miller_correction(rec, S);
     if (rec[NBCL_CR_REACH] > reach_limit &&
         any_lane(fabs(c.x) > R(1.0) || fabs(c.y) > R(1.0) || fabs(c.z) > R(1.0))) {
-        vec3w hkl = miller_indices(rec, NBCL_CR_AXES, S_w);
-        dh->x = wv_offset_from_nearest(hkl.x);
-        dh->y = wv_offset_from_nearest(hkl.y);
-        dh->z = wv_offset_from_nearest(hkl.z);
-        return vec3w_value(hkl);
+        return indices_and_offsets(miller_indices(rec, NBCL_CR_AXES, S_w), dh);
     }
-    pair3 h = *anchor;
-    h.x.lo += c.x;
-    h.y.lo += c.y;
-    h.z.lo += c.z;
-    dh->x = pair_offset_from_nearest(h.x);
-    dh->y = pair_offset_from_nearest(h.y);
-    dh->z = pair_offset_from_nearest(h.z);
-    vec3v v = {h.x.hi + h.x.lo, h.y.hi + h.y.lo, h.z.hi + h.z.lo};
+    vec3v t = {anchor->x.f + c.x, anchor->y.f + c.y, anchor->z.f + c.z};
+    dh->x = offset_from_nearest(t.x);
+    dh->y = offset_from_nearest(t.y);
+    dh->z = offset_from_nearest(t.z);
+    vec3v v = {anchor->x.n + t.x, anchor->y.n + t.y, anchor->z.n + t.z};
     return v;
 #endif
 }
+
+#ifndef NBCL_DOUBLE
+/* h, k, l of a run's only orientation for source src, (a.d - a.i) / lambda with d the
+ * diffracted direction of every lane and i the source's incident one: a.d (`ad`) is taken
+ * once per sub-pixel and a.i once per source for all lanes, so a source costs a difference
+ * and a product per index where a.S would take the scattering vector and three dot
+ * products per lane (bench_sources). Single precision only: a double run keeps the
+ * reference's a.S. */
+NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real *rec,
+                                       __global const real4 *sources, int src, int nsources)
+{
+    real4 hi = sources[src], lo = sources[nsources + src];
+#ifdef NBCL_WIDE_SCALAR
+    /* the table holds hi and lo floats of the incident direction and 1/lambda */
+    wide i[3] = {(double)hi.x + lo.x, (double)hi.y + lo.y, (double)hi.z + lo.z};
+    wide inv_lambda = (double)hi.w + lo.w, ai[3];
+    for (int r = 0; r < 3; ++r)
+        ai[r] = wide_at(rec, NBCL_CR_AXES + 3 * r, NBCL_CRYSTAL_REALS) * i[0] +
+                wide_at(rec, NBCL_CR_AXES + 3 * r + 1, NBCL_CRYSTAL_REALS) * i[1] +
+                wide_at(rec, NBCL_CR_AXES + 3 * r + 2, NBCL_CRYSTAL_REALS) * i[2];
+    vec3w h = {(ad.x - ai[0]) * inv_lambda, (ad.y - ai[1]) * inv_lambda, (ad.z - ai[2]) * inv_lambda};
+#else
+    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, inv_lambda = {hi.w, lo.w};
+    vec3w i = {wv_splat(ix), wv_splat(iy), wv_splat(iz)};
+    vec3w ai = miller_indices(rec, NBCL_CR_AXES, i);
+    vec3w h = {wv_mul_u(wv_sub(ad.x, ai.x), inv_lambda), wv_mul_u(wv_sub(ad.y, ai.y), inv_lambda),
+               wv_mul_u(wv_sub(ad.z, ai.z), inv_lambda)};
+#endif
+    return h;
+}
+#endif
 
 /* pos / |pos| for every lane: divisions where the wide values are doubles, as the reference
  * does them; one reciprocal and three products for float pairs */
@@ -213,7 +243,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                   G[KI_H_RANGE], G[KI_K_RANGE], G[KI_L_RANGE]};
     /* the loop counts: sensor layers, sub-pixels per side, sources, orientations */
     const int thicksteps = G[KI_THICKSTEPS], oversample = G[KI_OVERSAMPLE];
-    const int nsources = G[KI_NSOURCES], ncrystal = G[KI_NCRYSTAL];
+    const int nsources = G[KI_NSOURCES], ncrystal = G[KI_NCRYSTAL], lone = ncrystal == 1;
     maskv skip = convert_maskv(fpixel_i < G[KI_ROI_XMIN] || fpixel_i > G[KI_ROI_XMAX] ||
                                spixel_i < G[KI_ROI_YMIN] || spixel_i > G[KI_ROI_YMAX] ||
                                idx >= w * h);
@@ -302,12 +332,21 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
                     capture = capture_fraction(layer, thickstep, mu, dot_uv(odet, diffracted));
 #endif
+#ifndef NBCL_DOUBLE
+                /* one orientation in the run: a.d of every lane, for all sources */
+                vec3w ad = diffracted_w;
+                if (lone) ad = miller_indices(crystal, NBCL_CR_AXES, diffracted_w);
+#endif
                 for (int src = 0; src < nsources; ++src) {
                     real4 s = sources[src];
                     vec3 incident = {s.x, s.y, s.z};
-                    vec3w S_w = scattering_vector(diffracted_w, sources, src, nsources);
+                    vec3w S_w = diffracted_w;   /* the scattering vector, where it is needed */
+#if !defined(NBCL_DOUBLE) && !defined(NBCL_NEED_S)
+                    if (!lone)
+#endif
+                        S_w = scattering_vector(diffracted_w, sources, src, nsources);
                     vec3v S = vec3w_value(S_w);
-#if defined(NBCL_HAVE_DMIN) || defined(NBCL_PRINTOUT) || defined(NBCL_HAVE_STOL)
+#ifdef NBCL_NEED_S
                     realv stol = R(0.5) * sqrt(dot_v(S, S));
 #endif
 #ifdef NBCL_PRINTOUT
@@ -341,18 +380,25 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #endif
 #endif
                     int group = -1;   /* no anchor yet for this scattering vector */
-                    pair3 anchor;
+                    anchor3 anchor;
 #ifdef NBCL_DOUBLE
                     real reach_limit = R(0.0);   /* unused */
+                    (void)lone;
 #else
-                    /* a correction is within 0.999 index where REACH is below this (one
-                     * orientation is alone in its group and needs no limit) */
-                    real reach_limit = ncrystal > 1 ? R(0.999) / sqrt(lane_max(dot_v(S, S))) : R(0.0);
+                    /* a correction is within 0.999 index where REACH is below this (the
+                     * run's only orientation needs no limit) */
+                    real reach_limit = R(0.0);
+                    if (!lone) reach_limit = R(0.999) / sqrt(lane_max(dot_v(S, S)));
 #endif
                     for (int o = 0; o < ncrystal; ++o) {
-                        vec3v dh;
-                        vec3v hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
-                                                    S_w, S, reach_limit, &group, &anchor, &dh);
+                        vec3v dh, hkl;
+#ifndef NBCL_DOUBLE
+                        if (lone)
+                            hkl = indices_and_offsets(lone_orientation_hkl(ad, crystal, sources, src, nsources), &dh);
+                        else
+#endif
+                            hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                                                  S_w, S, reach_limit, &group, &anchor, &dh);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
                         realv term = F_cell * F_cell * F_latt * F_latt;

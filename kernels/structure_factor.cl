@@ -76,6 +76,33 @@ NBCL_INLINE realv neighbour_v(__global const real *F, const int *base, const int
     return vload_realv(0, v);
 }
 
+/* The tricubic polynomial of every lane from the weights along h, k and l: the 4x4x4
+ * neighbourhood summed along l, then k, then h. Called with `shared` a constant, so that
+ * each call is compiled apart: where the lanes share their neighbourhood, straight-line
+ * code of 64 loads and 21 independent four-term sums that the compiler can interleave
+ * (with the test inside the loops they ran one after the other, each sum waiting on the
+ * one before: bench_interp's kernels); the order of every sum is the same either way. */
+NBCL_INLINE realv tricubic_sum(__global const real *F, const int *base, const int *inside,
+                               int shared, int hstride, int kstride, const lagrange4 *wh,
+                               const lagrange4 *wk, const lagrange4 *wl)
+{
+    realv along_h[4];
+#pragma unroll
+    for (int a = 0; a < 4; ++a) {
+        realv along_k[4];
+#pragma unroll
+        for (int b = 0; b < 4; ++b) {
+            realv along_l[4];
+#pragma unroll
+            for (int c = 0; c < 4; ++c)
+                along_l[c] = neighbour_v(F, base, inside, shared, a * hstride + b * kstride + c);
+            along_k[b] = lagrange4_sum(wl, along_l[0], along_l[1], along_l[2], along_l[3]);
+        }
+        along_h[a] = lagrange4_sum(wk, along_k[0], along_k[1], along_k[2], along_k[3]);
+    }
+    return lagrange4_sum(wh, along_h[0], along_h[1], along_h[2], along_h[3]);
+}
+
 /* Tricubic interpolation for every lane: the 64 reflections of the lanes' neighbourhoods
  * are loaded (once for all lanes where they share one), the polynomial arithmetic runs on
  * all lanes together. Lanes whose neighbourhood leaves the grid get default_F. */
@@ -101,18 +128,8 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
     lagrange4 wh = lagrange4_weights(round_down(hkl.x) - R(1.0), hkl.x);
     lagrange4 wk = lagrange4_weights(round_down(hkl.y) - R(1.0), hkl.y);
     lagrange4 wl = lagrange4_weights(round_down(hkl.z) - R(1.0), hkl.z);
-    realv along_h[4];
-    for (int a = 0; a < 4; ++a) {
-        realv along_k[4];
-        for (int b = 0; b < 4; ++b) {
-            realv along_l[4];
-            for (int c = 0; c < 4; ++c)
-                along_l[c] = neighbour_v(F, base, inside, shared, a * hstride + b * kstride + c);
-            along_k[b] = lagrange4_sum(&wl, along_l[0], along_l[1], along_l[2], along_l[3]);
-        }
-        along_h[a] = lagrange4_sum(&wk, along_k[0], along_k[1], along_k[2], along_k[3]);
-    }
-    realv value = lagrange4_sum(&wh, along_h[0], along_h[1], along_h[2], along_h[3]);
+    realv value = shared ? tricubic_sum(F, base, inside, 1, hstride, kstride, &wh, &wk, &wl)
+                         : tricubic_sum(F, base, inside, 0, hstride, kstride, &wh, &wk, &wl);
     real fallback[NBCL_VW], result[NBCL_VW];
     vstore_realv(value, 0, result);
     for (int j = 0; j < NBCL_VW; ++j) fallback[j] = inside[j] ? result[j] : default_F;

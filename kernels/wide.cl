@@ -243,33 +243,33 @@ NBCL_INLINE widev wv_select(widev a, widev b, maskv c)
 #endif
 
 #ifndef NBCL_DOUBLE
-/* A float pair per lane (hi + lo) in every single-precision run: the Miller indices of an
- * orientation group's anchor, to which each member adds its correction in the low word. */
-typedef struct pairv {
-    realv hi, lo;
-} pairv;
+/* A wide index h split into plain floats per lane, in every single-precision run: n, the
+ * nearest whole index (ceil(h - 0.5), as the reference rounds), and f = h - n, exact to a
+ * float rounding of a number below 1. An orientation group's anchor is kept so: a member
+ * adds its small correction c to f, and f + c keeps the fractional part as accurately as
+ * the wide arithmetic had it. */
+typedef struct split_index {
+    realv n, f;
+} split_index;
 
-/* a wide value as a float pair */
-NBCL_INLINE pairv wv_pair(widev a)
+NBCL_INLINE split_index wv_split(widev h)
 {
+    split_index s;
 #ifdef NBCL_WIDE_DOUBLE
-    pairv p;
-    p.hi = convert_realv_from_wide(a);
-    p.lo = convert_realv_from_wide(a - convert_widev(p.hi));
-    return p;
+    widev n = round_up(h - 0.5);
+    s.n = convert_realv_from_wide(n);
+    s.f = convert_realv_from_wide(h - n);
 #else
-    pairv p = {a.hi, a.lo};
-    return p;
+    s.n = round_up(h.hi - R(0.5));
+    s.f = (h.hi - s.n) + h.lo;   /* the integer peeled from the high word, exactly */
 #endif
+    return s;
 }
 
-/* h minus its nearest whole index for a pair whose low word may be as large as 1 (an
- * anchor's h plus a correction): the nearest index is taken from the sum of both words,
- * and the integer is peeled from the high word, exactly, before the low word is added */
-NBCL_INLINE realv pair_offset_from_nearest(pairv h)
+/* t minus its nearest whole index, for t = f + c of a split index (|t| below 2) */
+NBCL_INLINE realv offset_from_nearest(realv t)
 {
-    realv n = round_up((h.hi + h.lo) - R(0.5));
-    return (h.hi - n) + h.lo;
+    return t - round_up(t - R(0.5));
 }
 #endif
 
