@@ -104,6 +104,12 @@ NBCL_INLINE chebyshev_chain chebyshev_start(realv two_c, int m)
 #define CHEBYSHEV_STEP2(ch) \
     do { realv u_next_ = (ch).d * (ch).u - (ch).u_prev; (ch).u_prev = (ch).u; (ch).u = u_next_; } while (0)
 
+/* two such steps, each value written over the one it replaces (the same operations as two
+ * CHEBYSHEV_STEP2, without moving u into u_prev: the loop of three chains keeps 18 vector
+ * registers of lanes on an AVX2 CPU, and the moves were a third of its instructions) */
+#define CHEBYSHEV_STEP2_TWICE(ch) \
+    do { (ch).u_prev = (ch).d * (ch).u - (ch).u_prev; (ch).u = (ch).d * (ch).u_prev - (ch).u; } while (0)
+
 /* Fourier transform of a grating of N cells, |sin(N pi h) / sin(pi h)|, from f, the
  * offset of h from its nearest whole index (|f| <= 1/2, computed in wide arithmetic):
  * only F_latt^2 is ever used, so the sign the integer part would give is dropped, and
@@ -135,6 +141,11 @@ NBCL_INLINE realv grating_product(vec3v f, vec3 N)
         chebyshev_chain y = chebyshev_start(two_cos_pi_offset(f.y), ny - 1);
         chebyshev_chain z = chebyshev_start(two_cos_pi_offset(f.z), nz - 1);
         int n = 0, common = min(x.steps, min(y.steps, z.steps));
+        for (; n + 1 < common; n += 2) {
+            CHEBYSHEV_STEP2_TWICE(x);
+            CHEBYSHEV_STEP2_TWICE(y);
+            CHEBYSHEV_STEP2_TWICE(z);
+        }
         for (; n < common; ++n) {
             CHEBYSHEV_STEP2(x);
             CHEBYSHEV_STEP2(y);

@@ -54,6 +54,8 @@ typedef int maskv_int;              /* what comparing two intv gives */
 #define convert_maskv(x) ((int)(x))
 #define vload_realv(i, p) ((p)[i])
 #define vstore_realv(v, i, p) ((p)[i] = (v))
+#define convert_intv(x) ((int)(x))
+#define vstore_intv(v, i, p) ((p)[i] = (v))
 #define any_lane(m) ((m) != 0)
 #define lane_max(v) (v)
 #define lane_select(a, b, c) ((c) ? (b) : (a))
@@ -67,6 +69,8 @@ typedef intv maskv_int;
 #define convert_maskv(x) NBCL_CAT(convert_, NBCL_CAT(MASK_NAME, NBCL_VW))(x)
 #define vload_realv(i, p) NBCL_CAT(vload, NBCL_VW)(i, p)
 #define vstore_realv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
+#define convert_intv(x) NBCL_CAT(convert_int, NBCL_VW)(x)
+#define vstore_intv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
 /* any(m): the sign bit of some lane set. In single precision the lanes are or-ed half on
  * half, which compilers turn into a few shuffles and one test where a library's any() may
  * test lane after lane with a branch each (PoCL's: the single-precision lattice kernels of

@@ -26,14 +26,6 @@ NBCL_INLINE real nearest_structure_factor(__global const real *F, const hkl_grid
     return inside ? grid_value(F, g, h0, k0, l0) : default_F;
 }
 
-/* 1 when the 4x4x4 neighbourhood of (h,k,l) lies inside the grid (the reference's test) */
-NBCL_INLINE int interpolation_in_range(const hkl_grid *g, real h, real k, real l)
-{
-    return !((h - g->h_min + 3) > g->h_range || (h - 2) < g->h_min ||
-             (k - g->k_min + 3) > g->k_range || (k - 2) < g->k_min ||
-             (l - g->l_min + 3) > g->l_range || (l - 2) < g->l_min);
-}
-
 /* The four Lagrange weights of the nodes x0, x0+1, x0+2, x0+3 at x, for every lane: the
  * polynomial through (x0+i, y[i]) is then sum w[i] y[i]. The nodes are whole numbers one
  * apart, so the denominators prod_{j != i} (i - j) are exactly -6, 2, -2 and 6, taken as
@@ -109,31 +101,31 @@ NBCL_INLINE realv tricubic_sum(__global const real *F, const int *base, const in
 NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const hkl_grid *g,
                                                   vec3v hkl, real default_F, int *out_of_range)
 {
-    real h[NBCL_VW], k[NBCL_VW], l[NBCL_VW];
-    int base[NBCL_VW], inside[NBCL_VW];
-    vstore_realv(hkl.x, 0, h);
-    vstore_realv(hkl.y, 0, k);
-    vstore_realv(hkl.z, 0, l);
+    /* the reference's in-range test (here its negation, so that a NaN index is out of
+     * range) and the neighbourhood's first corner, on all lanes; the comparisons are
+     * combined with & (each is all ones or zero), not with || and !: on double vectors
+     * oclgrind gave -2 for a lane of !(a || b), which select() took as true */
+    maskv ok = ((hkl.x - (real)g->h_min + R(3.0)) <= (real)g->h_range) & ((hkl.x - R(2.0)) >= (real)g->h_min) &
+               ((hkl.y - (real)g->k_min + R(3.0)) <= (real)g->k_range) & ((hkl.y - R(2.0)) >= (real)g->k_min) &
+               ((hkl.z - (real)g->l_min + R(3.0)) <= (real)g->l_range) & ((hkl.z - R(2.0)) >= (real)g->l_min);
+    if (any_lane(ok == 0)) *out_of_range = 1;
+    realv h0 = round_down(hkl.x) - R(1.0), k0 = round_down(hkl.y) - R(1.0), l0 = round_down(hkl.z) - R(1.0);
     int kstride = g->l_range + 1, hstride = (g->k_range + 1) * kstride;
-    for (int j = 0; j < NBCL_VW; ++j) {
-        inside[j] = interpolation_in_range(g, h[j], k[j], l[j]);
-        *out_of_range |= !inside[j];
-        int h1 = inside[j] ? (int)round_down(h[j]) - 1 : g->h_min;
-        int k1 = inside[j] ? (int)round_down(k[j]) - 1 : g->k_min;
-        int l1 = inside[j] ? (int)round_down(l[j]) - 1 : g->l_min;
-        base[j] = (h1 - g->h_min) * hstride + (k1 - g->k_min) * kstride + (l1 - g->l_min);
-    }
+    intv in = convert_intv(lane_select((realv)(R(0.0)), (realv)(R(1.0)), ok));
+    intv corner = (convert_intv(h0) - g->h_min) * hstride + (convert_intv(k0) - g->k_min) * kstride +
+                  (convert_intv(l0) - g->l_min);
+    corner = lane_select((intv)(0), corner, in != 0);   /* outside the grid: cell 0, discarded */
+    int base[NBCL_VW], inside[NBCL_VW];
+    vstore_intv(corner, 0, base);
+    vstore_intv(in, 0, inside);
     int shared = inside[0];
     for (int j = 1; j < NBCL_VW; ++j) shared &= inside[j] && base[j] == base[0];
-    lagrange4 wh = lagrange4_weights(round_down(hkl.x) - R(1.0), hkl.x);
-    lagrange4 wk = lagrange4_weights(round_down(hkl.y) - R(1.0), hkl.y);
-    lagrange4 wl = lagrange4_weights(round_down(hkl.z) - R(1.0), hkl.z);
+    lagrange4 wh = lagrange4_weights(h0, hkl.x);
+    lagrange4 wk = lagrange4_weights(k0, hkl.y);
+    lagrange4 wl = lagrange4_weights(l0, hkl.z);
     realv value = shared ? tricubic_sum(F, base, inside, 1, hstride, kstride, &wh, &wk, &wl)
                          : tricubic_sum(F, base, inside, 0, hstride, kstride, &wh, &wk, &wl);
-    real fallback[NBCL_VW], result[NBCL_VW];
-    vstore_realv(value, 0, result);
-    for (int j = 0; j < NBCL_VW; ++j) fallback[j] = inside[j] ? result[j] : default_F;
-    return vload_realv(0, fallback);
+    return lane_select((realv)(default_F), value, ok);
 }
 #endif
 
