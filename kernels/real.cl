@@ -56,6 +56,9 @@ typedef int maskv_int;              /* what comparing two intv gives */
 #define vstore_realv(v, i, p) ((p)[i] = (v))
 #define convert_intv(x) ((int)(x))
 #define vstore_intv(v, i, p) ((p)[i] = (v))
+typedef float floatv;
+#define convert_floatv(x) ((float)(x))
+#define vstore_floatv(v, i, p) ((p)[i] = (v))
 #define any_lane(m) ((m) != 0)
 #define lane_max(v) (v)
 #define lane_select(a, b, c) ((c) ? (b) : (a))
@@ -71,6 +74,9 @@ typedef intv maskv_int;
 #define vstore_realv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
 #define convert_intv(x) NBCL_CAT(convert_int, NBCL_VW)(x)
 #define vstore_intv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
+typedef NBCL_CAT(float, NBCL_VW) floatv;
+#define convert_floatv(x) NBCL_CAT(convert_float, NBCL_VW)(x)
+#define vstore_floatv(v, i, p) NBCL_CAT(vstore, NBCL_VW)(v, i, p)
 /* any(m): the sign bit of some lane set. In single precision the lanes are or-ed half on
  * half, which compilers turn into a few shuffles and one test where a library's any() may
  * test lane after lane with a branch each (PoCL's: the single-precision lattice kernels of

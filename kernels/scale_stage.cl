@@ -2,12 +2,16 @@
  * r_e^2 * fluence * I / steps, times the polarization, solid angle and capture fraction
  * that were not already applied per sub-pixel. Writes the float output planes of
  * src/engine/abi.h: the image and the per-pixel solid angle summed over sub-pixels (for the
- * "solid angle subtended" report), with -printout also the printout values. */
+ * "solid angle subtended" report), with -printout also the printout values.
+ * One work-item scales NBCL_VW neighbouring pixels as vector lanes, like the lattice stage
+ * (one pixel a work-item took a quarter of bench_4096's kernel time on a CPU): the
+ * stage-1 planes are padded to whole work-items, the output planes are not, so the last
+ * work-item of a tile stores only its pixels. Each lane's arithmetic is the scalar one. */
 
-real photons_per_pixel(real I, real polar, real omega, real capture, real r_e_sqr,
-                       real fluence, real steps)
+NBCL_INLINE realv photons_per_pixel(realv I, realv polar, realv omega, realv capture, real r_e_sqr,
+                                    real fluence, real steps)
 {
-    real photons = r_e_sqr * fluence * I / steps;
+    realv photons = r_e_sqr * fluence * I / steps;
 #ifndef NBCL_OS_THICK
     photons *= capture;
 #endif
@@ -20,26 +24,41 @@ real photons_per_pixel(real I, real polar, real omega, real capture, real r_e_sq
     return photons;
 }
 
-/* stage1 holds planes of `stride` reals (the lattice stage pads to its vector width) */
+/* a vector of the work-item's pixels into plane p of out (npix floats a plane), the lanes
+ * past the tile's last pixel left out */
+NBCL_INLINE void store_pixels(realv v, __global float *out, int p, int npix, int first)
+{
+    floatv f = convert_floatv(v);
+    if (first + NBCL_VW <= npix) {
+        vstore_floatv(f, 0, out + (size_t)p * npix + first);
+        return;
+    }
+    float lanes[NBCL_VW];
+    vstore_floatv(f, 0, lanes);
+    for (int j = 0; first + j < npix; ++j) out[(size_t)p * npix + first + j] = lanes[j];
+}
+
+/* stage1 holds planes of `stride` reals (the lattice stage pads to whole work-items) */
 __kernel void nbcl_scale(__constant real *P, __global const real *stage1, int npix, int stride,
                          __global float *out)
 {
-    int i = get_global_id(0);
-    if (i >= npix) return;
-    real photons = photons_per_pixel(stage1[S1_I * stride + i], stage1[S1_POLAR * stride + i],
-                                     stage1[S1_OMEGA * stride + i], stage1[S1_CAPTURE * stride + i],
-                                     P[KP_R_E_SQR], P[KP_FLUENCE], P[KP_STEPS]);
-    out[OUT_IMAGE * npix + i] = (float)photons;
-    out[OUT_OMEGA_SUM * npix + i] = (float)stage1[S1_OMEGA_SUM * stride + i];
+    int first = get_global_id(0) * NBCL_VW;
+    if (first >= npix) return;
+    realv photons = photons_per_pixel(vload_realv(0, stage1 + S1_I * stride + first),
+                                      vload_realv(0, stage1 + S1_POLAR * stride + first),
+                                      vload_realv(0, stage1 + S1_OMEGA * stride + first),
+                                      vload_realv(0, stage1 + S1_CAPTURE * stride + first),
+                                      P[KP_R_E_SQR], P[KP_FLUENCE], P[KP_STEPS]);
+    store_pixels(photons, out, OUT_IMAGE, npix, first);
+    store_pixels(vload_realv(0, stage1 + S1_OMEGA_SUM * stride + first), out, OUT_OMEGA_SUM, npix, first);
 #ifdef NBCL_PRINTOUT
     /* the -printout values, each as a pair of floats (value, remainder) so that double
      * precision survives the float output planes */
     const int planes[PO_COUNT] = NBCL_PRINTOUT_PLANES;
     for (int j = 0; j < PO_COUNT; ++j) {
-        real v = stage1[planes[j] * stride + i];
-        float hi = (float)v;
-        out[(OUT_BASIC + 2 * j) * npix + i] = hi;
-        out[(OUT_BASIC + 2 * j + 1) * npix + i] = (float)(v - (real)hi);
+        realv v = vload_realv(0, stage1 + planes[j] * stride + first);
+        store_pixels(v, out, OUT_BASIC + 2 * j, npix, first);
+        store_pixels(v - convert_realv(convert_floatv(v)), out, OUT_BASIC + 2 * j + 1, npix, first);
     }
 #endif
 }

@@ -479,7 +479,7 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     size_t global = (items + local - 1) / local * local;
     cl_int rc = clEnqueueNDRangeKernel(dev->queue, d->lattice, 1, NULL, &global, &local, 0, NULL, NULL);
     if (nbcl_cl_check(rc, "clEnqueueNDRangeKernel(nbcl_lattice)", err)) return -1;
-    global = (npix + local - 1) / local * local;
+    /* the scaling stage takes the same vw pixels a work-item */
     rc = clEnqueueNDRangeKernel(dev->queue, d->scale, 1, NULL, &global, &local, 0, NULL, NULL);
     return nbcl_cl_check(rc, "clEnqueueNDRangeKernel(nbcl_scale)", err);
 }
