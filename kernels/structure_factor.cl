@@ -55,28 +55,13 @@ NBCL_INLINE realv lagrange4_sum(const lagrange4 *L, realv y0, realv y1, realv y2
 }
 
 #if defined(NBCL_HAVE_GRID) && defined(NBCL_INTERPOLATE)
-/* one reflection of every lane's neighbourhood, at `offset` from the lane's first corner:
- * one load for all lanes where they share the neighbourhood (neighbouring pixels mostly
- * do), else one per lane; a lane outside the grid reads cell 0 (its value is discarded:
- * its neighbourhood may not exist at all on a thin grid) */
-NBCL_INLINE realv neighbour_v(__global const real *F, const int *base, const int *inside,
-                              int shared, int offset)
-{
-    if (shared) return (realv)(F[base[0] + offset]);
-    real v[NBCL_VW];
-    for (int j = 0; j < NBCL_VW; ++j) v[j] = F[inside[j] ? base[j] + offset : 0];
-    return vload_realv(0, v);
-}
-
-/* The tricubic polynomial of every lane from the weights along h, k and l: the 4x4x4
- * neighbourhood summed along l, then k, then h. Called with `shared` a constant, so that
- * each call is compiled apart: where the lanes share their neighbourhood, straight-line
- * code of 64 loads and 21 independent four-term sums that the compiler can interleave
- * (with the test inside the loops they ran one after the other, each sum waiting on the
- * one before: bench_interp's kernels); the order of every sum is the same either way. */
-NBCL_INLINE realv tricubic_sum(__global const real *F, const int *base, const int *inside,
-                               int shared, int hstride, int kstride, const lagrange4 *wh,
-                               const lagrange4 *wk, const lagrange4 *wl)
+/* The tricubic polynomial of every lane over one 4x4x4 neighbourhood, the one whose first
+ * corner is cell `corner` of the grid, from each lane's weights along h, k and l: the
+ * neighbourhood summed along l, then k, then h. Straight-line code (the loops unrolled):
+ * 64 loads, each one value for all lanes, and 21 independent four-term sums the compiler
+ * can interleave. */
+NBCL_INLINE realv tricubic_sum(__global const real *F, int corner, int hstride, int kstride,
+                               const lagrange4 *wh, const lagrange4 *wk, const lagrange4 *wl)
 {
     realv along_h[4];
 #pragma unroll
@@ -84,20 +69,18 @@ NBCL_INLINE realv tricubic_sum(__global const real *F, const int *base, const in
         realv along_k[4];
 #pragma unroll
         for (int b = 0; b < 4; ++b) {
-            realv along_l[4];
-#pragma unroll
-            for (int c = 0; c < 4; ++c)
-                along_l[c] = neighbour_v(F, base, inside, shared, a * hstride + b * kstride + c);
-            along_k[b] = lagrange4_sum(wl, along_l[0], along_l[1], along_l[2], along_l[3]);
+            __global const real *row = F + corner + a * hstride + b * kstride;
+            along_k[b] = lagrange4_sum(wl, (realv)(row[0]), (realv)(row[1]), (realv)(row[2]),
+                                       (realv)(row[3]));
         }
         along_h[a] = lagrange4_sum(wk, along_k[0], along_k[1], along_k[2], along_k[3]);
     }
     return lagrange4_sum(wh, along_h[0], along_h[1], along_h[2], along_h[3]);
 }
 
-/* Tricubic interpolation for every lane: the 64 reflections of the lanes' neighbourhoods
- * are loaded (once for all lanes where they share one), the polynomial arithmetic runs on
- * all lanes together. Lanes whose neighbourhood leaves the grid get default_F. */
+/* Tricubic interpolation for every lane: the 64 reflections of each neighbourhood the
+ * lanes need are loaded once for all lanes, the polynomial arithmetic runs on all lanes
+ * together. Lanes whose neighbourhood leaves the grid get default_F. */
 NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const hkl_grid *g,
                                                   vec3v hkl, real default_F, int *out_of_range)
 {
@@ -111,20 +94,27 @@ NBCL_INLINE realv interpolated_structure_factor_v(__global const real *F, const 
     if (any_lane(ok == 0)) *out_of_range = 1;
     realv h0 = round_down(hkl.x) - R(1.0), k0 = round_down(hkl.y) - R(1.0), l0 = round_down(hkl.z) - R(1.0);
     int kstride = g->l_range + 1, hstride = (g->k_range + 1) * kstride;
-    intv in = convert_intv(lane_select((realv)(R(0.0)), (realv)(R(1.0)), ok));
     intv corner = (convert_intv(h0) - g->h_min) * hstride + (convert_intv(k0) - g->k_min) * kstride +
                   (convert_intv(l0) - g->l_min);
-    corner = lane_select((intv)(0), corner, in != 0);   /* outside the grid: cell 0, discarded */
-    int base[NBCL_VW], inside[NBCL_VW];
-    vstore_intv(corner, 0, base);
-    vstore_intv(in, 0, inside);
-    int shared = inside[0];
-    for (int j = 1; j < NBCL_VW; ++j) shared &= inside[j] && base[j] == base[0];
+    corner = lane_select((intv)(-1), corner, convert_intv(ok));   /* -1: outside the grid, no sum */
     lagrange4 wh = lagrange4_weights(h0, hkl.x);
     lagrange4 wk = lagrange4_weights(k0, hkl.y);
     lagrange4 wl = lagrange4_weights(l0, hkl.z);
-    realv value = shared ? tricubic_sum(F, base, inside, 1, hstride, kstride, &wh, &wk, &wl)
-                         : tricubic_sum(F, base, inside, 0, hstride, kstride, &wh, &wk, &wl);
+    /* one sum per distinct neighbourhood among the lanes, each lane taking its own: one
+     * where neighbouring pixels share it (mostly), two where they straddle a whole index;
+     * the same operations on the same values per lane whichever way they are grouped */
+    realv value = (realv)(R(0.0));
+    int pending[NBCL_VW];
+    vstore_intv(corner, 0, pending);
+    for (int j = 0; j < NBCL_VW; ++j) {
+        if (pending[j] < 0) continue;   /* outside the grid, or summed with an earlier lane */
+        int first = pending[j];
+        maskv_int same = corner == first;
+        value = lane_select(value, tricubic_sum(F, first, hstride, kstride, &wh, &wk, &wl),
+                            convert_maskv(same));
+        corner = lane_select(corner, (intv)(-1), same);
+        vstore_intv(corner, 0, pending);
+    }
     return lane_select((realv)(default_F), value, ok);
 }
 #endif
