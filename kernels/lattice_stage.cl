@@ -133,6 +133,20 @@ NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
 }
 
 #ifndef NBCL_DOUBLE
+/* a single-precision run's source table holds, per source, the incident direction and
+ * 1/lambda (not lambda) as hi floats, then lo floats: source src's as wide values */
+typedef struct wide_source {
+    wide x, y, z, inv_lambda;
+} wide_source;
+
+NBCL_INLINE wide_source source_wide(__global const real4 *sources, int src, int nsources)
+{
+    real4 hi = sources[src], lo = sources[nsources + src];
+    wide_source w = {wide_of(hi.x, lo.x), wide_of(hi.y, lo.y), wide_of(hi.z, lo.z),
+                     wide_of(hi.w, lo.w)};
+    return w;
+}
+
 /* h, k, l of a run's only orientation for source src, (a.d - a.i) / lambda with d the
  * diffracted direction of every lane and i the source's incident one: a.d (`ad`) is taken
  * once per sub-pixel and a.i once per source for all lanes, so a source costs a difference
@@ -142,23 +156,23 @@ NBCL_INLINE vec3v orientation_hkl(__global const real *rec, vec3w S_w, vec3v S, 
 NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real *rec,
                                        __global const real4 *sources, int src, int nsources)
 {
-    real4 hi = sources[src], lo = sources[nsources + src];
+    wide_source s = source_wide(sources, src, nsources);
+    /* a.i, the same for every lane */
 #ifdef NBCL_WIDE_SCALAR
-    /* the table holds hi and lo floats of the incident direction and 1/lambda */
-    wide i[3] = {(double)hi.x + lo.x, (double)hi.y + lo.y, (double)hi.z + lo.z};
-    wide inv_lambda = (double)hi.w + lo.w, ai[3];
+    /* as scalars: miller_indices of the splatted i takes vector products here (PoCL does
+     * not fold them), bench_sources' kernels 10 % slower */
+    wide m[3];
     for (int r = 0; r < 3; ++r)
-        ai[r] = wide_at(rec, NBCL_CR_AXES + 3 * r, NBCL_CRYSTAL_REALS) * i[0] +
-                wide_at(rec, NBCL_CR_AXES + 3 * r + 1, NBCL_CRYSTAL_REALS) * i[1] +
-                wide_at(rec, NBCL_CR_AXES + 3 * r + 2, NBCL_CRYSTAL_REALS) * i[2];
-    vec3w h = {(ad.x - ai[0]) * inv_lambda, (ad.y - ai[1]) * inv_lambda, (ad.z - ai[2]) * inv_lambda};
+        m[r] = wide_at(rec, NBCL_CR_AXES + 3 * r, NBCL_CRYSTAL_REALS) * s.x +
+               wide_at(rec, NBCL_CR_AXES + 3 * r + 1, NBCL_CRYSTAL_REALS) * s.y +
+               wide_at(rec, NBCL_CR_AXES + 3 * r + 2, NBCL_CRYSTAL_REALS) * s.z;
+    vec3w ai = {wv_splat(m[0]), wv_splat(m[1]), wv_splat(m[2])};
 #else
-    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, inv_lambda = {hi.w, lo.w};
-    vec3w i = {wv_splat(ix), wv_splat(iy), wv_splat(iz)};
+    vec3w i = {wv_splat(s.x), wv_splat(s.y), wv_splat(s.z)};
     vec3w ai = miller_indices(rec, NBCL_CR_AXES, i);
-    vec3w h = {wv_mul_u(wv_sub(ad.x, ai.x), inv_lambda), wv_mul_u(wv_sub(ad.y, ai.y), inv_lambda),
-               wv_mul_u(wv_sub(ad.z, ai.z), inv_lambda)};
 #endif
+    vec3w h = {wv_mul_u(wv_sub(ad.x, ai.x), s.inv_lambda), wv_mul_u(wv_sub(ad.y, ai.y), s.inv_lambda),
+               wv_mul_u(wv_sub(ad.z, ai.z), s.inv_lambda)};
     return h;
 }
 #endif
@@ -180,24 +194,15 @@ NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
 NBCL_INLINE vec3w scattering_vector(vec3w diffracted, __global const real4 *sources, int src,
                                     int nsources)
 {
-    real4 hi = sources[src];
 #ifdef NBCL_DOUBLE
     (void)nsources;
-    vec3w S = {(diffracted.x - hi.x) / hi.w, (diffracted.y - hi.y) / hi.w, (diffracted.z - hi.z) / hi.w};
-#elif defined(NBCL_WIDE_DOUBLE)
-    /* the single-precision table: 1/lambda, and every value as a float pair */
-    real4 lo = sources[nsources + src];
-    wide ix = (double)hi.x + lo.x, iy = (double)hi.y + lo.y, iz = (double)hi.z + lo.z;
-    wide inv_lambda = (double)hi.w + lo.w;
-    vec3w S = {(diffracted.x - ix) * inv_lambda, (diffracted.y - iy) * inv_lambda,
-               (diffracted.z - iz) * inv_lambda};
+    real4 i = sources[src];
+    vec3w S = {(diffracted.x - i.x) / i.w, (diffracted.y - i.y) / i.w, (diffracted.z - i.z) / i.w};
 #else
-    /* a single-precision run's table holds 1/lambda (as a pair) instead of lambda */
-    real4 lo = sources[nsources + src];
-    wide ix = {hi.x, lo.x}, iy = {hi.y, lo.y}, iz = {hi.z, lo.z}, inv_lambda = {hi.w, lo.w};
-    vec3w S = {wv_mul_u(wv_sub(diffracted.x, wv_splat(ix)), inv_lambda),
-               wv_mul_u(wv_sub(diffracted.y, wv_splat(iy)), inv_lambda),
-               wv_mul_u(wv_sub(diffracted.z, wv_splat(iz)), inv_lambda)};
+    wide_source i = source_wide(sources, src, nsources);
+    vec3w S = {wv_mul_u(wv_sub(diffracted.x, wv_splat(i.x)), i.inv_lambda),
+               wv_mul_u(wv_sub(diffracted.y, wv_splat(i.y)), i.inv_lambda),
+               wv_mul_u(wv_sub(diffracted.z, wv_splat(i.z)), i.inv_lambda)};
 #endif
     return S;
 }

@@ -45,8 +45,10 @@ typedef NBCL_CAT(double, NBCL_VW) widev;
 #endif
 #define NBCL_WIDE_PARTS 2   /* the tables still hold hi and lo floats */
 
-NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return (double)t[i] + (double)t[n + i]; }
-NBCL_INLINE wide wide_param(__constant real *P, int k) { return (double)P[k] + (double)P[KP_COUNT + k]; }
+/* a value the host tables hold as hi and lo floats */
+NBCL_INLINE wide wide_of(real hi, real lo) { return (double)hi + (double)lo; }
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return wide_of(t[i], t[n + i]); }
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return wide_of(P[k], P[KP_COUNT + k]); }
 
 #endif
 
@@ -78,19 +80,18 @@ typedef struct widev {
 } widev;
 #define NBCL_WIDE_PARTS 2
 
-/* table t holds n hi values then n lo values */
-NBCL_INLINE wide wide_at(__global const real *t, int i, int n)
+/* a value the host tables hold as hi and lo floats */
+NBCL_INLINE wide wide_of(real hi, real lo)
 {
-    wide w = {t[i], t[n + i]};
+    wide w = {hi, lo};
     return w;
 }
 
+/* table t holds n hi values then n lo values */
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return wide_of(t[i], t[n + i]); }
+
 /* the P table of a single run holds KP_COUNT hi values then KP_COUNT lo values */
-NBCL_INLINE wide wide_param(__constant real *P, int k)
-{
-    wide w = {P[k], P[KP_COUNT + k]};
-    return w;
-}
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return wide_of(P[k], P[KP_COUNT + k]); }
 
 NBCL_INLINE widev wv_splat(wide a)
 {
@@ -255,13 +256,11 @@ typedef struct split_index {
 NBCL_INLINE split_index wv_split(widev h)
 {
     split_index s;
+    s.f = wv_offset_from_nearest(h);   /* computes the same nearest index */
 #ifdef NBCL_WIDE_DOUBLE
-    widev n = round_up(h - 0.5);
-    s.n = convert_realv_from_wide(n);
-    s.f = convert_realv_from_wide(h - n);
+    s.n = convert_realv_from_wide(round_up(h - 0.5));
 #else
     s.n = round_up(h.hi - R(0.5));
-    s.f = (h.hi - s.n) + h.lo;   /* the integer peeled from the high word, exactly */
 #endif
     return s;
 }

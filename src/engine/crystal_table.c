@@ -86,7 +86,7 @@ double *nbcl_crystal_table(const double *axes, int n)
                     rec[NBCL_CR_DELTA + k] = own[k] - anchor[k];
                     row += rec[NBCL_CR_DELTA + k] * rec[NBCL_CR_DELTA + k];
                 }
-                if (sqrt(row) > reach) reach = sqrt(row);
+                reach = fmax(reach, sqrt(row));
             }
             rec[NBCL_CR_GROUP] = number;
             rec[NBCL_CR_REACH] = reach;
