@@ -180,6 +180,10 @@ NBCL_API nbcl_status nbcl_experiment_resolve(nbcl_experiment *exp);
 NBCL_API nbcl_status nbcl_experiment_detector_size(const nbcl_experiment *exp, int *fast,
                                                    int *slow);
 
+/* After resolving: the pixels simulated, roi = {fast_min, fast_max, slow_min, slow_max}
+ * inclusive (the whole detector without -roi); the others stay 0. */
+NBCL_API nbcl_status nbcl_experiment_roi(const nbcl_experiment *exp, int roi[4]);
+
 /* After resolving: write the structure factors as nanoBragg's Fdump.bin cache. */
 NBCL_API nbcl_status nbcl_experiment_write_fdump(const nbcl_experiment *exp, const char *path);
 
@@ -389,6 +393,19 @@ typedef struct nbcl_float_writer nbcl_float_writer;
 NBCL_API nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out);
 NBCL_API nbcl_status nbcl_float_writer_append(nbcl_float_writer *w, const float *values,
                                               size_t count);
+/* Or the whole file at once as memory: count floats, each 0 until stored, that are the
+ * file itself (its pages, written back by the kernel), so an image simulated into them
+ * (nbcl_engine_run) is the float file with no copy made; close publishes it, as after
+ * appending. *pixels stays NULL (NBCL_OK) where the file cannot be mapped (a device or
+ * pipe, a big-endian host, a file system that cannot reserve the blocks or map the file):
+ * append then. A full disk fails here (the writer is then failed: close or abort it). The
+ * memory is valid until close or abort; a mapped writer refuses append. */
+NBCL_API nbcl_status nbcl_float_writer_map(nbcl_float_writer *w, size_t count, float **pixels);
+/* Bring pixels [first, first + count) of a mapped writer into memory now, their values
+ * unchanged, so that the simulation's stores into them do not each stop for a page fault
+ * (a fresh page of a file costs microseconds). Worth doing where the calling thread would
+ * only wait: nanobragg-cl does it while the OpenCL drivers load (nbcl_devices_prefetch). */
+NBCL_API nbcl_status nbcl_float_writer_prefault(nbcl_float_writer *w, size_t first, size_t count);
 NBCL_API nbcl_status nbcl_float_writer_close(nbcl_float_writer *w);
 NBCL_API void nbcl_float_writer_abort(nbcl_float_writer *w);
 NBCL_API nbcl_status nbcl_engine_write_smv(const nbcl_engine *eng, const nbcl_run_info *run,

@@ -102,10 +102,20 @@ int nbcl_app_photon_counts(const nbcl_engine *eng, const nbcl_app_plan *p, const
 /* A series' progress line on stderr (a bar on a terminal); t0 from nbcl_app_now. */
 void nbcl_app_progress(int done, int total, double t0, int tty);
 
+/* Image index's float file, opened (nothing when the plan has none: *w NULL). Where it can
+ * be, it is mapped as the image's memory (*pixels; else NULL and the rows are appended as
+ * they are finished) and, with prefault, its ROI rows are brought into memory now (the page
+ * faults taken while the caller would wait anyway). Reports errors itself; nonzero on
+ * failure. */
+int nbcl_app_float_file(const nbcl_experiment *exp, const nbcl_app_plan *plan, int index,
+                        int prefault, nbcl_float_writer **w, float **pixels);
+
 /* Simulate every image of the experiment with eng and write it, the writing of image i
- * overlapping the simulation of image i+1. Returns the exit status. */
+ * overlapping the simulation of image i+1. first, first_pixels: image 0's float file made
+ * by nbcl_app_float_file before the engine (taken over: closed or aborted here), or NULL.
+ * Returns the exit status. */
 int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_outputs *o,
-                        const nbcl_app_plan *plan);
+                        const nbcl_app_plan *plan, nbcl_float_writer *first, float *first_pixels);
 
 /* -timing: a monotonic clock; the engine's phases of the last run added in; the time since
  * *since charged to post-processing (what NULL) or to writing `what` (file), *since moved to

@@ -1,8 +1,10 @@
 /* image_loop.c: the image loop of nanobragg-cl. The main thread simulates image i+1 on the
  * engine while a writer thread turns image i into files (noise, integers, compression,
  * writing), so the device is rarely idle; two image buffers, whatever the series length.
- * Within an image, the engine's rows thread writes the float file row by row as the tiles
- * finish (and gathers the statistics), so that work overlaps the kernels too.
+ * Within an image, the engine's rows thread gathers the statistics as the tiles finish, so
+ * that work overlaps the kernels too; the image itself is simulated into its float file's
+ * pages where the file can be mapped (no copy is written), else that thread writes the
+ * float file row by row.
  * One progress line (images done, elapsed, ETA) on stderr for a series. A failure stops
  * the series: finished images keep their files, the failing image leaves none of its files
  * (each image's files are written under temporary names and renamed together: an output
@@ -105,42 +107,81 @@ void nbcl_app_progress(int done, int total, double t0, int tty)
     if (tty && done == total) fputc('\n', stderr);
 }
 
-/* image i: simulated into buf, its float file written as its rows are finished */
+/* The float file as the image's memory, so that simulating the image writes the file with
+ * no copy (nbcl_float_writer_map), its ROI rows brought into memory at once when asked
+ * (prefault) -- except where a PNG preview of a run that simulates
+ * only an ROI would read the whole detector from it: a file's untouched pages read as
+ * page-cache pages, an anonymous buffer's as the one zero page. */
+int nbcl_app_float_file(const nbcl_experiment *exp, const nbcl_app_plan *plan, int index,
+                        int prefault, nbcl_float_writer **w, float **pixels)
+{
+    *w = NULL;
+    *pixels = NULL;
+    if (!plan->floatfile) return 0;
+    int fast, slow, roi[4];
+    char name[4096];
+    const char *path = nbcl_app_image_name(plan->floatfile, index, name, sizeof name);
+    if (!path) return 1;
+    if (nbcl_experiment_detector_size(exp, &fast, &slow) || nbcl_experiment_roi(exp, roi) ||
+        nbcl_float_writer_open(path, w))
+        return nbcl_app_fail(NULL);
+    int whole = roi[0] == 0 && roi[1] == fast - 1 && roi[2] == 0 && roi[3] == slow - 1;
+    if (!whole && plan->pngfile) return 0;
+    size_t width = (size_t)fast;
+    if (nbcl_float_writer_map(*w, width * (size_t)slow, pixels) ||
+        (*pixels && prefault && nbcl_float_writer_prefault(*w, (size_t)roi[2] * width,
+                                                           (size_t)(roi[3] - roi[2] + 1) * width))) {
+        nbcl_float_writer_abort(*w);
+        *w = NULL;
+        *pixels = NULL;
+        return nbcl_app_fail(NULL);
+    }
+    return 0;
+}
+
+/* image i: simulated into buf, or into its float file's memory (floatfile, pixels: made
+ * already, else NULL); the float file written as its rows are finished where it is not
+ * mapped. j->image says where the image is. */
 static int simulate_one(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_app_plan *plan,
-                        int i, float *buf, size_t npix, job *j)
+                        int i, float *buf, size_t npix, nbcl_float_writer *floatfile, float *pixels,
+                        job *j)
 {
     int fast, slow;
     nbcl_experiment_detector_size(exp, &fast, &slow);
     row_sink sink = {.fast = (size_t)fast};
-    char name[4096];
-    if (plan->floatfile) {
-        const char *path = nbcl_app_image_name(plan->floatfile, i, name, sizeof name);
-        if (!path || nbcl_float_writer_open(path, &sink.floatfile)) return path ? nbcl_app_fail(NULL) : 1;
-    }
+    /* not brought into memory first: the device would wait meanwhile (the read-back takes
+     * the page faults while the kernels go on) */
+    if (!floatfile && nbcl_app_float_file(exp, plan, i, 0, &floatfile, &pixels)) return 1;
+    float *image = pixels ? pixels : buf;
+    if (!pixels) sink.floatfile = floatfile;
     nbcl_image_params params;
     int rc = nbcl_engine_set_rows_callback(eng, append_rows, &sink) ||
              nbcl_experiment_series_image(exp, i, &params, &j->seed) ||
-             nbcl_engine_run(eng, &params, buf, npix) || nbcl_engine_run_info(eng, &j->info) ||
+             nbcl_engine_run(eng, &params, image, npix) || nbcl_engine_run_info(eng, &j->info) ||
              nbcl_engine_run_stats(eng, &j->streamed.stats);
     nbcl_engine_set_rows_callback(eng, NULL, NULL);
     if (rc) {
-        nbcl_float_writer_abort(sink.floatfile);
+        nbcl_float_writer_abort(floatfile);
         return nbcl_app_fail(NULL);
     }
-    j->streamed.floatfile = sink.floatfile;
+    j->image = image;
+    j->streamed.floatfile = floatfile;
     return 0;
 }
 
 /* simulate every image, handing each to the writer */
 static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *p, float *bufs[2],
-                        size_t npix, int show)
+                        size_t npix, int show, nbcl_float_writer **first, float *first_pixels)
 {
     double t0 = nbcl_app_now(), kernel = 0.0;
     int tty = isatty(fileno(stderr));
     for (int i = 0; i < p->plan->nimages; ++i) {
         if (wait_written(p, 1)) return 1;   /* image i-2's buffer is free again */
-        job j = {.index = i, .image = bufs[i % 2]};
-        if (simulate_one(exp, eng, p->plan, i, bufs[i % 2], npix, &j)) return 1;
+        job j = {.index = i};
+        nbcl_float_writer *made = i == 0 ? *first : NULL;
+        *first = NULL;   /* simulate_one takes it over */
+        if (simulate_one(exp, eng, p->plan, i, bufs[i % 2], npix, made, made ? first_pixels : NULL, &j))
+            return 1;
         kernel += j.info.seconds;
         if (p->plan->times) nbcl_app_times_engine(p->plan->times, eng);
         if (!p->plan->series && p->out->printout) nbcl_app_print_pixels(eng, p->out);
@@ -155,7 +196,7 @@ static int simulate_all(const nbcl_experiment *exp, nbcl_engine *eng, pipeline *
 }
 
 int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl_outputs *o,
-                        const nbcl_app_plan *plan)
+                        const nbcl_app_plan *plan, nbcl_float_writer *first, float *first_pixels)
 {
     int fast, slow;
     nbcl_experiment_detector_size(exp, &fast, &slow);
@@ -170,6 +211,7 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
         free(bufs[0]);
         if (plan->series) free(bufs[1]);
         free(p.counts);
+        nbcl_float_writer_abort(first);
         return nbcl_app_fail("out of host memory for the images");
     }
     int rc = 0;
@@ -182,7 +224,7 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
     pthread_cond_init(&p.cond, NULL);
     if (!rc && pthread_create(&writer, NULL, writer_main, &p) != 0) rc = nbcl_app_fail("cannot start the writer thread");
     else if (!rc) {
-        rc = simulate_all(exp, eng, &p, bufs, npix, plan->series && o->progress);
+        rc = simulate_all(exp, eng, &p, bufs, npix, plan->series && o->progress, &first, first_pixels);
         pthread_mutex_lock(&p.lock);
         p.quit = 1;
         pthread_cond_broadcast(&p.cond);
@@ -193,6 +235,7 @@ int nbcl_app_run_series(const nbcl_experiment *exp, nbcl_engine *eng, const nbcl
          * files, written while they streamed, go */
         for (int k = p.done; k < p.posted; ++k) nbcl_float_writer_abort(p.jobs[k % 2].streamed.floatfile);
     }
+    nbcl_float_writer_abort(first);   /* image 0's, if no image was simulated */
     if (p.nexus && nbcl_app_nexus_finish(p.nexus, rc, plan->nexusfile, plan->nimages)) rc = nbcl_app_fail(NULL);
     if (!plan->series && rc) nbcl_output_group_abort();
     else if (!plan->series && nbcl_output_group_commit()) rc = nbcl_app_fail(NULL);

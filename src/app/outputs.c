@@ -204,11 +204,12 @@ static int write_ideal_files(const nbcl_engine *eng, const nbcl_outputs *o, cons
     }
     if (n->floatfile) {
         if (talk) printf("writing %s as %zu %zu-byte floats\n", n->floatfile, npix, sizeof(float));
-        nbcl_float_writer *w = streamed ? streamed->floatfile : NULL;
-        if (streamed) streamed->floatfile = NULL;
-        /* written row by row while the image was made: only renamed into place here */
-        if (w ? nbcl_float_writer_close(w) : nbcl_write_float_image(n->floatfile, img, npix)) return failed();
-        nbcl_app_lap(plan, "float image", n->floatfile, &t);
+        /* a float file made while the image was (img may be its memory) is closed last,
+         * by write_files */
+        if (!(streamed && streamed->floatfile)) {
+            if (nbcl_write_float_image(n->floatfile, img, npix)) return failed();
+            nbcl_app_lap(plan, "float image", n->floatfile, &t);
+        }
     }
     double scale = intfile_scale(o, st);
     if (talk) {
@@ -287,14 +288,24 @@ static int write_files(const nbcl_engine *eng, const nbcl_outputs *o, const nbcl
     int rc = write_ideal_files(eng, o, plan, n, img, info, streamed, talk, st, &t);
     *photons = 0.0;
     *overloads = 0;
-    if (!need_counts) return rc;
-    /* after a failed file, the counts are only waited for: one error is said */
-    if (counts_finish(&counts, !rc) || rc) return 1;
-    nbcl_app_counts_time(plan, counts.seconds);
-    nbcl_app_lap(plan, NULL, NULL, &t);   /* waiting for the counts after the writes */
-    *photons = counts.photons;
-    *overloads = counts.overloads;
-    return write_count_files(eng, o, plan, n, ints, info, nexus, talk, *photons, *overloads, &t);
+    if (need_counts) {
+        /* after a failed file, the counts are only waited for: one error is said */
+        if (counts_finish(&counts, !rc) || rc) return 1;
+        nbcl_app_counts_time(plan, counts.seconds);
+        nbcl_app_lap(plan, NULL, NULL, &t);   /* waiting for the counts after the writes */
+        *photons = counts.photons;
+        *overloads = counts.overloads;
+        rc = write_count_files(eng, o, plan, n, ints, info, nexus, talk, *photons, *overloads, &t);
+    }
+    if (!rc && streamed && streamed->floatfile) {
+        /* the float file made while the image was, closed now that nothing reads img (its
+         * memory where the file was mapped): renamed into place, or with its group */
+        nbcl_float_writer *w = streamed->floatfile;
+        streamed->floatfile = NULL;
+        if (nbcl_float_writer_close(w)) return failed();
+        nbcl_app_lap(plan, "float image", n->floatfile, &t);
+    }
+    return rc;
 }
 
 /* an image of a series: its files and one line (into line when given, else stdout) */

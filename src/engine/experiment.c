@@ -321,6 +321,18 @@ nbcl_status nbcl_experiment_detector_size(const nbcl_experiment *exp, int *fast,
     return NBCL_OK;
 }
 
+nbcl_status nbcl_experiment_roi(const nbcl_experiment *exp, int roi[4])
+{
+    if (!exp || !roi) return nbcl_api_invalid("nbcl_experiment_roi: NULL argument");
+    if (!exp->resolved) return nbcl_api_state("nbcl_experiment_roi: resolve the experiment first");
+    const nbcl_sim *s = &exp->sim;
+    roi[0] = s->roi_xmin > 0 ? s->roi_xmin : 0;
+    roi[1] = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
+    roi[2] = s->roi_ymin > 0 ? s->roi_ymin : 0;
+    roi[3] = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    return NBCL_OK;
+}
+
 nbcl_status nbcl_experiment_write_fdump(const nbcl_experiment *exp, const char *path)
 {
     if (!exp || !path) return nbcl_api_invalid("nbcl_experiment_write_fdump: NULL argument");

@@ -1,6 +1,7 @@
 /* images.c: what the public API does with a simulated image: nanoBragg's statistics, its
  * integer and noise images, and the files (float, SMV, PGM, PNG preview), each written to a
  * temporary name and renamed. Headers state the geometry of the engine's last image. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/clear.h"
@@ -107,6 +108,7 @@ nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t 
 
 struct nbcl_float_writer {
     nbcl_outfile of;
+    float *pixels;   /* nbcl_float_writer_map's memory: the file itself */
 };
 
 nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out)
@@ -128,11 +130,39 @@ nbcl_status nbcl_float_writer_append(nbcl_float_writer *w, const float *values, 
 {
     if (!w || (!values && count)) return nbcl_api_invalid("nbcl_float_writer_append: NULL argument");
     if (!w->of.fp) return nbcl_api_state("nbcl_float_writer_append: the writer failed before");
+    if (w->pixels) return nbcl_api_state("nbcl_float_writer_append: the writer's file is mapped; store into its pixels");
     nbcl_err err = {0};
     if (nbcl_floatfile_append(&w->of, values, count, &err)) {
         nbcl_outfile_abort(&w->of);   /* nothing of it stays; close and abort still free w */
         return nbcl_api_fail(&err, NBCL_E_FILE);
     }
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_float_writer_map(nbcl_float_writer *w, size_t count, float **pixels)
+{
+    if (!w || !pixels) return nbcl_api_invalid("nbcl_float_writer_map: NULL argument");
+    *pixels = NULL;
+    if (!w->of.fp) return nbcl_api_state("nbcl_float_writer_map: the writer failed before");
+    if (w->pixels) return nbcl_api_state("nbcl_float_writer_map: the writer's file is mapped already");
+    nbcl_err err = {0};
+    float *m = NULL;
+    int rc = nbcl_floatfile_map(&w->of, count, &m, &err);
+    if (rc < 0) {
+        nbcl_outfile_abort(&w->of);   /* nothing of it stays; close and abort still free w */
+        return nbcl_api_fail(&err, NBCL_E_FILE);
+    }
+    w->pixels = m;
+    *pixels = m;
+    return NBCL_OK;
+}
+
+nbcl_status nbcl_float_writer_prefault(nbcl_float_writer *w, size_t first, size_t count)
+{
+    if (!w) return nbcl_api_invalid("nbcl_float_writer_prefault: NULL writer");
+    if (!w->pixels) return nbcl_api_state("nbcl_float_writer_prefault: the writer's file is not mapped");
+    if (first < SIZE_MAX / sizeof(float) && count < SIZE_MAX / sizeof(float))
+        nbcl_outfile_prefault(&w->of, first * sizeof(float), count * sizeof(float));
     return NBCL_OK;
 }
 

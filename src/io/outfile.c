@@ -2,16 +2,38 @@
  * leaves a truncated image behind under its final name. The rename itself is
  * outgroup.c's: at once, or together with the other files of an open group. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "io/outfile.h"
 #include "io/outgroup.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
+#endif
+
+void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len)
+{
+    if (!of->map || offset >= of->map_size) return;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t step = (size_t)(page > 0 ? page : 4096), first = offset / step * step;
+    if (len > of->map_size - offset) len = of->map_size - offset;
+    char *start = (char *)of->map + first;
+    len += offset - first;
+    if (madvise(start, len, MADV_POPULATE_WRITE) == 0) return;
+    /* a kernel without it: a read of each page (a store could not be undone) */
+    for (size_t i = 0; i < len; i += step) (void)*(volatile char *)(start + i);
+}
+
 static void outfile_release(nbcl_outfile *of)
 {
+    if (of->map) munmap(of->map, of->map_size);
+    of->map = NULL;
+    of->map_size = 0;
     free(of->path);
     free(of->tmp);
     of->fp = NULL;
@@ -92,10 +114,48 @@ int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err)
     return 0;
 }
 
+/* size bytes of blocks for fd: 0, 1 where this file system cannot reserve them, -1 (errno)
+ * where there is no room */
+static int reserve_blocks(int fd, size_t size)
+{
+#ifdef __linux__
+    if (fallocate(fd, 0, 0, (off_t)size) == 0) return 0;
+    int code = errno;
+#else
+    int code = posix_fallocate(fd, 0, (off_t)size);
+    if (code == 0) return 0;
+#endif
+    errno = code;
+    return code == ENOSPC || code == EFBIG || code == EDQUOT ? -1 : 1;
+}
+
+int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err)
+{
+    *data = NULL;
+    if (!of->fp || !of->tmp || of->map || size == 0 || (off_t)size < 0 || ftell(of->fp) != 0)
+        return 1;
+    int fd = fileno(of->fp);
+    int r = reserve_blocks(fd, size);
+    if (r < 0) return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
+    if (r > 0) return 1;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        if (ftruncate(fd, 0) != 0)
+            return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
+        return 1;
+    }
+    of->map = m;
+    of->map_size = size;
+    *data = m;
+    return 0;
+}
+
 int nbcl_outfile_commit(nbcl_outfile *of, nbcl_err *err)
 {
     if (!of->fp) return nbcl_err_set(err, "%s: output file is not open",
                                      of->path ? of->path : "(null)");
+    if (of->map) munmap(of->map, of->map_size);   /* the stores are the file's pages already */
+    of->map = NULL;
     int bad = ferror(of->fp);
     int code = bad ? EIO : 0;
     if (fclose(of->fp) != 0 && !bad) {
@@ -183,4 +243,14 @@ int nbcl_floatfile_write(const char *path, const float *data, size_t n, nbcl_err
         return -1;
     }
     return nbcl_outfile_commit(&of, err);
+}
+
+int nbcl_floatfile_map(nbcl_outfile *of, size_t n, float **data, nbcl_err *err)
+{
+    *data = NULL;
+    if (!host_is_little_endian() || n > SIZE_MAX / sizeof(float)) return 1;
+    void *m = NULL;
+    int rc = nbcl_outfile_map(of, n * sizeof(float), &m, err);
+    *data = m;
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include "io/outfile.h"
 #include "base/appendf.h"
 #include "base/clear.h"
+#include "base/split_rows.h"
 #include "io/smv.h"
 
 #define SMV_HEADER_BYTES 512
@@ -51,10 +52,27 @@ long nbcl_smv_format_header(const nbcl_smv_header *h, char *buf, size_t cap)
     return len < cap ? (long)len : -1;
 }
 
-/* rows [y, y + n) of an image, in the file's order */
-typedef const unsigned short *(*smv_rows_fn)(void *user, int y, int n);
+/* rows [y, y + n) of an image, in the file's order, into out; fresh: out holds zeros
+ * already (a mapped file's new pages), which need not be written again */
+typedef void (*smv_rows_fn)(void *user, int y, int n, unsigned short *out, int fresh);
 
-/* header, then the image `block` rows at a time as rows() hands them over, atomically */
+/* rows() over the whole mapped image, its rows shared out among the cores */
+#define SMV_SPLIT_BYTES (4u << 20)   /* smaller images are converted on one core */
+typedef struct smv_split {
+    smv_rows_fn rows;
+    void *user;
+    unsigned short *out;
+    size_t width;
+} smv_split;
+
+static void split_part(void *user, int y0, int y1)
+{
+    smv_split *s = user;
+    s->rows(s->user, y0, y1 - y0, s->out + (size_t)y0 * s->width, 1);
+}
+
+/* header, then the image, atomically: stored straight into the mapped file where it can
+ * be mapped (no copy through write()), else `block` rows at a time through a buffer */
 static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int block,
                             smv_rows_fn rows, void *user, nbcl_err *err)
 {
@@ -63,17 +81,43 @@ static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int bl
     if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
     nbcl_outfile of;
     if (nbcl_outfile_open(&of, path, err)) return -1;
-    size_t w = (size_t)hdr->fpixels;
-    int ok = fwrite(head, 1, (size_t)hlen, of.fp) == (size_t)hlen;
+    size_t w = (size_t)hdr->fpixels, h = hdr->spixels > 0 ? (size_t)hdr->spixels : 0;
+    void *map = NULL;   /* the pixels after an odd-length header would be misaligned */
+    int mapped = hlen % 2 ? 1 : nbcl_outfile_map(&of, (size_t)hlen + w * h * sizeof(unsigned short), &map, err);
+    if (mapped < 0) {
+        nbcl_outfile_abort(&of);
+        return -1;
+    }
+    if (mapped == 0) {
+        memcpy(map, head, (size_t)hlen);
+        smv_split split = {rows, user, (unsigned short *)((char *)map + hlen), w};
+        nbcl_split_rows((int)h, w * h * sizeof(unsigned short), SMV_SPLIT_BYTES, split_part, &split);
+        return nbcl_outfile_commit(&of, err);
+    }
+    unsigned short *buf = malloc((size_t)block * w * sizeof *buf + 1);
+    int ok = buf && fwrite(head, 1, (size_t)hlen, of.fp) == (size_t)hlen;
     for (int y = 0; ok && y < hdr->spixels; y += block) {
         int n = hdr->spixels - y < block ? hdr->spixels - y : block;
-        ok = fwrite(rows(user, y, n), sizeof(unsigned short), (size_t)n * w, of.fp) == (size_t)n * w;
+        rows(user, y, n, buf, 0);
+        ok = fwrite(buf, sizeof *buf, (size_t)n * w, of.fp) == (size_t)n * w;
     }
+    int code = buf ? errno : ENOMEM;
+    free(buf);
     if (!ok) {
         nbcl_outfile_abort(&of);
-        return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(errno));
+        return nbcl_err_set(err, "%s: cannot write SMV image: %s", path, strerror(code));
     }
     return nbcl_outfile_commit(&of, err);
+}
+
+/* whole rows of about 256 kB at a time through write() */
+static int rows_per_block(const nbcl_smv_header *hdr)
+{
+    size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
+    int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
+    if (block < 1) block = 1;
+    if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
+    return block;
 }
 
 typedef struct smv_counts {
@@ -81,24 +125,25 @@ typedef struct smv_counts {
     size_t width;
 } smv_counts;
 
-static const unsigned short *counts_rows(void *user, int y, int n)
+static void counts_rows(void *user, int y, int n, unsigned short *out, int fresh)
 {
     const smv_counts *c = user;
-    (void)n;
-    return c->data + (size_t)y * c->width;
+    (void)fresh;
+    memcpy(out, c->data + (size_t)y * c->width, (size_t)n * c->width * sizeof *out);
 }
 
 int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned short *data,
                    nbcl_err *err)
 {
     smv_counts c = {data, (size_t)hdr->fpixels};
-    return smv_write_blocks(path, hdr, hdr->spixels > 0 ? hdr->spixels : 1, counts_rows, &c, err);
+    return smv_write_blocks(path, hdr, rows_per_block(hdr), counts_rows, &c, err);
 }
 
 /* rows [y_first, y_first + y_count) of the reference's integer image (see
  * nbcl_smv_from_float), into out (those rows only) */
 static void smv_rows_from_float(const float *img, int fpixels, int spixels, const int roi[4],
-                                double scale, double adc, int y_first, int y_count, unsigned short *out)
+                                double scale, double adc, int y_first, int y_count, unsigned short *out,
+                                int fresh)
 {
     /* the ROI (NULL: every pixel), clamped to the detector */
     int x0 = roi && roi[0] > 0 ? roi[0] : 0, x1 = roi && roi[1] < fpixels - 1 ? roi[1] : fpixels - 1;
@@ -111,10 +156,10 @@ static void smv_rows_from_float(const float *img, int fpixels, int spixels, cons
          * ROI on a huge detector leaves the rest of a fresh buffer unmapped, as in the
          * reference */
         if (s < y0 || s > y1) {
-            nbcl_clear(row, w * sizeof *row);
+            if (!fresh) nbcl_clear(row, w * sizeof *row);
             continue;
         }
-        nbcl_clear(row, (size_t)x0 * sizeof *row);
+        if (!fresh) nbcl_clear(row, (size_t)x0 * sizeof *row);
         const float *in = img + (size_t)s * w;
         for (int f = x0; f <= x1; f++) {
             double v = in[f] * scale + adc;
@@ -125,46 +170,35 @@ static void smv_rows_from_float(const float *img, int fpixels, int spixels, cons
              * the x86-64 baseline has no instruction for; 11 % of bench_4096's time) */
             row[f] = (unsigned short)(float)(v + 0.5);
         }
-        nbcl_clear(row + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *row);
+        if (!fresh) nbcl_clear(row + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *row);
     }
 }
 
 void nbcl_smv_from_float(const float *img, int fpixels, int spixels, const int roi[4],
                          double scale, double adc, unsigned short *out)
 {
-    smv_rows_from_float(img, fpixels, spixels, roi, scale, adc, 0, spixels, out);
+    smv_rows_from_float(img, fpixels, spixels, roi, scale, adc, 0, spixels, out, 0);
 }
 
-/* a float image converted a block of rows at a time into `rows` */
+/* a float image converted into rows of the SMV file */
 typedef struct smv_conversion {
     const float *img;
     const int *roi;
     int fpixels, spixels;
     double scale, adc;
-    unsigned short *rows;
 } smv_conversion;
 
-static const unsigned short *converted_rows(void *user, int y, int n)
+static void converted_rows(void *user, int y, int n, unsigned short *out, int fresh)
 {
     smv_conversion *c = user;
-    smv_rows_from_float(c->img, c->fpixels, c->spixels, c->roi, c->scale, c->adc, y, n, c->rows);
-    return c->rows;
+    smv_rows_from_float(c->img, c->fpixels, c->spixels, c->roi, c->scale, c->adc, y, n, out, fresh);
 }
 
 int nbcl_smv_write_float(const char *path, const nbcl_smv_header *hdr, const float *img,
                          const int roi[4], double scale, double adc, nbcl_err *err)
 {
-    /* blocks of whole rows of about 256 kB: the integers of a block, then its write */
-    size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
-    int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
-    if (block < 1) block = 1;
-    if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
-    smv_conversion c = {img, roi, hdr->fpixels, hdr->spixels, scale, adc,
-                        malloc((size_t)block * w * sizeof(unsigned short))};
-    if (!c.rows) return nbcl_err_set(err, "%s: out of host memory for the SMV rows", path);
-    int rc = smv_write_blocks(path, hdr, block, converted_rows, &c, err);
-    free(c.rows);
-    return rc;
+    smv_conversion c = {img, roi, hdr->fpixels, hdr->spixels, scale, adc};
+    return smv_write_blocks(path, hdr, rows_per_block(hdr), converted_rows, &c, err);
 }
 
 /* ---- reading ---- */

@@ -627,3 +627,63 @@ Test(library, rows_are_handed_over_as_they_are_finished)
     nbcl_engine_destroy(eng);
     nbcl_experiment_destroy(exp);
 }
+
+/* The float file as the image's memory (nbcl_float_writer_map): an image simulated into
+ * it is, once the writer closes, the file nbcl_write_float_image writes of the same image
+ * in a buffer of its own; the pixels outside the ROI are 0 in the file; appending to a
+ * mapped writer is refused; a device gives no memory (append instead). */
+Test(library, float_file_mapped_as_the_image)
+{
+    const char *args = BASE " -mosaic 0.4 -mosaic_dom 3 -roi 3 40 2 45 -detpixels 61 -tile 8";
+    nbcl_experiment *exp = experiment(args, NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s", nbcl_last_error());
+    int f, s, roi[4];
+    cr_assert_eq(nbcl_experiment_detector_size(exp, &f, &s), NBCL_OK);
+    cr_assert_eq(nbcl_experiment_roi(exp, roi), NBCL_OK);
+    cr_expect(roi[0] == 3 && roi[1] == 40 && roi[2] == 2 && roi[3] == 45, "roi %d %d %d %d", roi[0],
+              roi[1], roi[2], roi[3]);
+    size_t n = (size_t)f * (size_t)s;
+    float *img = calloc(n, sizeof(float));
+    char mapped[128], whole[128];
+    snprintf(mapped, sizeof mapped, "%s/mapped.bin", cache_dir);
+    snprintf(whole, sizeof whole, "%s/whole.bin", cache_dir);
+    nbcl_float_writer *w = NULL;
+    float *pixels = NULL;
+    cr_assert_eq(nbcl_float_writer_open(mapped, &w), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_float_writer_map(w, n, &pixels), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_not_null(pixels, "a regular file in %s could not be mapped", cache_dir);
+    cr_expect_eq(nbcl_float_writer_append(w, img, 1), NBCL_E_STATE, "append to a mapped writer");
+    float *again = NULL;
+    cr_expect_eq(nbcl_float_writer_map(w, n, &again), NBCL_E_STATE, "mapped twice");
+    cr_expect_null(again);
+    cr_assert_eq(nbcl_float_writer_prefault(w, (size_t)roi[2] * f, (size_t)(roi[3] - roi[2] + 1) * f), NBCL_OK);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, pixels, n), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, n), NBCL_OK, "%s", nbcl_last_error());
+    expect_same(pixels, img, (int)n, "the image in the mapped file");
+    cr_assert_eq(nbcl_float_writer_close(w), NBCL_OK, "%s", nbcl_last_error());
+    cr_assert_eq(nbcl_write_float_image(whole, img, n), NBCL_OK, "%s", nbcl_last_error());
+    size_t la = 0, lb = 0;
+    char *a = slurp(mapped, &la), *b = slurp(whole, &lb);
+    cr_assert(a && b);
+    cr_expect(la == n * sizeof(float) && la == lb && memcmp(a, b, la) == 0,
+              "the mapped float file differs from the written one (%zu, %zu bytes)", la, lb);
+    float v;
+    memcpy(&v, a + 4 * (size_t)(1 * f + 1), 4);   /* outside the ROI */
+    cr_expect_eq(v, 0.0f);
+    free(a);
+    free(b);
+
+    cr_assert_eq(nbcl_float_writer_open("/dev/null", &w), NBCL_OK, "%s", nbcl_last_error());
+    pixels = img;
+    cr_expect_eq(nbcl_float_writer_map(w, n, &pixels), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect_null(pixels, "a device was mapped");
+    cr_expect_eq(nbcl_float_writer_prefault(w, 0, n), NBCL_E_STATE, "prefault of an unmapped writer");
+    cr_expect_eq(nbcl_float_writer_append(w, img, n), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect_eq(nbcl_float_writer_close(w), NBCL_OK, "%s", nbcl_last_error());
+    cr_expect_eq(nbcl_float_writer_map(NULL, n, &pixels), NBCL_E_INVALID);
+    cr_expect_eq(nbcl_experiment_roi(NULL, roi), NBCL_E_INVALID);
+    free(img);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+}

@@ -174,3 +174,90 @@ Test(outfile, group_abort_leaves_older_files_untouched)
     cr_assert_eq(nbcl_outfile_write_bytes(b, "bbb", 3, &err), 0, "%s", err.msg);
     cr_expect_eq(stat(b, &st), 0);
 }
+
+/* A mapped outfile: its memory is the file (no write through fp); bytes never stored read
+ * as 0; the file is published by commit with exactly the mapped size, and an abort leaves
+ * nothing. The first check is what sabotage of nbcl_outfile_map's MAP_SHARED (a private
+ * mapping) would break. */
+Test(outfile, mapped_memory_is_the_file)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "mapped.bin");
+    io_write_text(path, "older file, replaced at commit");
+    nbcl_outfile of;
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
+    const size_t size = 3 * 4096 + 100;
+    unsigned char *m = NULL;
+    cr_assert_eq(nbcl_outfile_map(&of, size, (void **)&m, &err), 0, "%s", err.msg);
+    cr_assert_not_null(m);
+    nbcl_outfile_prefault(&of, 4096, 4096);   /* leaves the contents alone */
+    m[0] = 7;
+    m[size - 1] = 9;
+    cr_assert_eq(nbcl_outfile_commit(&of, &err), 0, "%s", err.msg);
+    unsigned char *b;
+    size_t n;
+    cr_assert_eq(nbcl_gzfile_read(path, &b, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, size);
+    cr_assert_eq(b[0], 7);
+    cr_assert_eq(b[size - 1], 9);
+    for (size_t i = 1; i + 1 < size; ++i) cr_assert_eq(b[i], 0, "byte %zu never stored is %d", i, b[i]);
+    free(b);
+    cr_assert_eq(io_count_entries(dir), 1);
+}
+
+Test(outfile, mapped_abort_leaves_the_older_file)
+{
+    char path[4200];
+    io_path(path, sizeof path, dir, "keep.bin");
+    io_write_text(path, "old");
+    nbcl_outfile of;
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
+    unsigned char *m = NULL;
+    cr_assert_eq(nbcl_outfile_map(&of, 8192, (void **)&m, &err), 0, "%s", err.msg);
+    memset(m, 1, 8192);
+    nbcl_outfile_abort(&of);
+    cr_assert_eq(io_count_entries(dir), 1);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_size, 3);
+}
+
+/* a device is written in place through fp: it cannot be mapped (1, no memory) */
+Test(outfile, device_is_not_mapped)
+{
+    nbcl_outfile of;
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_outfile_open(&of, "/dev/null", &err), 0, "%s", err.msg);
+    void *m = (void *)1;
+    cr_assert_eq(nbcl_outfile_map(&of, 4096, &m, &err), 1);
+    cr_assert_null(m);
+    cr_assert_eq(nbcl_outfile_commit(&of, &err), 0, "%s", err.msg);
+}
+
+/* a mapped float file holds the same bytes as one written through nbcl_floatfile_write */
+Test(outfile, mapped_floatfile_matches_the_written_one)
+{
+    char a[4200], b[4200];
+    io_path(a, sizeof a, dir, "written.bin");
+    io_path(b, sizeof b, dir, "mapped.bin");
+    float v[1000];
+    for (int i = 0; i < 1000; ++i) v[i] = (float)i * 0.37f - 100.0f;
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_floatfile_write(a, v, 1000, &err), 0, "%s", err.msg);
+    nbcl_outfile of;
+    cr_assert_eq(nbcl_outfile_open(&of, b, &err), 0, "%s", err.msg);
+    float *m = NULL;
+    cr_assert_eq(nbcl_floatfile_map(&of, 1000, &m, &err), 0, "%s", err.msg);
+    memcpy(m, v, sizeof v);
+    cr_assert_eq(nbcl_outfile_commit(&of, &err), 0, "%s", err.msg);
+    unsigned char *x, *y;
+    size_t nx, ny;
+    cr_assert_eq(nbcl_gzfile_read(a, &x, &nx, &err), 0, "%s", err.msg);
+    cr_assert_eq(nbcl_gzfile_read(b, &y, &ny, &err), 0, "%s", err.msg);
+    cr_assert_eq(nx, ny);
+    cr_assert_eq(memcmp(x, y, nx), 0);
+    free(x);
+    free(y);
+}

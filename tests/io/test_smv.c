@@ -2,6 +2,8 @@
  * reader round trip and its errors, and the reference's float->int and PGM conversions. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include "io/compare.h"
 #include "io/pgm.h"
 #include "io/smv.h"
@@ -378,5 +380,68 @@ Test(smv, float_image_written_in_row_blocks_is_the_same_file)
     cr_expect_neq(nbcl_smv_write_float("/nonexistent-dir/x.img", &h, f, NULL, 1.0, 0.0, &err), 0);
     cr_expect(strstr(err.msg, "/nonexistent-dir/x.img") != NULL, "%s", err.msg);
     free(px);
+    free(f);
+}
+
+/* What a pipe carries: a file that cannot be mapped, so written a block of rows at a time
+ * through write(), where a regular file is converted straight into its mapped pages. */
+typedef struct pipe_reader {
+    const char *path;
+    unsigned char *data;
+    size_t len, cap;
+} pipe_reader;
+
+static void *read_pipe(void *arg)
+{
+    pipe_reader *r = arg;
+    FILE *fp = fopen(r->path, "rb");
+    if (!fp) return NULL;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+        if (r->len + n > r->cap) {
+            r->cap = 2 * (r->len + n);
+            r->data = realloc(r->data, r->cap);
+        }
+        memcpy(r->data + r->len, buf, n);
+        r->len += n;
+    }
+    fclose(fp);
+    return NULL;
+}
+
+/* The mapped file and the one written through write() are the same bytes, with and without
+ * an ROI (the mapped file's rows outside it are left as the zeros it was made with), for an
+ * image large enough that its conversion is shared out among the cores (4.5 MB of
+ * integers, an odd number of rows). */
+Test(smv, mapped_file_is_the_file_written_through_a_pipe)
+{
+    enum { W = 1500, H = 1501 };
+    float *f = malloc(sizeof *f * W * H);
+    for (size_t i = 0; i < (size_t)W * H; ++i) f[i] = (float)((i * 7919) % 10007) * 0.5f - 50.0f;
+    nbcl_smv_header h = pattern_header();
+    h.fpixels = W;
+    h.spixels = H;
+    int roi[4] = {13, 1400, 40, 1420};
+    const int *rois[2] = {NULL, roi};
+    char fifo[4200], file[4200];
+    io_path(fifo, sizeof fifo, dir, "pipe.img");
+    io_path(file, sizeof file, dir, "file.img");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    for (int r = 0; r < 2; ++r) {
+        nbcl_err err = {0};
+        pipe_reader pr = {.path = fifo};
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, read_pipe, &pr), 0);
+        cr_assert_eq(nbcl_smv_write_float(fifo, &h, f, rois[r], 2.0, 10.0, &err), 0, "%s", err.msg);
+        pthread_join(t, NULL);
+        cr_assert_eq(nbcl_smv_write_float(file, &h, f, rois[r], 2.0, 10.0, &err), 0, "%s", err.msg);
+        size_t len;
+        unsigned char *d = slurp_file(file, &len);
+        cr_assert_eq(pr.len, len, "roi %d: %zu bytes through the pipe, %zu in the file", r, pr.len, len);
+        cr_expect_eq(memcmp(pr.data, d, len), 0, "roi %d: the mapped file differs", r);
+        free(d);
+        free(pr.data);
+    }
     free(f);
 }
