@@ -92,6 +92,10 @@ NBCL_API void nbcl_devices_free(nbcl_device_desc *list);
  * driver half loaded while exit() runs the drivers' destructors may crash. */
 NBCL_API void nbcl_devices_prefetch(void);
 NBCL_API void nbcl_devices_prefetch_wait(void);
+/* 1 while the drivers are still loading on that thread, without waiting (0 once done, or
+ * with no prefetch): work that may stop at any point can fill the time, as nanobragg-cl
+ * brings its float file into memory (nbcl_float_writer_prefault) a piece at a time. */
+NBCL_API int nbcl_devices_prefetch_busy(void);
 
 /* ------------------------------------------------------------------ experiments */
 

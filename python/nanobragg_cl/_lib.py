@@ -212,6 +212,7 @@ PROTOTYPES = {
     "nbcl_float_writer_append": (nbcl_status, [_p, _fp, c_size_t]),
     "nbcl_float_writer_map": (nbcl_status, [_p, c_size_t, POINTER(_fp)]),
     "nbcl_float_writer_prefault": (nbcl_status, [_p, c_size_t, c_size_t]),
+    "nbcl_devices_prefetch_busy": (c_int, []),
     "nbcl_float_writer_close": (nbcl_status, [_p]),
     "nbcl_float_writer_abort": (None, [_p]),
     "nbcl_engine_write_smv": (nbcl_status,

@@ -107,6 +107,17 @@ void nbcl_app_progress(int done, int total, double t0, int tty)
     if (tty && done == total) fputc('\n', stderr);
 }
 
+/* Pixels [first, first + count) of a mapped float file brought into memory a piece at a
+ * time while the OpenCL drivers load on the prefetch thread (the page faults are then off
+ * the simulation's time); what is left when they are loaded faults in as the tiles come
+ * back, beside the kernels, rather than keep the engine waiting. */
+#define PREFAULT_PIECE ((size_t)1 << 20)   /* floats: 4 MB, a few milliseconds */
+static void bring_in(nbcl_float_writer *w, size_t first, size_t count)
+{
+    for (size_t done = 0; done < count && nbcl_devices_prefetch_busy(); done += PREFAULT_PIECE)
+        nbcl_float_writer_prefault(w, first + done, count - done < PREFAULT_PIECE ? count - done : PREFAULT_PIECE);
+}
+
 /* The float file as the image's memory, so that simulating the image writes the file with
  * no copy (nbcl_float_writer_map), its ROI rows brought into memory at once when asked
  * (prefault) -- except where a PNG preview of a run that simulates
@@ -128,14 +139,12 @@ int nbcl_app_float_file(const nbcl_experiment *exp, const nbcl_app_plan *plan, i
     int whole = roi[0] == 0 && roi[1] == fast - 1 && roi[2] == 0 && roi[3] == slow - 1;
     if (!whole && plan->pngfile) return 0;
     size_t width = (size_t)fast;
-    if (nbcl_float_writer_map(*w, width * (size_t)slow, pixels) ||
-        (*pixels && prefault && nbcl_float_writer_prefault(*w, (size_t)roi[2] * width,
-                                                           (size_t)(roi[3] - roi[2] + 1) * width))) {
+    if (nbcl_float_writer_map(*w, width * (size_t)slow, pixels)) {
         nbcl_float_writer_abort(*w);
         *w = NULL;
-        *pixels = NULL;
         return nbcl_app_fail(NULL);
     }
+    if (*pixels && prefault) bring_in(*w, (size_t)roi[2] * width, (size_t)(roi[3] - roi[2] + 1) * width);
     return 0;
 }
 

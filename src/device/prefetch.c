@@ -4,12 +4,14 @@
  * nbcl_device_enumerate asks again (then at no cost) and reports errors itself. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <CL/cl.h>
 #include "device/prefetch.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t thread;
 static int state;   /* 0: never started, 1: running or finished, not joined, 2: joined */
+static atomic_int busy;   /* 1 from the start until the thread has asked for the devices */
 
 static void ask_for_platforms(void)
 {
@@ -35,13 +37,18 @@ static void *find_platforms(void *unused)
     int saved = sigaltstack(NULL, &before) == 0;
     ask_for_platforms();
     if (saved) sigaltstack(&before, NULL);
+    atomic_store(&busy, 0);
     return NULL;
 }
 
 void nbcl_device_prefetch_start(void)
 {
     pthread_mutex_lock(&lock);
-    if (state == 0) state = pthread_create(&thread, NULL, find_platforms, NULL) == 0 ? 1 : 2;
+    if (state == 0) {
+        atomic_store(&busy, 1);
+        state = pthread_create(&thread, NULL, find_platforms, NULL) == 0 ? 1 : 2;
+        if (state == 2) atomic_store(&busy, 0);
+    }
     pthread_mutex_unlock(&lock);
 }
 
@@ -53,6 +60,11 @@ void nbcl_device_prefetch_wait(void)
         state = 2;
     }
     pthread_mutex_unlock(&lock);
+}
+
+int nbcl_device_prefetch_busy(void)
+{
+    return atomic_load(&busy);
 }
 
 int nbcl_device_prefetch_state(void)

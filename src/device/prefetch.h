@@ -16,6 +16,10 @@ void nbcl_device_prefetch_start(void);
  * destructors. */
 void nbcl_device_prefetch_wait(void);
 
+/* 1 while the thread is still loading the drivers (0 once it is done, or when none runs),
+ * without waiting: work that can stop at any point may fill the time. */
+int nbcl_device_prefetch_busy(void);
+
 /* 0: never started, 1: started and not yet joined, 2: joined (or no thread could be made);
  * for tests */
 int nbcl_device_prefetch_state(void);

@@ -107,6 +107,11 @@ void nbcl_devices_prefetch_wait(void)
     nbcl_device_prefetch_wait();
 }
 
+int nbcl_devices_prefetch_busy(void)
+{
+    return nbcl_device_prefetch_busy();
+}
+
 void nbcl_devices_free(nbcl_device_desc *list)
 {
     free(list);

@@ -5,6 +5,7 @@
  * And enumeration after a prefetch (device/prefetch.h) waits for the prefetch's thread
  * before its first OpenCL call, and finds the same devices. */
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,9 +163,13 @@ Test(enumerate, a_prefetch_is_waited_for_and_finds_the_same_devices)
 {
     nbcl_device_prefetch_wait();   /* nothing started: nothing to wait for */
     cr_assert_eq(nbcl_device_prefetch_state(), 0);
+    cr_assert_eq(nbcl_device_prefetch_busy(), 0, "busy with no prefetch");
     nbcl_device_prefetch_start();
     nbcl_device_prefetch_start();   /* once per process */
     cr_assert_eq(nbcl_device_prefetch_state(), 1, "the prefetch thread was not started");
+    /* busy until the drivers are loaded (polled without waiting: they take milliseconds) */
+    for (int i = 0; i < 60000 && nbcl_device_prefetch_busy(); ++i) usleep(1000);
+    cr_assert_eq(nbcl_device_prefetch_busy(), 0, "the prefetch never finished");
     nbcl_device_info *after = NULL, *again = NULL;
     int nafter = 0, nagain = 0;
     nbcl_err err = {0};
