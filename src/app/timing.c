@@ -77,7 +77,7 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     line("read-back", t->unprofiled ? 0.0 : t->readback, t->unprofiled ? dev : "(device reads and copies into the image)");
     line("tiles streamed", t->streaming, "(wall time: kernels and read-back overlap)");
     line("rows as finished", t->rows, "(during the tiles, on a thread: finite check, statistics, "
-         "float image rows written)");
+         "float image rows written unless it is mapped)");
     line("engine host work", t->engine_host, "(after the tiles: solid-angle sum, rmsd)");
     line("post-processing", t->post, "(statistics not gathered while streaming; waiting for the counts "
          "after the float image's files)");

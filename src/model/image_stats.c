@@ -23,38 +23,112 @@ void nbcl_image_stats_begin(nbcl_stats_acc *acc)
     memset(acc, 0, sizeof *acc);
 }
 
+/* the partial sums added in a fixed order: pairs, then pairs of pairs */
+static double lanes_total(const double *x)
+{
+    double t[NBCL_STATS_LANES];
+    memcpy(t, x, sizeof t);
+    for (int w = NBCL_STATS_LANES / 2; w >= 1; w /= 2)
+        for (int j = 0; j < w; ++j) t[j] = t[2 * j] + t[2 * j + 1];
+    return t[0];
+}
+
+/* max_I of one row's columns f0..f1 (the first pixel holding it, as the reference's
+ * running `>` finds it) */
+static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
+                    const unsigned short *mrow, int sl, int f0, int f1)
+{
+    /* the row's largest value first (masked pixels count as 0, which never beats max_I),
+     * in lanes the compiler vectorizes; only a row that beats max_I is looked at again */
+    double m[NBCL_STATS_LANES] = {0};
+    int f = f0;
+    for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
+        for (int j = 0; j < NBCL_STATS_LANES; ++j) {
+            double v = mrow && mrow[f + j] == 0 ? 0.0 : row[f + j];
+            m[j] = v > m[j] ? v : m[j];
+        }
+    double best = 0.0;
+    for (int j = 0; j < NBCL_STATS_LANES; ++j) best = m[j] > best ? m[j] : best;
+    for (; f <= f1; ++f) {
+        double v = mrow && mrow[f] == 0 ? 0.0 : row[f];
+        best = v > best ? v : best;
+    }
+    if (!(best > st->max_I)) return;
+    int os = s->oversample;
+    for (f = f0; f <= f1; ++f) {
+        if (mrow && mrow[f] == 0) continue;
+        if ((double)row[f] == best) break;
+    }
+    st->max_I = best;
+    /* the reference reports the last sub-pixel it visited in that pixel */
+    st->max_I_x = s->subpixel_size * (f * os + os - 1) + s->subpixel_size / 2.0;
+    st->max_I_y = s->subpixel_size * (sl * os + os - 1) + s->subpixel_size / 2.0;
+}
+
+static inline void add_pixel(double *sum, double *sumsqr, long *n, const float *row,
+                             const unsigned short *mrow, int f)
+{
+    int keep = !mrow || mrow[f] != 0;
+    double v = keep ? row[f] : 0.0;
+    sum[f % NBCL_STATS_LANES] += v;
+    sumsqr[f % NBCL_STATS_LANES] += v * v;
+    *n += keep;
+}
+
 /* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI */
 void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                            const unsigned short *mask, int first_row, int end_row)
 {
-    nbcl_image_stats *st = &acc->st;
-    double sum = acc->sum, sumsqr = acc->sumsqr;
-    long n = acc->n;
-    int os = s->oversample, f0, f1, s0, s1;
+    int f0, f1, s0, s1;
     roi_span(s, &f0, &f1, &s0, &s1);
     if (first_row > s0) s0 = first_row;
     if (end_row - 1 < s1) s1 = end_row - 1;
-    for (int sl = s0; sl <= s1; ++sl)
-        for (int f = f0; f <= f1; ++f) {
-            size_t i = (size_t)sl * s->fpixels + f;
-            if (mask && mask[i] == 0) continue;
-            double v = img[i];
-            if (v > st->max_I) {
-                st->max_I = v;
-                /* the reference reports the last sub-pixel it visited in that pixel */
-                st->max_I_x = s->subpixel_size * (f * os + os - 1) + s->subpixel_size / 2.0;
-                st->max_I_y = s->subpixel_size * (sl * os + os - 1) + s->subpixel_size / 2.0;
-            }
-            sum += v;
-            sumsqr += v * v;
-            ++n;
+    double sum[NBCL_STATS_LANES], sumsqr[NBCL_STATS_LANES];
+    memcpy(sum, acc->sum, sizeof sum);
+    memcpy(sumsqr, acc->sumsqr, sizeof sumsqr);
+    long n = acc->n;
+    for (int sl = s0; sl <= s1; ++sl) {
+        size_t at = (size_t)sl * (size_t)s->fpixels;
+        const float *row = img + at;
+        const unsigned short *mrow = mask ? mask + at : NULL;
+        row_max(&acc->st, s, row, mrow, sl, f0, f1);
+        /* each pixel into the partial sum of its column mod NBCL_STATS_LANES (whole
+         * blocks of columns in lanes the compiler vectorizes); a masked pixel adds 0
+         * (exactly nothing) */
+        int f = f0;
+        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) add_pixel(sum, sumsqr, &n, row, mrow, f);
+        if (!mrow) {   /* no mask: the same sums, with no select for the compiler to keep */
+            for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES, n += NBCL_STATS_LANES)
+                for (int j = 0; j < NBCL_STATS_LANES; ++j) {
+                    double v = row[f + j];
+                    sum[j] += v;
+                    sumsqr[j] += v * v;
+                }
         }
-    acc->sum = sum;
-    acc->sumsqr = sumsqr;
+        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
+            for (int j = 0; j < NBCL_STATS_LANES; ++j) {
+                int keep = mrow[f + j] != 0;
+                double v = keep ? row[f + j] : 0.0;
+                sum[j] += v;
+                sumsqr[j] += v * v;
+                n += keep;
+            }
+        }
+        for (; f <= f1; ++f) add_pixel(sum, sumsqr, &n, row, mrow, f);
+    }
+    memcpy(acc->sum, sum, sizeof sum);
+    memcpy(acc->sumsqr, sumsqr, sizeof sumsqr);
     acc->n = n;
 }
 
-/* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI) */
+static inline double squared_deviation(float v, double mean)
+{
+    double t = v - mean;
+    return t * t;
+}
+
+/* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI,
+ * the mask not applied, as in the reference) */
 void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                           nbcl_image_stats *out)
 {
@@ -62,21 +136,24 @@ void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *i
     long n = acc->n;
     st->counted = n;
     if (n <= 0) n = 1;
-    st->mean = acc->sum / n;
+    st->mean = lanes_total(acc->sum) / n;
     if (n <= 1) n = 2;
-    st->rms = sqrt(acc->sumsqr / (n - 1));
+    st->rms = sqrt(lanes_total(acc->sumsqr) / (n - 1));
     int f0, f1, s0, s1;
     roi_span(s, &f0, &f1, &s0, &s1);
-    double dev = 0.0;
+    double dev[NBCL_STATS_LANES] = {0};
     long m = 0;
-    for (int sl = s0; sl <= s1; ++sl)
-        for (int f = f0; f <= f1; ++f) {
-            double t = img[(size_t)sl * s->fpixels + f] - st->mean;
-            dev += t * t;
-            ++m;
-        }
+    for (int sl = s0; sl <= s1; ++sl) {
+        const float *row = img + (size_t)sl * (size_t)s->fpixels;
+        int f = f0;
+        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
+        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
+            for (int j = 0; j < NBCL_STATS_LANES; ++j) dev[j] += squared_deviation(row[f + j], st->mean);
+        for (; f <= f1; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
+        m += f1 >= f0 ? f1 - f0 + 1 : 0;
+    }
     if (m <= 1) m = 2;
-    st->rmsd = sqrt(dev / (m - 1));
+    st->rmsd = sqrt(lanes_total(dev) / (m - 1));
     *out = *st;
 }
 

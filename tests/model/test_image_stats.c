@@ -1,0 +1,110 @@
+/* test_image_stats.c: nanoBragg's image statistics (model/image_stats.c) against a plain
+ * one-sum-at-a-time computation of the same definitions: max_I at its first pixel (the
+ * reference's running `>`), mean and rms over the unmasked ROI, rmsd about the mean over
+ * the whole ROI; and the same bits however the rows are handed over. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include "model/image_stats.h"
+
+enum { W = 37, H = 23 };
+
+static nbcl_sim sim_of(int x0, int x1, int y0, int y1)
+{
+    nbcl_sim s;
+    memset(&s, 0, sizeof s);
+    s.fpixels = W;
+    s.spixels = H;
+    s.roi_xmin = x0;
+    s.roi_xmax = x1;
+    s.roi_ymin = y0;
+    s.roi_ymax = y1;
+    s.oversample = 2;
+    s.subpixel_size = 0.00005;
+    return s;
+}
+
+static void plain_stats(const nbcl_sim *s, const float *img, const unsigned short *mask,
+                        nbcl_image_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    double sum = 0, sumsqr = 0, dev = 0;
+    long n = 0, m = 0;
+    int mf = -1, ms = -1;
+    for (int sl = 0; sl < H; ++sl)
+        for (int f = 0; f < W; ++f) {
+            if (!nbcl_sim_in_roi(s, f, sl)) continue;
+            if (mask && mask[sl * W + f] == 0) continue;
+            double v = img[sl * W + f];
+            if (v > st->max_I) {
+                st->max_I = v;
+                mf = f;
+                ms = sl;
+            }
+            sum += v;
+            sumsqr += v * v;
+            ++n;
+        }
+    st->counted = n;
+    st->mean = sum / (n > 0 ? n : 1);
+    st->rms = sqrt(sumsqr / ((n > 1 ? n : 2) - 1));
+    for (int sl = 0; sl < H; ++sl)
+        for (int f = 0; f < W; ++f) {
+            if (!nbcl_sim_in_roi(s, f, sl)) continue;
+            double t = img[sl * W + f] - st->mean;
+            dev += t * t;
+            ++m;
+        }
+    st->rmsd = sqrt(dev / ((m > 1 ? m : 2) - 1));
+    st->max_I_x = mf < 0 ? 0 : s->subpixel_size * (mf * 2 + 1) + s->subpixel_size / 2;
+    st->max_I_y = ms < 0 ? 0 : s->subpixel_size * (ms * 2 + 1) + s->subpixel_size / 2;
+}
+
+static void expect_close(double a, double b, const char *what)
+{
+    cr_expect(fabs(a - b) <= 1e-12 * fabs(b), "%s: %.17g against %.17g", what, a, b);
+}
+
+Test(image_stats, as_defined_and_the_same_bits_in_any_rows)
+{
+    float img[W * H];
+    unsigned short mask[W * H];
+    for (int i = 0; i < W * H; ++i) {
+        img[i] = (float)((i * 7919) % 1009) * 0.013f;
+        mask[i] = (unsigned short)(i % 11 != 0);
+    }
+    /* the largest value twice: the first wins; a larger one masked away */
+    img[5 * W + 30] = 50.0f;
+    img[9 * W + 3] = 50.0f;
+    img[2 * W + 2] = 99.0f;
+    mask[2 * W + 2] = 0;
+    const int rois[][4] = {{0, W - 1, 0, H - 1}, {3, 33, 1, 20}, {9, 9, 4, 4}};
+    for (size_t r = 0; r < sizeof rois / sizeof rois[0]; ++r)
+        for (int masked = 0; masked < 2; ++masked) {
+            nbcl_sim s = sim_of(rois[r][0], rois[r][1], rois[r][2], rois[r][3]);
+            const unsigned short *mk = masked ? mask : NULL;
+            nbcl_image_stats got, want;
+            nbcl_compute_image_stats(&s, img, mk, &got);
+            plain_stats(&s, img, mk, &want);
+            cr_expect_eq(got.max_I, want.max_I, "roi %zu mask %d: max_I", r, masked);
+            cr_expect_eq(got.max_I_x, want.max_I_x, "roi %zu mask %d: max_I at x %g, %g", r, masked,
+                         got.max_I_x, want.max_I_x);
+            cr_expect_eq(got.max_I_y, want.max_I_y, "roi %zu mask %d: max_I at y", r, masked);
+            cr_expect_eq(got.counted, want.counted, "roi %zu mask %d: pixels counted", r, masked);
+            expect_close(got.mean, want.mean, "mean");
+            expect_close(got.rms, want.rms, "rms");
+            expect_close(got.rmsd, want.rmsd, "rmsd");
+            /* rows handed over in uneven pieces: the same bits */
+            nbcl_stats_acc acc;
+            nbcl_image_stats_begin(&acc);
+            for (int y = 0; y < H;) {
+                int end = y + 1 + (y * 5) % 4;
+                if (end > H) end = H;
+                nbcl_image_stats_rows(&acc, &s, img, mk, y, end);
+                y = end;
+            }
+            nbcl_image_stats pieces;
+            nbcl_image_stats_end(&acc, &s, img, &pieces);
+            cr_expect_eq(memcmp(&pieces, &got, sizeof got), 0, "roi %zu mask %d: rows in pieces differ", r, masked);
+        }
+}
