@@ -29,6 +29,17 @@ void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len)
     for (size_t i = 0; i < len; i += step) (void)*(volatile char *)(start + i);
 }
 
+void nbcl_outfile_drop_pages(nbcl_outfile *of, size_t offset, size_t len)
+{
+    if (!of->map || offset >= of->map_size) return;
+    if (len > of->map_size - offset) len = of->map_size - offset;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t step = (size_t)(page > 0 ? page : 4096);
+    size_t first = (offset + step - 1) / step * step, end = (offset + len) / step * step;
+    /* a shared mapping: its dirty pages stay the file's in the page cache */
+    if (end > first) madvise((char *)of->map + first, end - first, MADV_DONTNEED);
+}
+
 static void outfile_release(nbcl_outfile *of)
 {
     if (of->map) munmap(of->map, of->map_size);

@@ -38,6 +38,12 @@ int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err);
  * simulation's time. Nothing happens when the file is not mapped. */
 void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len);
 
+/* Let go of the mapped pages wholly inside bytes [offset, offset + len), written: they stay
+ * the file's (in the page cache, written back by the kernel) but no longer count in the
+ * process's memory; a later access maps them again. So a file written front to back in
+ * pieces costs the process one piece, not the file. */
+void nbcl_outfile_drop_pages(nbcl_outfile *of, size_t offset, size_t len);
+
 /* Close the temporary (checking for write errors) and rename it to the final name.
  * On failure the temporary is removed. Either way `of` is released. */
 int nbcl_outfile_commit(nbcl_outfile *of, nbcl_err *err);

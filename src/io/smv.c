@@ -61,14 +61,23 @@ typedef void (*smv_rows_fn)(void *user, int y, int n, unsigned short *out, int f
 typedef struct smv_split {
     smv_rows_fn rows;
     void *user;
-    unsigned short *out;
-    size_t width;
+    nbcl_outfile *of;
+    size_t head, width;   /* bytes before the pixels; pixels a row */
+    int block;            /* rows converted before their pages are let go */
 } smv_split;
 
+/* rows [y0, y1) a block at a time, each block's pages let go of once written (they stay
+ * in the page cache as the file's: the process need not hold the whole file) */
 static void split_part(void *user, int y0, int y1)
 {
     smv_split *s = user;
-    s->rows(s->user, y0, y1 - y0, s->out + (size_t)y0 * s->width, 1);
+    size_t row_bytes = s->width * sizeof(unsigned short);
+    unsigned short *out = (unsigned short *)((char *)s->of->map + s->head);
+    for (int y = y0; y < y1; y += s->block) {
+        int n = y1 - y < s->block ? y1 - y : s->block;
+        s->rows(s->user, y, n, out + (size_t)y * s->width, 1);
+        nbcl_outfile_drop_pages(s->of, s->head + (size_t)y * row_bytes, (size_t)n * row_bytes);
+    }
 }
 
 /* header, then the image, atomically: stored straight into the mapped file where it can
@@ -90,7 +99,7 @@ static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int bl
     }
     if (mapped == 0) {
         memcpy(map, head, (size_t)hlen);
-        smv_split split = {rows, user, (unsigned short *)((char *)map + hlen), w};
+        smv_split split = {rows, user, &of, (size_t)hlen, w, 4 * block};
         nbcl_split_rows((int)h, w * h * sizeof(unsigned short), SMV_SPLIT_BYTES, split_part, &split);
         return nbcl_outfile_commit(&of, err);
     }

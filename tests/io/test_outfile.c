@@ -176,8 +176,8 @@ Test(outfile, group_abort_leaves_older_files_untouched)
 }
 
 /* A mapped outfile: its memory is the file (no write through fp); bytes never stored read
- * as 0; the file is published by commit with exactly the mapped size, and an abort leaves
- * nothing. The first check is what sabotage of nbcl_outfile_map's MAP_SHARED (a private
+ * as 0; pages dropped after their stores keep them; the file is published by commit with
+ * exactly the mapped size, and an abort leaves nothing. The first check is what sabotage of nbcl_outfile_map's MAP_SHARED (a private
  * mapping) would break. */
 Test(outfile, mapped_memory_is_the_file)
 {
@@ -194,6 +194,14 @@ Test(outfile, mapped_memory_is_the_file)
     nbcl_outfile_prefault(&of, 4096, 4096);   /* leaves the contents alone */
     m[0] = 7;
     m[size - 1] = 9;
+    /* pages let go of after they were written stay the file's (and read back the same) */
+    m[4096 + 5] = 3;
+    nbcl_outfile_drop_pages(&of, 100, 2 * 4096);
+    cr_assert_eq(m[4096 + 5], 3, "a dropped page lost its store");
+    m[4096 + 5] = 0;
+    m[2 * 4096 + 1] = 4;
+    nbcl_outfile_drop_pages(&of, 0, size);
+    m[2 * 4096 + 1] = 0;
     cr_assert_eq(nbcl_outfile_commit(&of, &err), 0, "%s", err.msg);
     unsigned char *b;
     size_t n;
