@@ -556,6 +556,21 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* the file at path holds the n floats of img: the bytes nbcl_write_float_image writes
+ * (into scratch) */
+static void expect_float_file_of(const char *path, const float *img, size_t n, const char *scratch,
+                                 const char *what)
+{
+    cr_assert_eq(nbcl_write_float_image(scratch, img, n), NBCL_OK, "%s", nbcl_last_error());
+    size_t la = 0, lb = 0;
+    char *a = slurp(path, &la), *b = slurp(scratch, &lb);
+    cr_assert(a && b);
+    cr_expect(la == n * sizeof(float) && la == lb && memcmp(a, b, la) == 0,
+              "%s differs from the image's (%zu, %zu bytes)", what, la, lb);
+    free(a);
+    free(b);
+}
+
 /* The rows callback (issue 13 item 3): every row once, in order (test_stream shows rows
  * handed over while later tiles run), each row already final when handed over (what it saw is the finished image);
  * the statistics gathered meanwhile are nbcl_engine_image_stats's bit for bit; a float
@@ -590,14 +605,7 @@ Test(library, rows_are_handed_over_as_they_are_finished)
     cr_expect_gt(run.max_I, 0.0);
     cr_expect_eq(run.counted, 38L * 44L, "the ROI's pixels: %ld", run.counted);
 
-    cr_assert_eq(nbcl_write_float_image(whole, img, n), NBCL_OK, "%s", nbcl_last_error());
-    size_t la = 0, lb = 0;
-    char *a = slurp(streamed, &la), *b = slurp(whole, &lb);
-    cr_assert(a && b);
-    cr_expect(la == n * sizeof(float) && la == lb && memcmp(a, b, la) == 0,
-              "the float file written from the rows differs from the whole image's (%zu, %zu bytes)", la, lb);
-    free(a);
-    free(b);
+    expect_float_file_of(streamed, img, n, whole, "the float file written from the rows");
 
     /* a callback that fails stops the run with its status and says where */
     w.next = 0;
@@ -662,17 +670,14 @@ Test(library, float_file_mapped_as_the_image)
     cr_assert_eq(nbcl_engine_run(eng, NULL, img, n), NBCL_OK, "%s", nbcl_last_error());
     expect_same(pixels, img, (int)n, "the image in the mapped file");
     cr_assert_eq(nbcl_float_writer_close(w), NBCL_OK, "%s", nbcl_last_error());
-    cr_assert_eq(nbcl_write_float_image(whole, img, n), NBCL_OK, "%s", nbcl_last_error());
-    size_t la = 0, lb = 0;
-    char *a = slurp(mapped, &la), *b = slurp(whole, &lb);
-    cr_assert(a && b);
-    cr_expect(la == n * sizeof(float) && la == lb && memcmp(a, b, la) == 0,
-              "the mapped float file differs from the written one (%zu, %zu bytes)", la, lb);
+    expect_float_file_of(mapped, img, n, whole, "the mapped float file");
+    size_t la = 0;
+    char *a = slurp(mapped, &la);
+    cr_assert(a && la == n * sizeof(float));
     float v;
     memcpy(&v, a + 4 * (size_t)(1 * f + 1), 4);   /* outside the ROI */
     cr_expect_eq(v, 0.0f);
     free(a);
-    free(b);
 
     cr_assert_eq(nbcl_float_writer_open("/dev/null", &w), NBCL_OK, "%s", nbcl_last_error());
     pixels = img;

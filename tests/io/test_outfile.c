@@ -177,8 +177,8 @@ Test(outfile, group_abort_leaves_older_files_untouched)
 
 /* A mapped outfile: its memory is the file (no write through fp); bytes never stored read
  * as 0; pages dropped after their stores keep them; the file is published by commit with
- * exactly the mapped size, and an abort leaves nothing. The first check is what sabotage of nbcl_outfile_map's MAP_SHARED (a private
- * mapping) would break. */
+ * exactly the mapped size, and an abort leaves nothing. A private mapping in place of
+ * nbcl_outfile_map's shared one fails the first check. */
 Test(outfile, mapped_memory_is_the_file)
 {
     char path[4200];
