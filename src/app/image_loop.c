@@ -120,9 +120,9 @@ static void bring_in(nbcl_float_writer *w, size_t first, size_t count)
 
 /* The float file as the image's memory, so that simulating the image writes the file with
  * no copy (nbcl_float_writer_map), its ROI rows brought into memory at once when asked
- * (prefault) -- except where a PNG preview of a run that simulates
- * only an ROI would read the whole detector from it: a file's untouched pages read as
- * page-cache pages, an anonymous buffer's as the one zero page. */
+ * (prefault) -- except where a PNG preview of a run that simulates only an ROI would read
+ * the whole detector from it: a file's untouched pages read as page-cache pages, an
+ * anonymous buffer's as the one zero page. */
 int nbcl_app_float_file(const nbcl_experiment *exp, const nbcl_app_plan *plan, int index,
                         int prefault, nbcl_float_writer **w, float **pixels)
 {
