@@ -26,7 +26,8 @@ int nbcl_outfile_open(nbcl_outfile *of, const char *path, nbcl_err *err);
  * write() (for bench_4096 that copy into fresh page-cache pages cost more CPU than a
  * kernel worker's share of the simulation). Bytes not stored stay 0 and cost no memory.
  * Returns 0 with *data set; 1 with *data NULL where the file cannot be mapped (a device or
- * pipe written in place, a file system that cannot reserve blocks or map files): write
+ * pipe written in place, a file system that cannot reserve blocks or map files, a system
+ * other than Linux, whose fallocate it uses): write
  * through fp instead; -1 with err set when the blocks cannot be had (no space, file too
  * large). Not mixed with writes through fp. Unmapped by commit and abort. */
 int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err);
