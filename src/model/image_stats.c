@@ -42,9 +42,15 @@ static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
      * in lanes the compiler vectorizes; only a row that beats max_I is looked at again */
     double m[NBCL_STATS_LANES] = {0};
     int f = f0;
+    if (!mrow)   /* no mask: no select for the compiler to keep */
+        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
+            for (int j = 0; j < NBCL_STATS_LANES; ++j) {
+                double v = row[f + j];
+                m[j] = v > m[j] ? v : m[j];
+            }
     for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
         for (int j = 0; j < NBCL_STATS_LANES; ++j) {
-            double v = mrow && mrow[f + j] == 0 ? 0.0 : row[f + j];
+            double v = mrow[f + j] == 0 ? 0.0 : row[f + j];
             m[j] = v > m[j] ? v : m[j];
         }
     double best = 0.0;
