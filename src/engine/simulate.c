@@ -210,12 +210,11 @@ static int check_finite(const nbcl_engine *e, const float *image, int first_row,
     for (int y = y0; y <= y1 && x1 >= x0; ++y) {
         const float *row = image + (size_t)y * w;
         if (row_is_finite(row, x0, x1)) continue;
-        for (size_t i = (size_t)y * w + (size_t)x0; i <= (size_t)y * w + (size_t)x1; ++i)
-            if (!isfinite(image[i]))
-                return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %zu %zu (fast slow): the "
+        for (int x = x0; x <= x1; ++x)
+            if (!isfinite(row[x]))
+                return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %d %d (fast slow): the "
                                  "numbers overflow; check -default_F and the structure factors, -fluence "
-                                 "and the source wavelengths", isnan(image[i]) ? "NaN" : "infinity",
-                                 i % (size_t)e->sim.fpixels, i / (size_t)e->sim.fpixels);
+                                 "and the source wavelengths", isnan(row[x]) ? "NaN" : "infinity", x, y);
     }
     return 0;
 }

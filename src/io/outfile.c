@@ -16,11 +16,16 @@
 #define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
 #endif
 
+static size_t page_bytes(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return (size_t)(page > 0 ? page : 4096);
+}
+
 void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len)
 {
     if (!of->map || offset >= of->map_size) return;
-    long page = sysconf(_SC_PAGESIZE);
-    size_t step = (size_t)(page > 0 ? page : 4096), first = offset / step * step;
+    size_t step = page_bytes(), first = offset / step * step;
     if (len > of->map_size - offset) len = of->map_size - offset;
     char *start = (char *)of->map + first;
     len += offset - first;
@@ -33,8 +38,7 @@ void nbcl_outfile_drop_pages(nbcl_outfile *of, size_t offset, size_t len)
 {
     if (!of->map || offset >= of->map_size) return;
     if (len > of->map_size - offset) len = of->map_size - offset;
-    long page = sysconf(_SC_PAGESIZE);
-    size_t step = (size_t)(page > 0 ? page : 4096);
+    size_t step = page_bytes();
     size_t first = (offset + step - 1) / step * step, end = (offset + len) / step * step;
     /* a shared mapping: its dirty pages stay the file's in the page cache */
     if (end > first) madvise((char *)of->map + first, end - first, MADV_DONTNEED);

@@ -80,11 +80,22 @@ static void split_part(void *user, int y0, int y1)
     }
 }
 
-/* header, then the image, atomically: stored straight into the mapped file where it can
- * be mapped (no copy through write()), else `block` rows at a time through a buffer */
-static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int block,
-                            smv_rows_fn rows, void *user, nbcl_err *err)
+/* whole rows of about 256 kB at a time */
+static int rows_per_block(const nbcl_smv_header *hdr)
 {
+    size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
+    int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
+    if (block < 1) block = 1;
+    if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
+    return block;
+}
+
+/* header, then the image, atomically: stored straight into the mapped file where it can
+ * be mapped (no copy through write()), else a block of rows at a time through a buffer */
+static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, smv_rows_fn rows,
+                            void *user, nbcl_err *err)
+{
+    int block = rows_per_block(hdr);
     char head[4096];
     long hlen = nbcl_smv_format_header(hdr, head, sizeof head);
     if (hlen < 0) return nbcl_err_set(err, "%s: SMV header too long", path);
@@ -119,16 +130,6 @@ static int smv_write_blocks(const char *path, const nbcl_smv_header *hdr, int bl
     return nbcl_outfile_commit(&of, err);
 }
 
-/* whole rows of about 256 kB at a time through write() */
-static int rows_per_block(const nbcl_smv_header *hdr)
-{
-    size_t w = (size_t)hdr->fpixels > 0 ? (size_t)hdr->fpixels : 1;
-    int block = (int)((256u << 10) / (w * sizeof(unsigned short)));
-    if (block < 1) block = 1;
-    if (block > hdr->spixels) block = hdr->spixels > 0 ? hdr->spixels : 1;
-    return block;
-}
-
 typedef struct smv_counts {
     const unsigned short *data;
     size_t width;
@@ -145,7 +146,7 @@ int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned 
                    nbcl_err *err)
 {
     smv_counts c = {data, (size_t)hdr->fpixels};
-    return smv_write_blocks(path, hdr, rows_per_block(hdr), counts_rows, &c, err);
+    return smv_write_blocks(path, hdr, counts_rows, &c, err);
 }
 
 /* rows [y_first, y_first + y_count) of the reference's integer image (see
@@ -207,7 +208,7 @@ int nbcl_smv_write_float(const char *path, const nbcl_smv_header *hdr, const flo
                          const int roi[4], double scale, double adc, nbcl_err *err)
 {
     smv_conversion c = {img, roi, hdr->fpixels, hdr->spixels, scale, adc};
-    return smv_write_blocks(path, hdr, rows_per_block(hdr), converted_rows, &c, err);
+    return smv_write_blocks(path, hdr, converted_rows, &c, err);
 }
 
 /* ---- reading ---- */

@@ -38,21 +38,16 @@ static double lanes_total(const double *x)
 static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
                     const unsigned short *mrow, int sl, int f0, int f1)
 {
-    /* the row's largest value first (masked pixels count as 0, which never beats max_I),
-     * in lanes the compiler vectorizes; only a row that beats max_I is looked at again */
+    /* the row's largest value first (masked pixels count as 0, which never beats max_I);
+     * only a row that beats max_I is looked at again */
     double m[NBCL_STATS_LANES] = {0};
     int f = f0;
-    if (!mrow)   /* no mask: no select for the compiler to keep */
+    if (!mrow)   /* no mask: lanes with no select for the compiler to keep */
         for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
             for (int j = 0; j < NBCL_STATS_LANES; ++j) {
                 double v = row[f + j];
                 m[j] = v > m[j] ? v : m[j];
             }
-    for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
-        for (int j = 0; j < NBCL_STATS_LANES; ++j) {
-            double v = mrow[f + j] == 0 ? 0.0 : row[f + j];
-            m[j] = v > m[j] ? v : m[j];
-        }
     double best = 0.0;
     for (int j = 0; j < NBCL_STATS_LANES; ++j) best = m[j] > best ? m[j] : best;
     for (; f <= f1; ++f) {
@@ -98,27 +93,18 @@ void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *
         const float *row = img + at;
         const unsigned short *mrow = mask ? mask + at : NULL;
         row_max(&acc->st, s, row, mrow, sl, f0, f1);
-        /* each pixel into the partial sum of its column mod NBCL_STATS_LANES (whole
-         * blocks of columns in lanes the compiler vectorizes); a masked pixel adds 0
-         * (exactly nothing) */
+        /* each pixel into the partial sum of its column mod NBCL_STATS_LANES; a masked
+         * pixel adds 0 (exactly nothing). Without a mask, whole blocks of columns go in
+         * lanes the compiler vectorizes (the same sums in the same order) */
         int f = f0;
-        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) add_pixel(sum, sumsqr, &n, row, mrow, f);
-        if (!mrow) {   /* no mask: the same sums, with no select for the compiler to keep */
+        if (!mrow) {
+            for (; f <= f1 && f % NBCL_STATS_LANES; ++f) add_pixel(sum, sumsqr, &n, row, NULL, f);
             for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES, n += NBCL_STATS_LANES)
                 for (int j = 0; j < NBCL_STATS_LANES; ++j) {
                     double v = row[f + j];
                     sum[j] += v;
                     sumsqr[j] += v * v;
                 }
-        }
-        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
-            for (int j = 0; j < NBCL_STATS_LANES; ++j) {
-                int keep = mrow[f + j] != 0;
-                double v = keep ? row[f + j] : 0.0;
-                sum[j] += v;
-                sumsqr[j] += v * v;
-                n += keep;
-            }
         }
         for (; f <= f1; ++f) add_pixel(sum, sumsqr, &n, row, mrow, f);
     }
