@@ -10,6 +10,7 @@
 #include "io/outfile.h"
 #include "base/appendf.h"
 #include "base/clear.h"
+#include "base/vector_clones.h"
 #include "base/split_rows.h"
 #include "io/smv.h"
 
@@ -149,6 +150,36 @@ int nbcl_smv_write(const char *path, const nbcl_smv_header *hdr, const unsigned 
     return smv_write_blocks(path, hdr, counts_rows, &c, err);
 }
 
+/* n pixels of a float image as the reference's SMV counts: floorf(v * scale + adc + 0.5) of
+ * the value clamped to [0, 65535] (NaN gives 0), in double as the reference. The clamped
+ * values go through a small buffer: the compiler vectorizes the clamps (as min/max) and the
+ * conversions to 16 bits as two loops, not as one (GCC 12 sees "control flow" in the fused
+ * loop and leaves it scalar, a third of bench_4096's host time). One build per x86-64
+ * vector width (NBCL_VECTOR_CLONES); -ffp-contract=off (meson.build) keeps v * scale + adc
+ * two roundings in every one, as in the reference. */
+#define SMV_CONVERT_BLOCK 256
+NBCL_VECTOR_CLONES
+static void smv_counts_of_floats(const float *in, unsigned short *out, size_t n, double scale,
+                                 double adc)
+{
+    double clamped[SMV_CONVERT_BLOCK];
+    while (n > 0) {
+        size_t m = n < SMV_CONVERT_BLOCK ? n : SMV_CONVERT_BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            double v = in[j] * scale + adc;
+            v = v > 65535.0 ? 65535.0 : v;
+            clamped[j] = v > 0.0 ? v : 0.0;   /* -0 and NaN: 0 */
+        }
+        /* the reference's floorf(v + 0.5) of a number that is at least 0.5: the
+         * conversion's truncation is the same floor, without a call to floorf (which the
+         * x86-64 baseline has no instruction for) */
+        for (size_t j = 0; j < m; j++) out[j] = (unsigned short)(int)(float)(clamped[j] + 0.5);
+        in += m;
+        out += m;
+        n -= m;
+    }
+}
+
 /* rows [y_first, y_first + y_count) of the reference's integer image (see
  * nbcl_smv_from_float), into out (those rows only) */
 static void smv_rows_from_float(const float *img, int fpixels, int spixels, const int roi[4],
@@ -170,16 +201,7 @@ static void smv_rows_from_float(const float *img, int fpixels, int spixels, cons
             continue;
         }
         if (!fresh) nbcl_clear(row, (size_t)x0 * sizeof *row);
-        const float *in = img + (size_t)s * w;
-        for (int f = x0; f <= x1; f++) {
-            double v = in[f] * scale + adc;
-            v = v > 65535.0 ? 65535.0 : v;
-            v = v >= 0.0 ? v : 0.0;   /* NaN too */
-            /* the reference's floorf(v + 0.5) of a number that is at least 0.5: the
-             * conversion's truncation is the same floor, without a call to floorf (which
-             * the x86-64 baseline has no instruction for; 11 % of bench_4096's time) */
-            row[f] = (unsigned short)(float)(v + 0.5);
-        }
+        smv_counts_of_floats(img + (size_t)s * w + x0, row + x0, (size_t)(x1 - x0 + 1), scale, adc);
         if (!fresh) nbcl_clear(row + (size_t)x1 + 1, (w - (size_t)x1 - 1) * sizeof *row);
     }
 }

@@ -133,6 +133,52 @@ Test(smv, int_image_autoscale_and_roi)
     cr_assert_eq(px[1], 0);
 }
 
+/* the reference's count of one pixel, scalar and in its own order: clamp to [0, 65535],
+ * floorf(v + 0.5); a NaN stays NaN through its clamps and converts to 0 on x86 */
+static unsigned short reference_count(float pixel, double scale, double adc)
+{
+    double test = pixel * scale + adc;
+    if (test > 65535.0) test = 65535.0;
+    if (test < 0.0) test = 0.0;
+    if (isnan(test)) return 0;
+    return (unsigned short)floorf((float)(test + 0.5));
+}
+
+Test(smv, int_image_edge_values_as_the_reference)
+{
+    /* every awkward value, in rows longer than the converter's block and not a multiple of
+     * any vector width, behind an ROI that starts at an odd column: whichever vector clone
+     * the machine runs must give the scalar reference's count at each */
+    enum { W = 1031, H = 3 };
+    static float f[W * H];
+    static unsigned short px[W * H];
+    const float special[] = {NAN, -NAN, INFINITY, -INFINITY, -0.0f, 0.0f, -1e-30f, 1e-45f,
+                             0.49f, 0.5f, 0.51f, 1.5f, 2.5f, 65534.5f, 65535.0f, 65535.4f,
+                             65535.5f, 65536.0f, 1e30f, -3.5f, 1234.5f, 8388607.5f};
+    const size_t nspecial = sizeof special / sizeof special[0];
+    unsigned state = 12345;
+    for (size_t i = 0; i < W * H; i++) {
+        state = state * 1103515245u + 12345u;
+        f[i] = i % 3 == 0 ? special[(state >> 8) % nspecial] : (float)((state >> 8) % 2000000) / 977.0f - 30.0f;
+    }
+    const double scales[][2] = {{1.0, 0.0}, {1.0, 40.0}, {31.7, 0.25}, {1e-3, 0.5}};
+    int roi[4] = {7, W - 2, 1, H - 1};
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        double scale = scales[k][0], adc = scales[k][1];
+        nbcl_smv_from_float(f, W, H, NULL, scale, adc, px);
+        for (size_t i = 0; i < W * H; i++)
+            cr_assert_eq(px[i], reference_count(f[i], scale, adc), "pixel %zu (%g * %g + %g): %u, want %u",
+                         i, f[i], scale, adc, px[i], reference_count(f[i], scale, adc));
+        nbcl_smv_from_float(f, W, H, roi, scale, adc, px);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int inside = x >= roi[0] && x <= roi[1] && y >= roi[2] && y <= roi[3];
+                unsigned short want = inside ? reference_count(f[y * W + x], scale, adc) : 0;
+                cr_assert_eq(px[y * W + x], want, "ROI pixel (%d, %d): %u, want %u", x, y, px[y * W + x], want);
+            }
+    }
+}
+
 Test(smv, pgm_byte_identical_io_pgmscale)
 {
     size_t n, glen;
