@@ -403,7 +403,11 @@ NBCL_API nbcl_status nbcl_float_writer_append(nbcl_float_writer *w, const float 
  * appending. *pixels stays NULL (NBCL_OK) where the file cannot be mapped (a device or
  * pipe, a big-endian host, a file system that cannot reserve the blocks or map the file):
  * append then. A full disk fails here (the writer is then failed: close or abort it). The
- * memory is valid until close or abort; a mapped writer refuses append. */
+ * memory is valid until close or abort; a mapped writer refuses append. The first
+ * nbcl_engine_run into these pixels (the whole mapping) does not clear the pixels outside
+ * its ROI, which are 0 as mapped: their pages are never read or brought into memory, so a
+ * small ROI of a huge detector costs what the ROI costs. Store nothing there yourself
+ * before that run. */
 NBCL_API nbcl_status nbcl_float_writer_map(nbcl_float_writer *w, size_t count, float **pixels);
 /* Bring pixels [first, first + count) of a mapped writer into memory now, their values
  * unchanged, so that the simulation's stores into them do not each stop for a page fault

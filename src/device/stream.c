@@ -588,6 +588,7 @@ struct nbcl_stream {
     nbcl_log *log;
     int halved;              /* the note about halving has been given */
     int slowed;              /* the note about slow GPU tiles has been given */
+    unsigned zeroed;         /* nbcl_stream_planes_zeroed's planes, for the next image */
 };
 
 /* The failures a smaller tile may cure: the device ran short of memory or resources for one
@@ -688,8 +689,9 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
     return 0;
 }
 
-/* Zero every pixel of the planes outside the tiles computed (pages already zero untouched). */
-static void nbcl_clear_outside(const nbcl_shared *sh)
+/* Zero every pixel of the planes outside the tiles computed (pages already zero untouched),
+ * but for the planes of `zeroed` (bits 1u << p), which hold only zeros. */
+static void nbcl_clear_outside(const nbcl_shared *sh, unsigned zeroed)
 {
     long cols = sh->ntx, rows = cols ? sh->ntiles / cols : 0;
     int x0 = sh->tx0 * sh->tile, y0 = sh->ty0 * sh->tile;
@@ -700,7 +702,7 @@ static void nbcl_clear_outside(const nbcl_shared *sh)
     size_t w = (size_t)sh->width;
     for (int p = 0; p < sh->nplanes; p++) {
         float *pl = sh->planes[p];
-        if (!pl)
+        if (!pl || (p < 32 && (zeroed >> p) & 1u))
             continue;
         nbcl_clear(pl, (size_t)y0 * w * sizeof(float));
         for (int y = y0; y < y1; y++) {
@@ -716,7 +718,10 @@ static void nbcl_clear_outside(const nbcl_shared *sh)
 static int nbcl_stream_pass(nbcl_stream *st)
 {
     nbcl_shared *sh = &st->sh;
-    nbcl_clear_outside(sh);   /* the tiles of this pass write every pixel inside them */
+    /* the tiles of this pass write every pixel inside them; a pass again with smaller tiles
+     * covers less, so what the first wrote outside them is cleared then */
+    nbcl_clear_outside(sh, st->zeroed);
+    st->zeroed = 0;
     if (sh->ops->pass_start)
         sh->ops->pass_start(sh->user);
     sh->failed = 0;
@@ -761,8 +766,10 @@ static int nbcl_stream_pass(nbcl_stream *st)
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
 {
     nbcl_shared *sh = &st->sh;
-    if (!planes)
+    if (!planes) {
+        st->zeroed = 0;
         return nbcl_err_code(err, NBCL_E_INVALID, "nbcl_stream_image: no planes");
+    }
     sh->planes = planes;
     sh->rows_given = 0;
     int rc;
@@ -794,6 +801,11 @@ int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err)
         *err = sh->err;
     sh->planes = NULL;
     return rc ? -1 : 0;
+}
+
+void nbcl_stream_planes_zeroed(nbcl_stream *st, unsigned mask)
+{
+    st->zeroed = mask;
 }
 
 int nbcl_stream_device_times(const nbcl_stream *st, double *kernels, double *readback)

@@ -88,6 +88,11 @@ int nbcl_stream_open(const nbcl_device_info *devices, int ndevices, const nbcl_s
  * with the device when there are several) and the other devices stop at their next tile. */
 int nbcl_stream_image(nbcl_stream *st, float **planes, nbcl_err *err);
 
+/* The next nbcl_stream_image's planes p whose bit (1u << p) is set in mask hold only zeros
+ * already: its first pass leaves the pixels outside its tiles as they are, not even read
+ * (reading a page of a mapped file to see whether it is 0 brings it into memory). */
+void nbcl_stream_planes_zeroed(nbcl_stream *st, unsigned mask);
+
 /* Of the last image, summed over devices: the device time of the kernels (from the
  * device's event profiling) and of the reads plus the host's copies of the tiles into the
  * planes (read-back). Returns 0 when a device could not profile (the kernel time then

@@ -625,8 +625,8 @@ static int take_fallback_flags(nbcl_core *c, int *fallback, nbcl_err *err)
     return 0;
 }
 
-int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_result *res,
-                    nbcl_err *err)
+int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, int image_zeroed,
+                    nbcl_core_result *res, nbcl_err *err)
 {
     memset(res, 0, sizeof *res);
     double t0 = nbcl_seconds();
@@ -647,6 +647,7 @@ int nbcl_core_image(nbcl_core *c, const nbcl_sim *img, float *image, nbcl_core_r
         planes[OUT_IMAGE] = image + (size_t)panel * c->npix;
         c->panel = panel;
         c->mask = c->opts.mask ? c->opts.mask + (size_t)panel * c->npix : NULL;
+        if (image_zeroed) nbcl_stream_planes_zeroed(c->stream, 1u << OUT_IMAGE);
         if (nbcl_stream_image(c->stream, planes, err)) return -1;
         /* each panel's pass gathers its own solid angles and device times */
         for (int i = 0; i < nbcl_stream_devices(c->stream); ++i)

@@ -52,9 +52,10 @@ int nbcl_core_open(const nbcl_sim *sim, const nbcl_device_info *devices, int nde
 
 /* One image into image (fpixels*spixels floats). sim holds this image's values: the same
  * detector, sources, grid and sampling counts as at opening, with its own phi, crystal
- * orientation, N, fluence (nbcl_sim_for_image makes one). */
-int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, nbcl_core_result *res,
-                    nbcl_err *err);
+ * orientation, N, fluence (nbcl_sim_for_image makes one). Pixels outside the ROI are set
+ * to 0, unless image_zeroed says they are 0 already (and are not to be read). */
+int nbcl_core_image(nbcl_core *core, const nbcl_sim *sim, float *image, int image_zeroed,
+                    nbcl_core_result *res, nbcl_err *err);
 
 /* Rows of the image finished during nbcl_core_image (rows of the whole image: a detector
  * of several panels gives its panels' rows one panel after the other), on the stream's

@@ -1,12 +1,14 @@
 /* images.c: what the public API does with a simulated image: nanoBragg's statistics, its
  * integer and noise images, and the files (float, SMV, PGM, PNG preview), each written to a
  * temporary name and renamed. Headers state the geometry of the engine's last image. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/clear.h"
 #include "engine/experiment.h"
 #include "base/constants.h"
+#include "engine/float_writer.h"
 #include "engine/handle.h"
 #include "io/outfile.h"
 #include "io/outgroup.h"
@@ -109,7 +111,50 @@ nbcl_status nbcl_write_float_image(const char *path, const float *image, size_t 
 struct nbcl_float_writer {
     nbcl_outfile of;
     float *pixels;   /* nbcl_float_writer_map's memory: the file itself */
+    size_t count;    /* its floats */
 };
+
+/* The mapped writers whose pixels nothing has stored into yet: all 0, as a fresh file
+ * reads. An image run into them need not clear what its ROI leaves out, and must not: on
+ * a mapped file, reading a page to see whether it is 0 brings it into memory (a 10x10 ROI
+ * of an 8192^2 detector held the whole 256 MB float file). A run takes its writer off the
+ * list (nbcl_float_writer_take_fresh), as do close and abort. */
+#define FRESH_MAX 16
+static struct { const float *pixels; size_t count; } fresh[FRESH_MAX];
+static pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void fresh_add(const float *pixels, size_t count)
+{
+    pthread_mutex_lock(&fresh_lock);
+    for (int i = 0; i < FRESH_MAX; ++i) {
+        if (!fresh[i].pixels) {
+            fresh[i].pixels = pixels;
+            fresh[i].count = count;
+            break;
+        }
+    }   /* a full list only costs the clearing */
+    pthread_mutex_unlock(&fresh_lock);
+}
+
+static int fresh_remove(const float *image, size_t count)
+{
+    int found = 0;
+    pthread_mutex_lock(&fresh_lock);
+    for (int i = 0; i < FRESH_MAX && image; ++i) {
+        if (fresh[i].pixels == image && fresh[i].count >= count) {
+            fresh[i].pixels = NULL;
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&fresh_lock);
+    return found;
+}
+
+int nbcl_float_writer_take_fresh(const float *image, size_t count)
+{
+    return fresh_remove(image, count);
+}
 
 nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out)
 {
@@ -153,7 +198,9 @@ nbcl_status nbcl_float_writer_map(nbcl_float_writer *w, size_t count, float **pi
         return nbcl_api_fail(&err, NBCL_E_FILE);
     }
     w->pixels = m;
+    w->count = count;
     *pixels = m;
+    if (m) fresh_add(m, count);
     return NBCL_OK;
 }
 
@@ -170,6 +217,7 @@ nbcl_status nbcl_float_writer_close(nbcl_float_writer *w)
 {
     if (!w) return nbcl_api_invalid("nbcl_float_writer_close: NULL writer");
     nbcl_err err = {0};
+    fresh_remove(w->pixels, w->count);
     int failed_before = !w->of.fp;
     int rc = failed_before ? 0 : nbcl_outfile_commit(&w->of, &err);
     free(w);
@@ -180,6 +228,7 @@ nbcl_status nbcl_float_writer_close(nbcl_float_writer *w)
 void nbcl_float_writer_abort(nbcl_float_writer *w)
 {
     if (!w) return;
+    fresh_remove(w->pixels, w->count);
     nbcl_outfile_abort(&w->of);
     free(w);
 }

@@ -10,6 +10,7 @@
 #include "engine/abi.h"
 #include "engine/engine.h"
 #include "engine/experiment.h"
+#include "engine/float_writer.h"
 #include "engine/handle.h"
 #include "engine/workload.h"
 #include "model/orientations.h"
@@ -278,8 +279,9 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
     e->rows_seconds = 0.0;
     nbcl_image_stats_begin(&e->stats_acc);
     nbcl_core_set_rows(e->core, engine_rows, e);
+    int zeroed = nbcl_float_writer_take_fresh(image, count);   /* nothing outside the ROI to clear */
     if (nbcl_sim_for_image(&e->sim, p, &img, e->umat_scratch, e->lambda_scratch, &err) ||
-        ((t1 = nbcl_seconds()), nbcl_core_image(e->core, &img, image, &res, &err)) ||
+        ((t1 = nbcl_seconds()), nbcl_core_image(e->core, &img, image, zeroed, &res, &err)) ||
         ((t2 = nbcl_seconds()), e->keep_details && keep_details(e, image, &res, &err))) {
         e->run_image = NULL;
         nbcl_log_flush(&e->log);

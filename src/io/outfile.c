@@ -34,16 +34,6 @@ void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len)
     for (size_t i = 0; i < len; i += step) (void)*(volatile char *)(start + i);
 }
 
-void nbcl_outfile_drop_pages(nbcl_outfile *of, size_t offset, size_t len)
-{
-    if (!of->map || offset >= of->map_size) return;
-    if (len > of->map_size - offset) len = of->map_size - offset;
-    size_t step = page_bytes();
-    size_t first = (offset + step - 1) / step * step, end = (offset + len) / step * step;
-    /* a shared mapping: its dirty pages stay the file's in the page cache */
-    if (end > first) madvise((char *)of->map + first, end - first, MADV_DONTNEED);
-}
-
 static void outfile_release(nbcl_outfile *of)
 {
     if (of->map) munmap(of->map, of->map_size);
@@ -162,6 +152,30 @@ int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err)
     of->map = m;
     of->map_size = size;
     *data = m;
+    return 0;
+}
+
+int nbcl_outfile_positional(nbcl_outfile *of, size_t size, nbcl_err *err)
+{
+    if (!of->fp || !of->tmp || of->map || size == 0 || (off_t)size < 0 || ftell(of->fp) != 0)
+        return 1;
+    int r = reserve_blocks(fileno(of->fp), size);
+    if (r < 0) return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
+    return r;
+}
+
+int nbcl_outfile_pwrite(nbcl_outfile *of, const void *data, size_t len, size_t offset)
+{
+    int fd = fileno(of->fp);
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? errno : EIO;
+        p += n;
+        offset += (size_t)n;
+        len -= (size_t)n;
+    }
     return 0;
 }
 

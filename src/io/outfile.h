@@ -39,11 +39,17 @@ int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err);
  * simulation's time. Nothing happens when the file is not mapped. */
 void nbcl_outfile_prefault(nbcl_outfile *of, size_t offset, size_t len);
 
-/* Let go of the mapped pages wholly inside bytes [offset, offset + len), written: they stay
- * the file's (in the page cache, written back by the kernel) but no longer count in the
- * process's memory; a later access maps them again. So a file written front to back in
- * pieces costs the process one piece, not the file. */
-void nbcl_outfile_drop_pages(nbcl_outfile *of, size_t offset, size_t len);
+/* Make the temporary `size` bytes long with its blocks reserved at once (so a full disk is
+ * said here), for nbcl_outfile_pwrite: 0 when it may be written so, its bytes reading as 0
+ * until written; 1 where it cannot (a device or pipe written in place, a file system that
+ * cannot reserve blocks, a system other than Linux): write through fp instead; -1 with err
+ * set when the blocks cannot be had. Not mixed with writes through fp or a map. */
+int nbcl_outfile_positional(nbcl_outfile *of, size_t size, nbcl_err *err);
+
+/* len bytes at `offset` of a file nbcl_outfile_positional accepted, whole (short writes
+ * and interruptions retried): 0, or the errno of the failure. Threads may write their own
+ * parts of one file at once. */
+int nbcl_outfile_pwrite(nbcl_outfile *of, const void *data, size_t len, size_t offset);
 
 /* Close the temporary (checking for write errors) and rename it to the final name.
  * On failure the temporary is removed. Either way `of` is released. */
