@@ -1,6 +1,7 @@
 /* image_stats.c: the reference's image statistics (see image_stats.h). */
 #include <math.h>
 #include <string.h>
+#include "base/vector_clones.h"
 #include "model/image_stats.h"
 
 int nbcl_sim_in_roi(const nbcl_sim *s, int f, int sl)
@@ -76,7 +77,9 @@ static inline void add_pixel(double *sum, double *sumsqr, long *n, const float *
     *n += keep;
 }
 
-/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI */
+/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI; its lanes in
+ * the widest vectors the machine has (each lane's sum the same in every clone) */
+NBCL_VECTOR_CLONES
 void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                            const unsigned short *mask, int first_row, int end_row)
 {
@@ -121,6 +124,7 @@ static inline double squared_deviation(float v, double mean)
 
 /* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI,
  * the mask not applied, as in the reference) */
+NBCL_VECTOR_CLONES
 void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                           nbcl_image_stats *out)
 {
