@@ -6,6 +6,7 @@
 #include <string.h>
 #include "base/clock.h"
 #include "base/constants.h"
+#include "base/vector_clones.h"
 #include "device/choose.h"
 #include "engine/abi.h"
 #include "engine/engine.h"
@@ -184,7 +185,9 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
 }
 
 /* no NaN or infinity among row[x0..x1]: every exponent field looked at, with no branch per
- * pixel (a loop the compiler vectorizes; the pixel is found again only in a bad row) */
+ * pixel (a loop the compiler vectorizes, in the machine's widest vectors; the pixel is
+ * found again only in a bad row) */
+NBCL_VECTOR_CLONES
 static int row_is_finite(const float *row, int x0, int x1)
 {
     uint32_t all_ones = 0;

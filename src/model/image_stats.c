@@ -35,7 +35,8 @@ static double lanes_total(const double *x)
 }
 
 /* max_I of one row's columns f0..f1 (the first pixel holding it, as the reference's
- * running `>` finds it) */
+ * running `>` finds it); a function of its own, so built per vector width as well */
+NBCL_VECTOR_CLONES
 static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
                     const unsigned short *mrow, int sl, int f0, int f1)
 {
