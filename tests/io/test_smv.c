@@ -429,8 +429,9 @@ Test(smv, float_image_written_in_row_blocks_is_the_same_file)
     free(f);
 }
 
-/* What a pipe carries: a file that cannot be mapped, so written a block of rows at a time
- * through write(), where a regular file is converted straight into its mapped pages. */
+/* What a pipe carries: a file that takes no writes at a place, so written a block of rows
+ * at a time in order, where a regular file's blocks are written at their places by every
+ * core. */
 typedef struct pipe_reader {
     const char *path;
     unsigned char *data;
@@ -456,11 +457,11 @@ static void *read_pipe(void *arg)
     return NULL;
 }
 
-/* The mapped file and the one written through write() are the same bytes, with and without
- * an ROI (the mapped file's rows outside it are left as the zeros it was made with), for an
- * image large enough that its conversion is shared out among the cores (4.5 MB of
- * integers, an odd number of rows). */
-Test(smv, mapped_file_is_the_file_written_through_a_pipe)
+/* The file written at places and the one written in order are the same bytes, with and
+ * without an ROI (the regular file's rows outside it are never written: they read as the
+ * zeros of its reserved blocks), for an image large enough that its conversion is shared
+ * out among the cores (4.5 MB of integers, an odd number of rows). */
+Test(smv, file_written_at_places_is_the_file_written_through_a_pipe)
 {
     enum { W = 1500, H = 1501 };
     float *f = malloc(sizeof *f * W * H);
@@ -485,7 +486,7 @@ Test(smv, mapped_file_is_the_file_written_through_a_pipe)
         size_t len;
         unsigned char *d = slurp_file(file, &len);
         cr_assert_eq(pr.len, len, "roi %d: %zu bytes through the pipe, %zu in the file", r, pr.len, len);
-        cr_expect_eq(memcmp(pr.data, d, len), 0, "roi %d: the mapped file differs", r);
+        cr_expect_eq(memcmp(pr.data, d, len), 0, "roi %d: the file written at places differs", r);
         free(d);
         free(pr.data);
     }
