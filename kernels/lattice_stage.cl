@@ -177,12 +177,17 @@ NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real *rec,
 }
 #endif
 
-/* pos / |pos| for every lane: divisions where the wide values are doubles, as the reference
- * does them; one reciprocal and three products for float pairs */
+/* pos / |pos| for every lane: three divisions in a double run, as the reference does them;
+ * elsewhere one reciprocal and three products (a single run's wide values, doubles or
+ * float pairs, need not round as the reference's: a double division of 16 lanes takes the
+ * AVX-512 divider 32 cycles, and three of them were 3 % of bench_4096's kernels) */
 NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
 {
-#ifdef NBCL_WIDE_SCALAR
+#if defined(NBCL_DOUBLE)
     vec3w d = {pos.x / length, pos.y / length, pos.z / length};
+#elif defined(NBCL_WIDE_SCALAR)
+    widev inv = 1.0 / length;
+    vec3w d = {pos.x * inv, pos.y * inv, pos.z * inv};
 #else
     widev inv = wv_div(wv_from((realv)(R(1.0))), length);
     vec3w d = {wv_mul(pos.x, inv), wv_mul(pos.y, inv), wv_mul(pos.z, inv)};
