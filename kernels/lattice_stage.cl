@@ -451,11 +451,19 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #else
     (void)bg_table;
 #endif
+    /* only the planes the scaling stage reads: a polarization or capture fraction that is 1
+     * everywhere is not stored (unless -printout reports it), nor a sum of one solid angle
+     * (NBCL_OMEGA_SUM_PLANE); each plane is a store and a load of 4 or 8 bytes a pixel */
     vstore_realv(lane_select(wv_value(I), zero, skip), slot, out + S1_I * stride);
+#if !defined(NBCL_NOPOLAR) || defined(NBCL_PRINTOUT)
     vstore_realv(lane_select(polar, zero, skip), slot, out + S1_POLAR * stride);
+#endif
     vstore_realv(lane_select(omega, zero, skip), slot, out + S1_OMEGA * stride);
+#if defined(NBCL_HAVE_THICK) || defined(NBCL_PRINTOUT)
     vstore_realv(lane_select(capture, zero, skip), slot, out + S1_CAPTURE * stride);
-    vstore_realv(lane_select(wv_value(omega_sum), zero, skip), slot, out + S1_OMEGA_SUM * stride);
+#endif
+    if (NBCL_OMEGA_SUM_PLANE(thicksteps, oversample) == S1_OMEGA_SUM)
+        vstore_realv(lane_select(wv_value(omega_sum), zero, skip), slot, out + S1_OMEGA_SUM * stride);
 #ifdef NBCL_PRINTOUT
     realv diag[S1_COUNT - S1_BASIC] = {last_stol, last_pos.x, last_pos.y, last_pos.z,
                                        last_hkl.x, last_hkl.y, last_hkl.z, last_F_cell, last_F_latt};

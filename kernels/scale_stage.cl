@@ -12,11 +12,17 @@ NBCL_INLINE realv photons_per_pixel(realv I, realv polar, realv omega, realv cap
                                     real fluence, real steps)
 {
     realv photons = r_e_sqr * fluence * I / steps;
-#ifndef NBCL_OS_THICK
+    /* a factor that is 1 everywhere is neither stored by the lattice stage nor applied
+     * (a product by 1 changes no bit) */
+#if defined(NBCL_HAVE_THICK) && !defined(NBCL_OS_THICK)
     photons *= capture;
+#else
+    (void)capture;
 #endif
-#ifndef NBCL_OS_POLAR
+#if !defined(NBCL_NOPOLAR) && !defined(NBCL_OS_POLAR)
     photons *= polar;
+#else
+    (void)polar;
 #endif
 #ifndef NBCL_OS_OMEGA
     photons *= omega;
@@ -38,19 +44,29 @@ NBCL_INLINE void store_pixels(realv v, __global float *out, int p, int npix, int
     for (int j = 0; first + j < npix; ++j) out[(size_t)p * npix + first + j] = lanes[j];
 }
 
-/* stage1 holds planes of `stride` reals (the lattice stage pads to whole work-items) */
+/* stage1 holds planes of `stride` reals (the lattice stage pads to whole work-items);
+ * omega_sum_plane: the one holding the summed solid angles (NBCL_OMEGA_SUM_PLANE) */
 __kernel void nbcl_scale(__constant real *P, __global const real *stage1, int npix, int stride,
-                         __global float *out)
+                         __global float *out, int omega_sum_plane)
 {
     int first = get_global_id(0) * NBCL_VW;
     if (first >= npix) return;
-    realv photons = photons_per_pixel(vload_realv(0, stage1 + S1_I * stride + first),
-                                      vload_realv(0, stage1 + S1_POLAR * stride + first),
-                                      vload_realv(0, stage1 + S1_OMEGA * stride + first),
-                                      vload_realv(0, stage1 + S1_CAPTURE * stride + first),
+    realv one = (realv)(R(1.0));
+#if defined(NBCL_HAVE_THICK)
+    realv capture = vload_realv(0, stage1 + S1_CAPTURE * stride + first);
+#else
+    realv capture = one;
+#endif
+#if !defined(NBCL_NOPOLAR)
+    realv polar = vload_realv(0, stage1 + S1_POLAR * stride + first);
+#else
+    realv polar = one;
+#endif
+    realv photons = photons_per_pixel(vload_realv(0, stage1 + S1_I * stride + first), polar,
+                                      vload_realv(0, stage1 + S1_OMEGA * stride + first), capture,
                                       P[KP_R_E_SQR], P[KP_FLUENCE], P[KP_STEPS]);
     store_pixels(photons, out, OUT_IMAGE, npix, first);
-    store_pixels(vload_realv(0, stage1 + S1_OMEGA_SUM * stride + first), out, OUT_OMEGA_SUM, npix, first);
+    store_pixels(vload_realv(0, stage1 + omega_sum_plane * stride + first), out, OUT_OMEGA_SUM, npix, first);
 #ifdef NBCL_PRINTOUT
     /* the -printout values, each as a pair of floats (value, remainder) so that double
      * precision survives the float output planes */

@@ -67,6 +67,12 @@ enum nbcl_crystal_field {
 enum nbcl_stage1_plane { NBCL_STAGE1(NBCL_ABI_S1) S1_COUNT };
 #undef NBCL_ABI_S1
 #define S1_BASIC (S1_OMEGA_SUM + 1)      /* the planes every run needs */
+/* The stage-1 plane of the solid angles summed over a pixel's sub-pixels and layers: with
+ * one of each the sum is the solid angle itself, bit for bit, and the lattice stage does
+ * not store it again (a plane stored and loaded costs a tenth of bench_4096's kernels on a
+ * CPU). The lattice stage decides from G, the host gives the scaling stage the plane. */
+#define NBCL_OMEGA_SUM_PLANE(thicksteps, oversample) \
+    ((thicksteps) == 1 && (oversample) == 1 ? S1_OMEGA : S1_OMEGA_SUM)
 
 /* ---- output planes ---- */
 enum nbcl_out_plane { OUT_IMAGE, OUT_OMEGA_SUM, OUT_BASIC };

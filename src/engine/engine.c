@@ -475,6 +475,8 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     SET_ARG(d->scale, 2, n);
     SET_ARG(d->scale, 3, stride);
     SET_ARG(d->scale, 4, out);
+    cl_int omega_sum_plane = NBCL_OMEGA_SUM_PLANE(c->sim->thicksteps, c->sim->oversample);
+    SET_ARG(d->scale, 5, omega_sum_plane);
     size_t local = d->local;
     size_t items = (size_t)stride / (size_t)d->vw;
     size_t global = (items + local - 1) / local * local;
