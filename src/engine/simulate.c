@@ -6,7 +6,6 @@
 #include <string.h>
 #include "base/clock.h"
 #include "base/constants.h"
-#include "base/vector_clones.h"
 #include "device/choose.h"
 #include "engine/abi.h"
 #include "engine/engine.h"
@@ -184,22 +183,8 @@ static int keep_details(nbcl_engine *e, const float *image, const nbcl_core_resu
     return 0;
 }
 
-/* no NaN or infinity among row[x0..x1]: every exponent field looked at, with no branch per
- * pixel (a loop the compiler vectorizes, in the machine's widest vectors; the pixel is
- * found again only in a bad row) */
-NBCL_VECTOR_CLONES
-static int row_is_finite(const float *row, int x0, int x1)
-{
-    uint32_t all_ones = 0;
-    for (int x = x0; x <= x1; ++x) {
-        uint32_t bits;
-        memcpy(&bits, row + x, sizeof bits);
-        all_ones |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    return all_ones == 0;
-}
-
 /* An image holding NaN or infinity is refused: it says nothing, and a file of it misleads.
+ * The statistics' pass finds that rows hold one (nbcl_image_stats_rows); this names it.
  * Only the ROI of rows first_row .. end_row - 1 is looked at: every other pixel was set to
  * 0 (and reading it would map the pages of a huge detector that a small ROI leaves
  * untouched). */
@@ -213,7 +198,6 @@ static int check_finite(const nbcl_engine *e, const float *image, int first_row,
     int y1 = s->roi_ymax < end_row - 1 ? s->roi_ymax : end_row - 1;
     for (int y = y0; y <= y1 && x1 >= x0; ++y) {
         const float *row = image + (size_t)y * w;
-        if (row_is_finite(row, x0, x1)) continue;
         for (int x = x0; x <= x1; ++x)
             if (!isfinite(row[x]))
                 return nbcl_err_code(err, NBCL_E_INVALID, "the image holds %s at pixel %d %d (fast slow): the "
@@ -229,9 +213,11 @@ static int engine_rows(void *user, int first_row, int end_row, nbcl_err *err)
 {
     nbcl_engine *e = user;
     double t0 = nbcl_seconds();
-    int rc = check_finite(e, e->run_image, first_row, end_row, err);
-    if (!rc)
-        nbcl_image_stats_rows(&e->stats_acc, &e->sim, e->run_image, e->mask, first_row, end_row);
+    /* the statistics' pass says whether a pixel is not finite; only then are the rows read
+     * again, to name it */
+    int rc = 0;
+    if (nbcl_image_stats_rows(&e->stats_acc, &e->sim, e->run_image, e->mask, first_row, end_row))
+        rc = check_finite(e, e->run_image, first_row, end_row, err);
     if (!rc && e->rows_fn) {
         int status = e->rows_fn(e->rows_user, e->run_image, first_row, end_row - first_row);
         /* the callback ran on this thread: a library call of it that failed left its

@@ -34,30 +34,14 @@ static double lanes_total(const double *x)
     return t[0];
 }
 
-/* max_I of one row's columns f0..f1 (the first pixel holding it, as the reference's
- * running `>` finds it); a function of its own, so built per vector width as well */
-NBCL_VECTOR_CLONES
-static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
-                    const unsigned short *mrow, int sl, int f0, int f1)
+/* The row's largest value `best` (masked pixels counting as 0, which never beats max_I)
+ * becomes max_I if it beats it, at the first pixel holding it, as the reference's running
+ * `>` finds it */
+static void note_row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
+                         const unsigned short *mrow, int sl, int f0, int f1, double best)
 {
-    /* the row's largest value first (masked pixels count as 0, which never beats max_I);
-     * only a row that beats max_I is looked at again */
-    double m[NBCL_STATS_LANES] = {0};
-    int f = f0;
-    if (!mrow)   /* no mask: lanes with no select for the compiler to keep */
-        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
-            for (int j = 0; j < NBCL_STATS_LANES; ++j) {
-                double v = row[f + j];
-                m[j] = v > m[j] ? v : m[j];
-            }
-    double best = 0.0;
-    for (int j = 0; j < NBCL_STATS_LANES; ++j) best = m[j] > best ? m[j] : best;
-    for (; f <= f1; ++f) {
-        double v = mrow && mrow[f] == 0 ? 0.0 : row[f];
-        best = v > best ? v : best;
-    }
     if (!(best > st->max_I)) return;
-    int os = s->oversample;
+    int os = s->oversample, f;
     for (f = f0; f <= f1; ++f) {
         if (mrow && mrow[f] == 0) continue;
         if ((double)row[f] == best) break;
@@ -68,27 +52,40 @@ static void row_max(nbcl_image_stats *st, const nbcl_sim *s, const float *row,
     st->max_I_y = s->subpixel_size * (sl * os + os - 1) + s->subpixel_size / 2.0;
 }
 
-static inline void add_pixel(double *sum, double *sumsqr, long *n, const float *row,
-                             const unsigned short *mrow, int f)
+/* NBCL_STATS_LANES neighbouring pixels as one vector of each kind (GNU C vector
+ * extensions: lane-wise IEEE arithmetic, each lane's sum the scalar one, in whatever
+ * vectors the target has) */
+typedef float stats_floats __attribute__((vector_size(NBCL_STATS_LANES * sizeof(float))));
+typedef double stats_lanes __attribute__((vector_size(NBCL_STATS_LANES * sizeof(double))));
+typedef long long stats_mask __attribute__((vector_size(NBCL_STATS_LANES * sizeof(long long))));
+
+/* one pixel into the partial sums of its column's lane, the row's maximum and the finite
+ * probe (raw - raw: 0, or NaN for a NaN or an infinity, masked or not) */
+static inline void add_pixel(double *sum, double *sumsqr, long *n, double *best, double *probe,
+                             const float *row, const unsigned short *mrow, int f)
 {
     int keep = !mrow || mrow[f] != 0;
-    double v = keep ? row[f] : 0.0;
+    double raw = row[f];
+    double v = keep ? raw : 0.0;
     sum[f % NBCL_STATS_LANES] += v;
     sumsqr[f % NBCL_STATS_LANES] += v * v;
     *n += keep;
+    *best = v > *best ? v : *best;
+    *probe += raw - raw;
 }
 
-/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI; its lanes in
- * the widest vectors the machine has (each lane's sum the same in every clone) */
+/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI, and with it
+ * the finite check: one read of each pixel. Its lanes in the widest vectors the machine
+ * has (each lane's sum the same in every clone) */
 NBCL_VECTOR_CLONES
-void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
-                           const unsigned short *mask, int first_row, int end_row)
+int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
+                          const unsigned short *mask, int first_row, int end_row)
 {
     int f0, f1, s0, s1;
     roi_span(s, &f0, &f1, &s0, &s1);
     if (first_row > s0) s0 = first_row;
     if (end_row - 1 < s1) s1 = end_row - 1;
-    double sum[NBCL_STATS_LANES], sumsqr[NBCL_STATS_LANES];
+    double sum[NBCL_STATS_LANES], sumsqr[NBCL_STATS_LANES], probe[NBCL_STATS_LANES] = {0};
     memcpy(sum, acc->sum, sizeof sum);
     memcpy(sumsqr, acc->sumsqr, sizeof sumsqr);
     long n = acc->n;
@@ -96,25 +93,40 @@ void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *
         size_t at = (size_t)sl * (size_t)s->fpixels;
         const float *row = img + at;
         const unsigned short *mrow = mask ? mask + at : NULL;
-        row_max(&acc->st, s, row, mrow, sl, f0, f1);
         /* each pixel into the partial sum of its column mod NBCL_STATS_LANES; a masked
          * pixel adds 0 (exactly nothing). Without a mask, whole blocks of columns go in
          * lanes the compiler vectorizes (the same sums in the same order) */
+        double best = 0.0;
         int f = f0;
         if (!mrow) {
-            for (; f <= f1 && f % NBCL_STATS_LANES; ++f) add_pixel(sum, sumsqr, &n, row, NULL, f);
-            for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES, n += NBCL_STATS_LANES)
-                for (int j = 0; j < NBCL_STATS_LANES; ++j) {
-                    double v = row[f + j];
-                    sum[j] += v;
-                    sumsqr[j] += v * v;
-                }
+            for (; f <= f1 && f % NBCL_STATS_LANES; ++f)
+                add_pixel(sum, sumsqr, &n, &best, &probe[0], row, NULL, f);
+            stats_lanes vs, vq, vp, vm = {0};
+            memcpy(&vs, sum, sizeof vs);
+            memcpy(&vq, sumsqr, sizeof vq);
+            memcpy(&vp, probe, sizeof vp);
+            for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES, n += NBCL_STATS_LANES) {
+                stats_floats x;
+                memcpy(&x, row + f, sizeof x);
+                stats_lanes v = __builtin_convertvector(x, stats_lanes);
+                vs += v;
+                vq += v * v;
+                stats_mask above = v > vm;   /* lanes whose pixel beats the maximum so far */
+                vm = (stats_lanes)(((stats_mask)v & above) | ((stats_mask)vm & ~above));
+                vp += v - v;
+            }
+            memcpy(sum, &vs, sizeof vs);
+            memcpy(sumsqr, &vq, sizeof vq);
+            memcpy(probe, &vp, sizeof vp);
+            for (int j = 0; j < NBCL_STATS_LANES; ++j) best = vm[j] > best ? vm[j] : best;
         }
-        for (; f <= f1; ++f) add_pixel(sum, sumsqr, &n, row, mrow, f);
+        for (; f <= f1; ++f) add_pixel(sum, sumsqr, &n, &best, &probe[0], row, mrow, f);
+        note_row_max(&acc->st, s, row, mrow, sl, f0, f1, best);
     }
     memcpy(acc->sum, sum, sizeof sum);
     memcpy(acc->sumsqr, sumsqr, sizeof sumsqr);
     acc->n = n;
+    return !(lanes_total(probe) == 0.0);
 }
 
 static inline double squared_deviation(float v, double mean)
@@ -144,8 +156,15 @@ void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *i
         const float *row = img + (size_t)sl * (size_t)s->fpixels;
         int f = f0;
         for (; f <= f1 && f % NBCL_STATS_LANES; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
-        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES)
-            for (int j = 0; j < NBCL_STATS_LANES; ++j) dev[j] += squared_deviation(row[f + j], st->mean);
+        stats_lanes vd;
+        memcpy(&vd, dev, sizeof vd);
+        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
+            stats_floats x;
+            memcpy(&x, row + f, sizeof x);
+            stats_lanes t = __builtin_convertvector(x, stats_lanes) - st->mean;
+            vd += t * t;   /* squared_deviation, lane by lane */
+        }
+        memcpy(dev, &vd, sizeof vd);
         for (; f <= f1; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
         m += f1 >= f0 ? f1 - f0 + 1 : 0;
     }

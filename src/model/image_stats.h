@@ -32,8 +32,10 @@ typedef struct nbcl_stats_acc {
 } nbcl_stats_acc;
 
 void nbcl_image_stats_begin(nbcl_stats_acc *acc);
-void nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
-                           const unsigned short *mask, int first_row, int end_row);
+/* Returns 1 when a pixel of those rows' ROI, masked or not, is NaN or infinite (the
+ * engine's finite check, made in the same read of each pixel), else 0. */
+int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
+                          const unsigned short *mask, int first_row, int end_row);
 void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
                           nbcl_image_stats *st);
 

@@ -108,3 +108,40 @@ Test(image_stats, as_defined_and_the_same_bits_in_any_rows)
             cr_expect_eq(memcmp(&pieces, &got, sizeof got), 0, "roi %zu mask %d: rows in pieces differ", r, masked);
         }
 }
+
+/* The row pass is also the engine's finite check: it says 1 for rows whose ROI holds a NaN
+ * or an infinity (a masked pixel too: the check covers the ROI, the mask only the sums),
+ * 0 for every other rows, wherever in the row the pixel sits (in the vector lanes or the
+ * columns around them). */
+Test(image_stats, rows_say_whether_a_pixel_is_not_finite)
+{
+    float img[W * H];
+    unsigned short mask[W * H];
+    for (int i = 0; i < W * H; ++i) {
+        img[i] = (float)(i % 17) * 0.5f;
+        mask[i] = (unsigned short)(i % 5 != 0);
+    }
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    const int cols[] = {0, 3, 8, 20, 31, 32, 36};   /* head, lanes, tail of a 37-pixel row */
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; ++b)
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; ++c)
+            for (int masked = 0; masked < 2; ++masked) {
+                int x = cols[c], y = 7;
+                float keep = img[y * W + x];
+                img[y * W + x] = bad[b];
+                nbcl_sim s = sim_of(0, W - 1, 0, H - 1);
+                const unsigned short *mk = masked ? mask : NULL;
+                nbcl_stats_acc acc;
+                nbcl_image_stats_begin(&acc);
+                cr_expect_eq(nbcl_image_stats_rows(&acc, &s, img, mk, 0, y), 0, "rows before the bad pixel");
+                cr_expect_eq(nbcl_image_stats_rows(&acc, &s, img, mk, y, y + 2), 1,
+                             "%g at column %d (mask %d) not seen", bad[b], x, masked);
+                cr_expect_eq(nbcl_image_stats_rows(&acc, &s, img, mk, y + 2, H), 0, "rows after the bad pixel");
+                /* outside the ROI it is not looked at */
+                nbcl_sim narrow = sim_of(x == 0 ? 1 : 0, x == 0 ? W - 1 : x - 1, 0, H - 1);
+                nbcl_image_stats_begin(&acc);
+                cr_expect_eq(nbcl_image_stats_rows(&acc, &narrow, img, mk, 0, H), 0,
+                             "%g at column %d outside the ROI was seen", bad[b], x);
+                img[y * W + x] = keep;
+            }
+}
