@@ -218,6 +218,7 @@ static void build_options(const nbcl_core *c, const nbcl_device_info *info, int 
         {s->bg_rows > 0, "NBCL_HAVE_STOL"},
         {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"}, {c->wide_double, "NBCL_WIDE_DOUBLE"},
         {no_clang_builtins(info), "NBCL_NO_CLANG_BUILTINS"},
+        {s->thicksteps == 1 && s->oversample == 1, "NBCL_ONE_SUBPIXEL"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
