@@ -149,30 +149,18 @@ NBCL_INLINE wide_source source_wide(__global const real4 *sources, int src, int 
 
 /* h, k, l of a run's only orientation for source src, (a.d - a.i) / lambda with d the
  * diffracted direction of every lane and i the source's incident one: a.d (`ad`) is taken
- * once per sub-pixel and a.i once per source for all lanes, so a source costs a difference
- * and a product per index where a.S would take the scattering vector and three dot
- * products per lane (bench_sources). Single precision only: a double run keeps the
- * reference's a.S. */
-NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real *rec,
-                                       __global const real4 *sources, int src, int nsources)
+ * once per sub-pixel for all sources, and a.i, b.i, c.i and 1/lambda come from the host's
+ * lone-source table (abi.h, per image), so a source costs a difference and a product per
+ * index where a.S would take the scattering vector and three dot products per lane
+ * (bench_sources), and no scalar products of a.i either (nine per source, sub-pixel and
+ * work-item: a fifth of bench_sources' kernels). Single precision only: a double run keeps
+ * the reference's a.S. */
+NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real4 *lone, int src, int nsources)
 {
-    wide_source s = source_wide(sources, src, nsources);
-    /* a.i, the same for every lane */
-#ifdef NBCL_WIDE_SCALAR
-    /* as scalars: miller_indices of the splatted i takes vector products here (PoCL does
-     * not fold them), bench_sources' kernels 10 % slower */
-    wide m[3];
-    for (int r = 0; r < 3; ++r)
-        m[r] = wide_at(rec, NBCL_CR_AXES + 3 * r, NBCL_CRYSTAL_REALS) * s.x +
-               wide_at(rec, NBCL_CR_AXES + 3 * r + 1, NBCL_CRYSTAL_REALS) * s.y +
-               wide_at(rec, NBCL_CR_AXES + 3 * r + 2, NBCL_CRYSTAL_REALS) * s.z;
-    vec3w ai = {wv_splat(m[0]), wv_splat(m[1]), wv_splat(m[2])};
-#else
-    vec3w i = {wv_splat(s.x), wv_splat(s.y), wv_splat(s.z)};
-    vec3w ai = miller_indices(rec, NBCL_CR_AXES, i);
-#endif
-    vec3w h = {wv_mul_u(wv_sub(ad.x, ai.x), s.inv_lambda), wv_mul_u(wv_sub(ad.y, ai.y), s.inv_lambda),
-               wv_mul_u(wv_sub(ad.z, ai.z), s.inv_lambda)};
+    wide_source s = source_wide(lone, src, nsources);   /* x, y, z: a.i, b.i, c.i */
+    vec3w h = {wv_mul_u(wv_sub(ad.x, wv_splat(s.x)), s.inv_lambda),
+               wv_mul_u(wv_sub(ad.y, wv_splat(s.y)), s.inv_lambda),
+               wv_mul_u(wv_sub(ad.z, wv_splat(s.z)), s.inv_lambda)};
     return h;
 }
 #endif
@@ -239,7 +227,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                            int x0, int y0, int w, int h, int stride,
                            __global real *out,
                            __global int *flags,
-                           __global const real *bg_table)   /* -stol: the amorphous table */
+                           __global const real *bg_table,   /* -stol: the amorphous table */
+                           __global const real4 *lone_sources) /* one orientation, single: a.i, b.i, c.i, 1/lambda */
 {
     int base = get_global_id(0) * NBCL_VW;
     if (base >= w * h) return;
@@ -402,6 +391,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
 #ifdef NBCL_DOUBLE
                     real reach_limit = R(0.0);   /* unused */
                     (void)lone;
+                    (void)lone_sources;
 #else
                     /* a correction is within 0.999 index where REACH is below this (the
                      * run's only orientation needs no limit) */
@@ -412,7 +402,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                         vec3v dh, hkl;
 #ifndef NBCL_DOUBLE
                         if (lone)
-                            hkl = indices_and_offsets(lone_orientation_hkl(ad, crystal, sources, src, nsources), &dh);
+                            hkl = indices_and_offsets(lone_orientation_hkl(ad, lone_sources, src, nsources), &dh);
                         else
 #endif
                             hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,

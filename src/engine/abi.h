@@ -13,6 +13,10 @@
  *      a single run 1/lambda, and a single run's table is nsources high real4s then nsources
  *      low real4s.
  *   crystal: 9 reals per orientation (a, b, c in metres), phi steps outermost.
+ *   lone sources (a single run with one orientation): per source, a.i, b.i, c.i of the
+ *      image's orientation with the source's incident direction i, and 1/lambda, in the
+ *      NBCL_SRC_* slots (X: a.i, Y: b.i, Z: c.i, LAMBDA: 1/lambda), nsources high real4s
+ *      then nsources low real4s; written with each image's orientation.
  *   stage-1 planes (lattice stage -> scale stage): S1_* planes of `stride` reals;
  *      S1_BASIC of them normally, S1_COUNT with -printout.
  *   output planes (scale stage -> host): OUT_* float planes of npix; with -printout each

@@ -60,6 +60,7 @@ typedef struct devstate {
     cl_program program;
     cl_kernel lattice, scale, psf;
     cl_mem P, sources, crystal, grid, G, mask, stage1, flags, bg;
+    cl_mem lone;            /* the lone-source table (abi.h): a single run, one orientation */
     size_t stage1_pixels;
     size_t real_size;
     unsigned char *mask_tile;
@@ -277,6 +278,14 @@ static void cache_note(void *user, const char *line)
 
 /* ------------------------------------------------------------------ per device */
 
+/* Does a run take the lone-source table? A single run with one orientation: its kernel
+ * finds h, k, l of each source from a.d - a.i (lone_orientation_hkl), a.i from the table
+ * rather than from nine products per source, sub-pixel and work-item. */
+static int lone_sources(const nbcl_core *c, int use_double)
+{
+    return !use_double && c->norient == 1;
+}
+
 static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *err)
 {
     const nbcl_sim *s = c->sim;
@@ -297,6 +306,10 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     d->crystal = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(ncrystal, dbl, NBCL_CRYSTAL_REALS),
                                 NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
+    /* written with each image's orientation (upload_image_tables); one float elsewhere */
+    size_t nlone = lone_sources(c, dbl) ? nsrc : 0;
+    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, 0, nlone), NULL, &rc);
+    if (nbcl_cl_check(rc, "clCreateBuffer(lone sources)", err)) return -1;
 
     const nbcl_hkl *g = &s->hkl;
     size_t ngrid = g->hkls ? nbcl_hkl_grid_size(g) : 1;
@@ -471,6 +484,7 @@ static int enqueue_tile(void *user, void *state, nbcl_devctx *dev, const nbcl_ti
     SET_ARG(d->lattice, 11, d->stage1);
     SET_ARG(d->lattice, 12, d->flags);
     SET_ARG(d->lattice, 13, d->bg);
+    SET_ARG(d->lattice, 14, d->lone);
     SET_ARG(d->scale, 0, d->P);
     SET_ARG(d->scale, 1, d->stage1);
     SET_ARG(d->scale, 2, n);
@@ -494,7 +508,7 @@ static void device_release(void *user, void *state)
     devstate *d = state;
     if (!d) return;
     cl_mem mems[] = {d->P, d->sources, d->crystal, d->grid, d->G, d->mask, d->stage1, d->flags,
-                     d->bg};
+                     d->bg, d->lone};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; ++i)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (d->lattice) clReleaseKernel(d->lattice);
@@ -602,12 +616,20 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
     int rc = 0;
     if (norient != c->norient)
         rc = nbcl_err_code(err, NBCL_E_INVALID, "an image may not change the number of orientations");
+    double *lone = NULL;
+    size_t nlone = NBCL_SRC_FIELDS * (size_t)img->nsources;
     for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
         nbcl_devctx *dev;
         devstate *d = nbcl_stream_state(c->stream, i, &dev);
         rc = nbcl_write_table(dev->queue, d->crystal, orient, NBCL_CRYSTAL_REALS * (size_t)norient,
                               NBCL_CRYSTAL_REALS, d->use_double, "crystal", err);
+        if (rc || !lone_sources(c, d->use_double)) continue;
+        if (!lone && !(lone = nbcl_lone_source_table(img, orient + NBCL_CR_AXES)))
+            rc = nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
+        else
+            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, 0, "lone source", err);
     }
+    free(lone);
     free(orient);
     return rc;
 }

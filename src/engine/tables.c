@@ -62,6 +62,19 @@ double *nbcl_source_table(const nbcl_sim *s, int use_double)
     return src;
 }
 
+double *nbcl_lone_source_table(const nbcl_sim *s, const double *axes)
+{
+    double *src = nbcl_source_table(s, 0);
+    if (!src) return NULL;
+    for (int i = 0; i < s->nsources; ++i) {
+        double *row = src + NBCL_SRC_FIELDS * (size_t)i;
+        double in[3] = {row[NBCL_SRC_X], row[NBCL_SRC_Y], row[NBCL_SRC_Z]};
+        for (int r = 0; r < 3; ++r)   /* a.i, b.i, c.i into the X, Y, Z slots */
+            row[NBCL_SRC_X + r] = axes[3 * r] * in[0] + axes[3 * r + 1] * in[1] + axes[3 * r + 2] * in[2];
+    }
+    return src;
+}
+
 size_t nbcl_device_bytes(size_t n, int use_double, size_t block)
 {
     size_t count = (use_double || block == 0) ? n : 2 * n;

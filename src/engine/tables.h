@@ -17,6 +17,10 @@ void nbcl_fill_ints(const nbcl_sim *sim, int norient, cl_int G[KI_COUNT]);
  * 1/lambda in a single run (the kernel multiplies by it); malloc'd. */
 double *nbcl_source_table(const nbcl_sim *sim, int use_double);
 
+/* The lone-source table of abi.h for orientation axes (a, b, c: 9 doubles): per source
+ * a.i, b.i, c.i and 1/lambda, in NBCL_SRC_FIELDS slots; malloc'd. */
+double *nbcl_lone_source_table(const nbcl_sim *sim, const double *axes);
+
 /* Bytes a table of n values takes on a device: doubles, or floats (plain when block is 0,
  * else float pairs in blocks of `block` high parts then `block` low parts). */
 size_t nbcl_device_bytes(size_t n, int use_double, size_t block);
