@@ -354,11 +354,6 @@ def main():
                     fdump = os.path.join(scratch, "Fdump.bin")   # never let one run feed the next
                     if os.path.exists(fdump):
                         os.remove(fdump)
-                    # the files of the run before written back first (untimed): the kernel
-                    # writes a run's 100 MB of new files after it exits, and on a 2-core
-                    # machine that took 20-40 ms from whichever run came next (always
-                    # double, right after the reference)
-                    os.sync()
                     r = run_once(cmd, scratch, env, os.path.join(scratch, label + ".log"), timeout)
                     walls.setdefault(label, []).append(r[0])
                     if label not in best or r[0] < best[label][0]:
