@@ -1,6 +1,8 @@
 /* image_stats.c: the reference's image statistics (see image_stats.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include "base/split_rows.h"
 #include "base/vector_clones.h"
 #include "model/image_stats.h"
 
@@ -135,9 +137,54 @@ static inline double squared_deviation(float v, double mean)
     return t * t;
 }
 
+/* The rmsd pass: the ROI's rows in blocks of DEV_BLOCK_ROWS (counted from its first row),
+ * each block's lane sums of squared deviations started from 0 and the blocks added in
+ * order. An order fixed by the ROI alone, so the blocks can be shared out among the cores
+ * (after the last tile they are idle) and give the same bits on any number of them. */
+#define DEV_BLOCK_ROWS 32
+#define DEV_SPLIT_BYTES (2u << 20)   /* smaller ROIs: one core */
+
+typedef struct dev_pass {
+    const nbcl_sim *s;
+    const float *img;
+    double mean;
+    int f0, f1, s0, s1;
+    double (*parts)[NBCL_STATS_LANES];   /* one per block */
+} dev_pass;
+
+/* block b's lane sums of (v - mean)^2 */
+NBCL_VECTOR_CLONES
+static void block_deviations(const dev_pass *p, int b, double dev[NBCL_STATS_LANES])
+{
+    int y0 = p->s0 + b * DEV_BLOCK_ROWS, y1 = y0 + DEV_BLOCK_ROWS - 1;
+    if (y1 > p->s1) y1 = p->s1;
+    int f0 = p->f0, f1 = p->f1;
+    memset(dev, 0, sizeof(double) * NBCL_STATS_LANES);
+    for (int sl = y0; sl <= y1; ++sl) {
+        const float *row = p->img + (size_t)sl * (size_t)p->s->fpixels;
+        int f = f0;
+        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], p->mean);
+        stats_lanes vd;
+        memcpy(&vd, dev, sizeof vd);
+        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
+            stats_floats x;
+            memcpy(&x, row + f, sizeof x);
+            stats_lanes t = __builtin_convertvector(x, stats_lanes) - p->mean;
+            vd += t * t;   /* squared_deviation, lane by lane */
+        }
+        memcpy(dev, &vd, sizeof vd);
+        for (; f <= f1; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], p->mean);
+    }
+}
+
+static void dev_blocks(void *user, int b0, int b1)
+{
+    dev_pass *p = user;
+    for (int b = b0; b < b1; ++b) block_deviations(p, b, p->parts[b]);
+}
+
 /* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI,
  * the mask not applied, as in the reference) */
-NBCL_VECTOR_CLONES
 void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                           nbcl_image_stats *out)
 {
@@ -148,25 +195,23 @@ void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *i
     st->mean = lanes_total(acc->sum) / n;
     if (n <= 1) n = 2;
     st->rms = sqrt(lanes_total(acc->sumsqr) / (n - 1));
-    int f0, f1, s0, s1;
-    roi_span(s, &f0, &f1, &s0, &s1);
+    dev_pass p = {s, img, st->mean, 0, 0, 0, 0, NULL};
+    roi_span(s, &p.f0, &p.f1, &p.s0, &p.s1);
     double dev[NBCL_STATS_LANES] = {0};
     long m = 0;
-    for (int sl = s0; sl <= s1; ++sl) {
-        const float *row = img + (size_t)sl * (size_t)s->fpixels;
-        int f = f0;
-        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
-        stats_lanes vd;
-        memcpy(&vd, dev, sizeof vd);
-        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
-            stats_floats x;
-            memcpy(&x, row + f, sizeof x);
-            stats_lanes t = __builtin_convertvector(x, stats_lanes) - st->mean;
-            vd += t * t;   /* squared_deviation, lane by lane */
+    if (p.f1 >= p.f0 && p.s1 >= p.s0) {
+        int blocks = (p.s1 - p.s0) / DEV_BLOCK_ROWS + 1;
+        size_t bytes = (size_t)(p.s1 - p.s0 + 1) * (size_t)(p.f1 - p.f0 + 1) * sizeof(float);
+        p.parts = malloc(sizeof *p.parts * (size_t)blocks);
+        if (p.parts) nbcl_split_rows(blocks, bytes, DEV_SPLIT_BYTES, dev_blocks, &p);
+        for (int b = 0; b < blocks; ++b) {   /* in block order, however they were computed */
+            double one[NBCL_STATS_LANES];
+            if (!p.parts) block_deviations(&p, b, one);
+            const double *part = p.parts ? p.parts[b] : one;
+            for (int j = 0; j < NBCL_STATS_LANES; ++j) dev[j] += part[j];
         }
-        memcpy(dev, &vd, sizeof vd);
-        for (; f <= f1; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], st->mean);
-        m += f1 >= f0 ? f1 - f0 + 1 : 0;
+        free(p.parts);
+        m = (long)(p.s1 - p.s0 + 1) * (long)(p.f1 - p.f0 + 1);
     }
     if (m <= 1) m = 2;
     st->rmsd = sqrt(lanes_total(dev) / (m - 1));

@@ -4,6 +4,7 @@
  * the whole ROI; and the same bits however the rows are handed over. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "model/image_stats.h"
 
@@ -144,4 +145,40 @@ Test(image_stats, rows_say_whether_a_pixel_is_not_finite)
                              "%g at column %d outside the ROI was seen", bad[b], x);
                 img[y * W + x] = keep;
             }
+}
+
+/* An ROI large enough that the rmsd pass is shared out among the cores (in fixed blocks of
+ * rows): the rmsd as defined, and the same bits on every call (however the blocks fell). */
+Test(image_stats, rmsd_of_a_large_roi_in_blocks)
+{
+    enum { BW = 1031, BH = 613 };
+    float *img = malloc(sizeof *img * BW * BH);
+    cr_assert_not_null(img);
+    for (int i = 0; i < BW * BH; ++i) img[i] = (float)(((long)i * 7919) % 1009) * 0.013f + (i % 3 ? 0.0f : 7.5f);
+    nbcl_sim s;
+    memset(&s, 0, sizeof s);
+    s.fpixels = BW;
+    s.spixels = BH;
+    s.roi_xmin = 3;
+    s.roi_xmax = BW - 2;
+    s.roi_ymin = 1;
+    s.roi_ymax = BH - 1;
+    s.oversample = 1;
+    s.subpixel_size = 0.0001;
+    double sum = 0, dev = 0;
+    long n = 0;
+    for (int y = 1; y < BH; ++y)
+        for (int x = 3; x <= BW - 2; ++x, ++n) sum += img[y * BW + x];
+    double mean = sum / n;
+    for (int y = 1; y < BH; ++y)
+        for (int x = 3; x <= BW - 2; ++x) dev += (img[y * BW + x] - mean) * (img[y * BW + x] - mean);
+    double want = sqrt(dev / (n - 1));
+    nbcl_image_stats first, again;
+    nbcl_compute_image_stats(&s, img, NULL, &first);
+    expect_close(first.rmsd, want, "rmsd");
+    for (int k = 0; k < 5; ++k) {
+        nbcl_compute_image_stats(&s, img, NULL, &again);
+        cr_expect_eq(memcmp(&again, &first, sizeof first), 0, "call %d gave other bits", k);
+    }
+    free(img);
 }
