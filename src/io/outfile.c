@@ -134,15 +134,22 @@ static int reserve_blocks(int fd, size_t size)
 #endif
 }
 
+int nbcl_outfile_positional(nbcl_outfile *of, size_t size, nbcl_err *err)
+{
+    if (!of->fp || !of->tmp || of->map || size == 0 || (off_t)size < 0 || ftell(of->fp) != 0)
+        return 1;
+    int r = reserve_blocks(fileno(of->fp), size);
+    if (r < 0) return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
+    return r;
+}
+
+/* a file that takes writes at any place (its blocks reserved), mapped */
 int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err)
 {
     *data = NULL;
-    if (!of->fp || !of->tmp || of->map || size == 0 || (off_t)size < 0 || ftell(of->fp) != 0)
-        return 1;
+    int r = nbcl_outfile_positional(of, size, err);
+    if (r) return r;
     int fd = fileno(of->fp);
-    int r = reserve_blocks(fd, size);
-    if (r < 0) return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
-    if (r > 0) return 1;
     void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
         if (ftruncate(fd, 0) != 0)
@@ -153,15 +160,6 @@ int nbcl_outfile_map(nbcl_outfile *of, size_t size, void **data, nbcl_err *err)
     of->map_size = size;
     *data = m;
     return 0;
-}
-
-int nbcl_outfile_positional(nbcl_outfile *of, size_t size, nbcl_err *err)
-{
-    if (!of->fp || !of->tmp || of->map || size == 0 || (off_t)size < 0 || ftell(of->fp) != 0)
-        return 1;
-    int r = reserve_blocks(fileno(of->fp), size);
-    if (r < 0) return nbcl_err_set(err, "%s: cannot write output file: %s", of->path, strerror(errno));
-    return r;
 }
 
 int nbcl_outfile_pwrite(nbcl_outfile *of, const void *data, size_t len, size_t offset)

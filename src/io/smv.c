@@ -2,8 +2,8 @@
  * %g formatting, the DIALS_ORIGIN line without ';', "}\f" and space padding to 512 bytes);
  * the reader serves -img and -mask and refuses files it cannot interpret. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,8 @@
 #include "io/outfile.h"
 #include "base/appendf.h"
 #include "base/clear.h"
-#include "base/vector_clones.h"
 #include "base/split_rows.h"
+#include "base/vector_clones.h"
 #include "io/smv.h"
 
 #define SMV_HEADER_BYTES 512
