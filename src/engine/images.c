@@ -136,7 +136,7 @@ static void fresh_add(const float *pixels, size_t count)
     pthread_mutex_unlock(&fresh_lock);
 }
 
-static int fresh_remove(const float *image, size_t count)
+int nbcl_float_writer_take_fresh(const float *image, size_t count)
 {
     int found = 0;
     pthread_mutex_lock(&fresh_lock);
@@ -149,11 +149,6 @@ static int fresh_remove(const float *image, size_t count)
     }
     pthread_mutex_unlock(&fresh_lock);
     return found;
-}
-
-int nbcl_float_writer_take_fresh(const float *image, size_t count)
-{
-    return fresh_remove(image, count);
 }
 
 nbcl_status nbcl_float_writer_open(const char *path, nbcl_float_writer **out)
@@ -217,7 +212,7 @@ nbcl_status nbcl_float_writer_close(nbcl_float_writer *w)
 {
     if (!w) return nbcl_api_invalid("nbcl_float_writer_close: NULL writer");
     nbcl_err err = {0};
-    fresh_remove(w->pixels, w->count);
+    nbcl_float_writer_take_fresh(w->pixels, w->count);
     int failed_before = !w->of.fp;
     int rc = failed_before ? 0 : nbcl_outfile_commit(&w->of, &err);
     free(w);
@@ -228,7 +223,7 @@ nbcl_status nbcl_float_writer_close(nbcl_float_writer *w)
 void nbcl_float_writer_abort(nbcl_float_writer *w)
 {
     if (!w) return;
-    fresh_remove(w->pixels, w->count);
+    nbcl_float_writer_take_fresh(w->pixels, w->count);
     nbcl_outfile_abort(&w->of);
     free(w);
 }

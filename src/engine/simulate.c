@@ -1,7 +1,6 @@
 /* simulate.c: the public nbcl_engine: devices chosen, kernels built and tables uploaded
  * once in nbcl_engine_create; then any number of images, each with its own parameters. */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/clock.h"
