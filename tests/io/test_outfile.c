@@ -22,6 +22,15 @@ static void teardown(void)
 
 TestSuite(outfile, .init = setup, .fini = teardown);
 
+/* path = dir/name, a file holding `old`, and an outfile opened to replace it */
+static void open_over(char *path, size_t cap, const char *name, const char *old, nbcl_outfile *of)
+{
+    io_path(path, cap, dir, name);
+    io_write_text(path, old);
+    nbcl_err err = {0};
+    cr_assert_eq(nbcl_outfile_open(of, path, &err), 0, "%s", err.msg);
+}
+
 Test(outfile, temp_until_commit)
 {
     char path[4200];
@@ -59,11 +68,8 @@ Test(outfile, commit_replaces_existing)
 Test(outfile, abort_removes_temp_and_keeps_old)
 {
     char path[4200];
-    io_path(path, sizeof path, dir, "keep.txt");
-    io_write_text(path, "old");
     nbcl_outfile of;
-    nbcl_err err = {0};
-    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
+    open_over(path, sizeof path, "keep.txt", "old", &of);
     fputs("partial", of.fp);
     nbcl_outfile_abort(&of);
     nbcl_outfile_abort(&of);   /* harmless twice */
@@ -183,11 +189,9 @@ Test(outfile, group_abort_leaves_older_files_untouched)
 Test(outfile, mapped_memory_is_the_file)
 {
     char path[4200];
-    io_path(path, sizeof path, dir, "mapped.bin");
-    io_write_text(path, "older file, replaced at commit");
     nbcl_outfile of;
+    open_over(path, sizeof path, "mapped.bin", "older file, replaced at commit", &of);
     nbcl_err err = {0};
-    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
     const size_t size = 3 * 4096 + 100;
     unsigned char *m = NULL;
     cr_assert_eq(nbcl_outfile_map(&of, size, (void **)&m, &err), 0, "%s", err.msg);
@@ -229,11 +233,9 @@ static void *write_part(void *arg)
 Test(outfile, positional_parts_make_the_file)
 {
     char path[4200];
-    io_path(path, sizeof path, dir, "parts.bin");
-    io_write_text(path, "older file, replaced at commit");
     nbcl_outfile of;
+    open_over(path, sizeof path, "parts.bin", "older file, replaced at commit", &of);
     nbcl_err err = {0};
-    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
     const size_t size = 1000003;
     cr_assert_eq(nbcl_outfile_positional(&of, size, &err), 0, "%s", err.msg);
     positional_part parts[3] = {{&of, 600000, size - 600000, 3, -1}, {&of, 10, 300000, 1, -1},
@@ -270,11 +272,9 @@ Test(outfile, device_is_not_positional)
 Test(outfile, mapped_abort_leaves_the_older_file)
 {
     char path[4200];
-    io_path(path, sizeof path, dir, "keep.bin");
-    io_write_text(path, "old");
     nbcl_outfile of;
+    open_over(path, sizeof path, "keep.bin", "old", &of);
     nbcl_err err = {0};
-    cr_assert_eq(nbcl_outfile_open(&of, path, &err), 0, "%s", err.msg);
     unsigned char *m = NULL;
     cr_assert_eq(nbcl_outfile_map(&of, 8192, (void **)&m, &err), 0, "%s", err.msg);
     memset(m, 1, 8192);
