@@ -18,6 +18,8 @@ Environment:
   NB_CASES_TSV    the case list (default bench/cases.tsv)
   NB_FMA_UNITS    FMA pipes per core for the peak estimate (default 2)
   NB_CLOCK_GHZ    clock for the peak estimate (default: "cpu MHz" of /proc/cpuinfo)
+  CC              C compiler for bench/peak_fma.c, the measured peak (default cc); %peak
+                  divides by the larger of the measured and the estimated peak
   NB_PEAK_GFLOPS  "double,single" peak GFLOP/s of the device the engine runs on, in place
                   of the CPU's estimate (needed for %peak on a GPU: without it a run whose
                   "using device" line names no CPU gets "-", not a percentage of the host)
@@ -126,6 +128,26 @@ def peak_gflops():
         ghz = float(m.group(1)) / 1000.0
     dp = nproc() * float(ghz) * (bits / 64) * 2 * (fma_units if "fma" in flags else 0.5)
     return dp, 2 * dp
+
+
+def measured_peak():
+    """(double, single) GFLOP/s that bench/peak_fma.c measures on this CPU (FMA chains on
+    every core, at the clock the cores really run under a vector load), or None when it
+    cannot be built or run."""
+    cc = os.environ.get("CC", "").strip() or "cc"
+    src = os.path.join(ROOT, "bench", "peak_fma.c")
+    tmp = tempfile.mkdtemp(prefix="nbbench-peak-")
+    exe = os.path.join(tmp, "peak_fma")
+    try:
+        subprocess.run([cc, "-O2", "-march=native", "-ffp-contract=fast", src, "-o", exe,
+                        "-lpthread"], check=True, capture_output=True, timeout=120)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True, timeout=120)
+        d, s = (float(x) for x in out.stdout.split())
+        return (d, s) if d > 0 and s > 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def nproc():
@@ -300,7 +322,12 @@ def main():
             sys.exit("run_bench: unknown case(s): %s" % ", ".join(sorted(unknown)))
         cases = [c for c in cases if c[0] in wanted]
     peak_given = peak_override()
-    peak = peak_given or peak_gflops()
+    estimate = measured = None
+    if not peak_given:
+        estimate, measured = peak_gflops(), measured_peak()
+    # the larger of the two for each precision: neither may understate what the CPU can do
+    peak = peak_given or (tuple(max(x for x in pair if x) for pair in zip(estimate, measured))
+                          if estimate and measured else estimate or measured)
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
@@ -315,9 +342,12 @@ def main():
     if peak_given:
         print("peak: %.1f GFLOP/s double, %.1f single (NB_PEAK_GFLOPS)" % peak)
     elif peak:
-        print("peak estimate: %.1f GFLOP/s double, %.1f single (/proc/cpuinfo, this CPU; a run "
-              "on another device gets no %%peak without NB_PEAK_GFLOPS; see "
-              "docs/performance.md)" % peak)
+        print("peak: %.1f GFLOP/s double, %.1f single, the larger of the estimate from "
+              "/proc/cpuinfo (%s) and of FMA chains measured on every core (bench/peak_fma.c: "
+              "%s); this CPU's: a run on another device gets no %%peak without NB_PEAK_GFLOPS; "
+              "see docs/performance.md" % (peak + (
+                  "%.1f, %.1f" % estimate if estimate else "none",
+                  "%.1f, %.1f" % measured if measured else "not built")))
     sys.stdout.flush()
 
     rows, failures = [], []
