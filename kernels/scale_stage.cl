@@ -2,7 +2,8 @@
  * r_e^2 * fluence * I / steps, times the polarization, solid angle and capture fraction
  * that were not already applied per sub-pixel. Writes the float output planes of
  * src/engine/abi.h: the image and the per-pixel solid angle summed over sub-pixels (for the
- * "solid angle subtended" report), with -printout also the printout values.
+ * "solid angle subtended" report: one float a work-item, their sum), with -printout
+ * also the printout values.
  * One work-item scales NBCL_VW neighbouring pixels as vector lanes, like the lattice stage
  * (one pixel a work-item took a quarter of bench_4096's kernel time on a CPU): the
  * stage-1 planes are padded to whole work-items, the output planes are not, so the last
@@ -44,6 +45,29 @@ NBCL_INLINE void store_pixels(realv v, __global float *out, int p, int npix, int
     for (int j = 0; first + j < npix; ++j) out[(size_t)p * npix + first + j] = lanes[j];
 }
 
+/* the summed solid angles of the work-item's pixels as one float: the lanes of the tile's
+ * pixels added in order in wide arithmetic where that is a plain type (a CPU), in real
+ * otherwise; the host adds the work-items' floats in double. One float a work-item instead
+ * of one a pixel (bench_4096: 4 ms of kernel time and the host's pass over the plane) */
+NBCL_INLINE float solid_angle_lanes_sum(realv omega, int npix, int first)
+{
+#if NBCL_VW == 1
+    (void)npix;
+    (void)first;
+    return (float)omega;
+#else
+    real lanes[NBCL_VW];
+    vstore_realv(omega, 0, lanes);
+#ifdef NBCL_WIDE_SCALAR
+    wide sum = 0;
+#else
+    real sum = R(0.0);
+#endif
+    for (int j = 0; j < NBCL_VW && first + j < npix; ++j) sum += lanes[j];
+    return (float)sum;
+#endif
+}
+
 /* stage1 holds planes of `stride` reals (the lattice stage pads to whole work-items);
  * omega_sum_plane: the one holding the summed solid angles (NBCL_OMEGA_SUM_PLANE) */
 __kernel void nbcl_scale(__constant real *P, __global const real *stage1, int npix, int stride,
@@ -66,7 +90,8 @@ __kernel void nbcl_scale(__constant real *P, __global const real *stage1, int np
                                       vload_realv(0, stage1 + S1_OMEGA * stride + first), capture,
                                       P[KP_R_E_SQR], P[KP_FLUENCE], P[KP_STEPS]);
     store_pixels(photons, out, OUT_IMAGE, npix, first);
-    store_pixels(vload_realv(0, stage1 + omega_sum_plane * stride + first), out, OUT_OMEGA_SUM, npix, first);
+    out[(size_t)OUT_OMEGA_SUM * npix + get_global_id(0)] =
+        solid_angle_lanes_sum(vload_realv(0, stage1 + omega_sum_plane * stride + first), npix, first);
 #ifdef NBCL_PRINTOUT
     /* the -printout values, each as a pair of floats (value, remainder) so that double
      * precision survives the float output planes */

@@ -19,7 +19,9 @@
  *      then nsources low real4s; written with each image's orientation.
  *   stage-1 planes (lattice stage -> scale stage): S1_* planes of `stride` reals;
  *      S1_BASIC of them normally, S1_COUNT with -printout.
- *   output planes (scale stage -> host): OUT_* float planes of npix; with -printout each
+ *   output planes (scale stage -> host): OUT_* float planes of npix; OUT_OMEGA_SUM's plane
+ *      begins with one float a work-item (the solid angles of its NBCL_VW pixels summed,
+ *      the rest of the plane unused); with -printout each
  *      printout value PO_v follows as two planes (value, remainder): OUT_BASIC + 2*PO_v and
  *      OUT_BASIC + 2*PO_v + 1, taken from stage-1 plane NBCL_PRINTOUT_PLANE(PO_v). */
 #ifndef NBCL_ENGINE_ABI_H

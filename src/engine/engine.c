@@ -520,22 +520,22 @@ static void device_release(void *user, void *state)
 }
 
 /* a tile is back: add its solid angles to its device's sum (no plane of the whole detector
- * is kept for them) */
-NBCL_VECTOR_CLONES   /* the four sums in one AVX2 register */
+ * is kept for them). The scale stage left one float a work-item, the sum of its pixels'
+ * (solid_angle_lanes_sum in kernels/scale_stage.cl), at the start of the plane. */
 static void tile_done(void *user, void *state, const nbcl_tile *t, const float *host)
 {
     (void)user;
     devstate *d = state;
     size_t n = (size_t)t->w * (size_t)t->h;
+    size_t items = (n + (size_t)d->vw - 1) / (size_t)d->vw;
     const float *omega = host + (size_t)OUT_OMEGA_SUM * n;
-    /* four running sums, so that each addition need not wait for the one before (a single
-     * chain took 16 ms for 4096^2 pixels here, four 5-7 ms); the order is fixed for a tile,
-     * as it was */
+    /* four running sums, so that each addition need not wait for the one before; the
+     * order is fixed for a tile */
     double part[4] = {0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
+    for (; i + 4 <= items; i += 4)
         for (int j = 0; j < 4; ++j) part[j] += omega[i + (size_t)j];
-    for (; i < n; ++i) part[0] += omega[i];
+    for (; i < items; ++i) part[0] += omega[i];
     d->omega_sum += (part[0] + part[1]) + (part[2] + part[3]);
 }
 

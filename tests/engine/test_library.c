@@ -145,6 +145,61 @@ Test(library, one_engine_many_images_each_equal_to_a_fresh_run)
     free(b);
 }
 
+/* run_info's solid angle of one image of a fresh engine */
+static double solid_angle_of(const char *args)
+{
+    nbcl_experiment *exp = experiment(args, NULL);
+    nbcl_engine *eng = NULL;
+    cr_assert_eq(nbcl_engine_create(exp, NULL, &eng), NBCL_OK, "%s: %s", args, nbcl_last_error());
+    int f, s;
+    cr_assert_eq(nbcl_experiment_detector_size(exp, &f, &s), NBCL_OK);
+    float *img = malloc(sizeof(float) * (size_t)f * (size_t)s);
+    cr_assert_eq(nbcl_engine_run(eng, NULL, img, (size_t)f * (size_t)s), NBCL_OK, "%s", nbcl_last_error());
+    nbcl_run_info info;
+    cr_assert_eq(nbcl_engine_run_info(eng, &info), NBCL_OK);
+    free(img);
+    nbcl_engine_destroy(eng);
+    nbcl_experiment_destroy(exp);
+    return info.solid_angle;
+}
+
+/* The scale stage sums the solid angles of each work-item's pixels (kernels/scale_stage.cl)
+ * and the host adds those sums: tiles of one pixel (one lane of a work-item used), tiles
+ * whose pixel count is no multiple of the vector width, one pixel a work-item and a ROI
+ * must all give the sum of the same pixels. A lane dropped or counted twice moves the sum
+ * by 1e-3 here; the float rounding of the partial sums by about 1e-9. */
+Test(library, solid_angle_is_the_same_for_any_tiling_and_vector_width)
+{
+    static const char *const shapes[] = {"", " -roi 3 30 2 20", " -oversample 2 -roi 0 36 5 5"};
+    static const char *const widths[] = {NULL, "1", "4"};
+    static const char *const tiles[] = {"", " -tile 1", " -tile 5", " -tile 13"};
+    for (int precision = 0; precision < 2; ++precision) {
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; ++k) {
+            double ref = 0.0;
+            for (size_t w = 0; w < sizeof widths / sizeof widths[0]; ++w) {
+                if (widths[w]) setenv("NBCL_VECTOR_WIDTH", widths[w], 1);
+                for (size_t t = 0; t < sizeof tiles / sizeof tiles[0]; ++t) {
+                    char args[512];
+                    snprintf(args, sizeof args,
+                             "-default_F 100 -lambda 1 -N 5 -detpixels_f 37 -detpixels_s 29 -pixel 0.1 "
+                             "-distance 100 -cell 50 60 70 90 90 90 -noprogress -precision %s%s%s",
+                             precision ? "single" : "double", shapes[k], tiles[t]);
+                    double sa = solid_angle_of(args);
+                    if (w == 0 && t == 0) {
+                        ref = sa;
+                        cr_assert_gt(ref, 0.0, "%s: no solid angle", args);
+                        continue;
+                    }
+                    cr_expect_leq(fabs(sa - ref), 1e-7 * ref,
+                                  "%s (vector width %s): solid angle %.12g, default tiling %.12g", args,
+                                  widths[w] ? widths[w] : "default", sa, ref);
+                }
+                unsetenv("NBCL_VECTOR_WIDTH");
+            }
+        }
+    }
+}
+
 Test(library, per_image_crystal_size_fluence_and_misset)
 {
     nbcl_experiment *exp = experiment(BASE, NULL);
