@@ -369,7 +369,7 @@ typedef struct nbcl_image_stats {
 NBCL_API nbcl_status nbcl_engine_image_stats(const nbcl_engine *eng, const float *image,
                                              nbcl_image_stats *st);
 /* The same statistics of the last run's image, bit for bit, gathered while its rows were
- * finished (no pass over the image but the rmsd's). */
+ * finished (no pass over the image of its own). */
 NBCL_API nbcl_status nbcl_engine_run_stats(const nbcl_engine *eng, nbcl_image_stats *st);
 
 /* Photons to 16-bit SMV counts: floor(value * scale + adc), clipped, 0 outside the ROI. */

@@ -78,7 +78,7 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng)
     line("tiles streamed", t->streaming, "(wall time: kernels and read-back overlap)");
     line("rows as finished", t->rows, "(during the tiles, on a thread: finite check, statistics, "
          "float image rows written unless it is mapped)");
-    line("engine host work", t->engine_host, "(after the tiles: solid-angle sum, rmsd)");
+    line("engine host work", t->engine_host, "(after the tiles: solid-angle sums, statistics)");
     line("post-processing", t->post, "(statistics not gathered while streaming; waiting for the counts "
          "after the float image's files)");
     line("counts", t->counts, "(noise image, or the ideal image rounded, for the noise, CBF and "

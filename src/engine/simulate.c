@@ -275,7 +275,7 @@ nbcl_status nbcl_engine_run(nbcl_engine *e, const nbcl_image_params *p, float *i
         nbcl_log_flush(&e->log);
         return nbcl_api_fail(&err, NBCL_E_OPENCL);
     }
-    nbcl_image_stats_end(&e->stats_acc, &e->sim, image, &e->stats);   /* the rmsd pass */
+    nbcl_image_stats_end(&e->stats_acc, &e->stats);
     e->run_image = NULL;
     e->prepare_seconds = t1 - t0;
     e->check_seconds = nbcl_seconds() - t2;

@@ -2,7 +2,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "base/split_rows.h"
 #include "base/vector_clones.h"
 #include "model/image_stats.h"
 
@@ -61,132 +60,138 @@ typedef float stats_floats __attribute__((vector_size(NBCL_STATS_LANES * sizeof(
 typedef double stats_lanes __attribute__((vector_size(NBCL_STATS_LANES * sizeof(double))));
 typedef long long stats_mask __attribute__((vector_size(NBCL_STATS_LANES * sizeof(long long))));
 
-/* one pixel into the partial sums of its column's lane, the row's maximum and the finite
- * probe (raw - raw: 0, or NaN for a NaN or an infinity, masked or not) */
-static inline void add_pixel(double *sum, double *sumsqr, long *n, double *best, double *probe,
+/* The rmsd about the mean over the whole ROI, the mask not applied (as in the reference),
+ * without a second read of the image: the ROI's rows go in blocks of DEV_BLOCK_ROWS
+ * (counted from its first row); in the same read as the other sums, each block sums
+ * t = v - c and t^2 about a center c near its values (the mean of its first row), so the
+ * block's mean c + sum t / n and sum of squared deviations from it, sum t^2 - (sum t)^2 / n,
+ * lose nothing to cancellation. The blocks are combined in order (Chan, Golub and
+ * LeVeque's pairwise update), and at the end the sum about the ROI's own mean becomes the
+ * sum about the statistics' mean: sum (v - mean)^2 = M2 + n (mean_roi - mean)^2. An order
+ * fixed by the ROI alone: the same bits however the rows are handed over. */
+#define DEV_BLOCK_ROWS 32
+
+/* one pixel into the partial sums of its column's lane: the statistics' (a masked pixel
+ * adding 0), the block's deviations (every pixel), the row's maximum and the finite probe
+ * (raw - raw: 0, or NaN for a NaN or an infinity, masked or not) */
+static inline void add_pixel(nbcl_stats_acc *acc, long *n, double *best, double *probe,
                              const float *row, const unsigned short *mrow, int f)
 {
-    int keep = !mrow || mrow[f] != 0;
+    int keep = !mrow || mrow[f] != 0, lane = f % NBCL_STATS_LANES;
     double raw = row[f];
-    double v = keep ? raw : 0.0;
-    sum[f % NBCL_STATS_LANES] += v;
-    sumsqr[f % NBCL_STATS_LANES] += v * v;
+    double v = keep ? raw : 0.0, t = raw - acc->blk_center;
+    acc->sum[lane] += v;
+    acc->sumsqr[lane] += v * v;
+    acc->blk_t[lane] += t;
+    acc->blk_tt[lane] += t * t;
     *n += keep;
     *best = v > *best ? v : *best;
     *probe += raw - raw;
 }
 
-/* the first pass (max_I, sums) over rows first_row .. end_row - 1 of the ROI, and with it
- * the finite check: one read of each pixel. Its lanes in the widest vectors the machine
- * has (each lane's sum the same in every clone) */
+/* the one pass over ROI rows s0 .. s1 and columns f0 .. f1, all in one block of rows:
+ * max_I, the sums, the block's deviations and the finite check. Its lanes in the widest
+ * vectors the machine has (each lane's sum the same in every clone) */
 NBCL_VECTOR_CLONES
-int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
-                          const unsigned short *mask, int first_row, int end_row)
+static int stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
+                      const unsigned short *mask, int f0, int f1, int s0, int s1)
 {
-    int f0, f1, s0, s1;
-    roi_span(s, &f0, &f1, &s0, &s1);
-    if (first_row > s0) s0 = first_row;
-    if (end_row - 1 < s1) s1 = end_row - 1;
-    double sum[NBCL_STATS_LANES], sumsqr[NBCL_STATS_LANES], probe[NBCL_STATS_LANES] = {0};
-    memcpy(sum, acc->sum, sizeof sum);
-    memcpy(sumsqr, acc->sumsqr, sizeof sumsqr);
+    double probe[NBCL_STATS_LANES] = {0};
     long n = acc->n;
     for (int sl = s0; sl <= s1; ++sl) {
         size_t at = (size_t)sl * (size_t)s->fpixels;
         const float *row = img + at;
         const unsigned short *mrow = mask ? mask + at : NULL;
-        /* each pixel into the partial sum of its column mod NBCL_STATS_LANES; a masked
-         * pixel adds 0 (exactly nothing). Without a mask, whole blocks of columns go in
-         * lanes the compiler vectorizes (the same sums in the same order) */
+        /* each pixel into the partial sums of its column mod NBCL_STATS_LANES. Without a
+         * mask, whole blocks of columns go in lanes the compiler vectorizes (the same sums
+         * in the same order) */
         double best = 0.0;
         int f = f0;
         if (!mrow) {
-            for (; f <= f1 && f % NBCL_STATS_LANES; ++f)
-                add_pixel(sum, sumsqr, &n, &best, &probe[0], row, NULL, f);
-            stats_lanes vs, vq, vp, vm = {0};
-            memcpy(&vs, sum, sizeof vs);
-            memcpy(&vq, sumsqr, sizeof vq);
+            for (; f <= f1 && f % NBCL_STATS_LANES; ++f) add_pixel(acc, &n, &best, &probe[0], row, NULL, f);
+            stats_lanes vs, vq, vt, vtt, vp, vm = {0};
+            memcpy(&vs, acc->sum, sizeof vs);
+            memcpy(&vq, acc->sumsqr, sizeof vq);
+            memcpy(&vt, acc->blk_t, sizeof vt);
+            memcpy(&vtt, acc->blk_tt, sizeof vtt);
             memcpy(&vp, probe, sizeof vp);
             for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES, n += NBCL_STATS_LANES) {
                 stats_floats x;
                 memcpy(&x, row + f, sizeof x);
                 stats_lanes v = __builtin_convertvector(x, stats_lanes);
+                stats_lanes t = v - acc->blk_center;
                 vs += v;
                 vq += v * v;
+                vt += t;
+                vtt += t * t;
                 stats_mask above = v > vm;   /* lanes whose pixel beats the maximum so far */
                 vm = (stats_lanes)(((stats_mask)v & above) | ((stats_mask)vm & ~above));
                 vp += v - v;
             }
-            memcpy(sum, &vs, sizeof vs);
-            memcpy(sumsqr, &vq, sizeof vq);
+            memcpy(acc->sum, &vs, sizeof vs);
+            memcpy(acc->sumsqr, &vq, sizeof vq);
+            memcpy(acc->blk_t, &vt, sizeof vt);
+            memcpy(acc->blk_tt, &vtt, sizeof vtt);
             memcpy(probe, &vp, sizeof vp);
             for (int j = 0; j < NBCL_STATS_LANES; ++j) best = vm[j] > best ? vm[j] : best;
         }
-        for (; f <= f1; ++f) add_pixel(sum, sumsqr, &n, &best, &probe[0], row, mrow, f);
+        for (; f <= f1; ++f) add_pixel(acc, &n, &best, &probe[0], row, mrow, f);
         note_row_max(&acc->st, s, row, mrow, sl, f0, f1, best);
     }
-    memcpy(acc->sum, sum, sizeof sum);
-    memcpy(acc->sumsqr, sumsqr, sizeof sumsqr);
     acc->n = n;
     return !(lanes_total(probe) == 0.0);
 }
 
-static inline double squared_deviation(float v, double mean)
+/* a block of rows starts at row y: its center, the mean of that row's ROI pixels (0 when
+ * not finite: the finite check reports the pixel), and its deviation sums from 0 */
+static void start_deviation_block(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img, int f0,
+                                  int f1, int y)
 {
-    double t = v - mean;
-    return t * t;
+    const float *row = img + (size_t)y * (size_t)s->fpixels;
+    double sum = 0.0;
+    for (int f = f0; f <= f1; ++f) sum += row[f];
+    double c = sum / (double)(f1 - f0 + 1);
+    acc->blk_center = isfinite(c) ? c : 0.0;
+    memset(acc->blk_t, 0, sizeof acc->blk_t);
+    memset(acc->blk_tt, 0, sizeof acc->blk_tt);
 }
 
-/* The rmsd pass: the ROI's rows in blocks of DEV_BLOCK_ROWS (counted from its first row),
- * each block's lane sums of squared deviations started from 0 and the blocks added in
- * order. An order fixed by the ROI alone, so the blocks can be shared out among the cores
- * (after the last tile they are idle) and give the same bits on any number of them. */
-#define DEV_BLOCK_ROWS 32
-#define DEV_SPLIT_BYTES (2u << 20)   /* smaller ROIs: one core */
+/* the block of rows y0 .. y1 is in: its mean and sum of squared deviations from it, into
+ * the running count, mean and sum of the blocks before it */
+static void end_deviation_block(nbcl_stats_acc *acc, int f0, int f1, int y0, int y1)
+{
+    long nb = (long)(y1 - y0 + 1) * (long)(f1 - f0 + 1);
+    double st = lanes_total(acc->blk_t), stt = lanes_total(acc->blk_tt);
+    double mean_b = acc->blk_center + st / (double)nb, m2_b = stt - st * st / (double)nb;
+    long n = acc->dev_n + nb;
+    double delta = mean_b - acc->dev_mean;
+    acc->dev_mean += delta * ((double)nb / (double)n);
+    acc->dev_m2 += m2_b + delta * delta * ((double)acc->dev_n * (double)nb / (double)n);
+    acc->dev_n = n;
+}
 
-typedef struct dev_pass {
-    const nbcl_sim *s;
-    const float *img;
-    double mean;
+int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
+                          const unsigned short *mask, int first_row, int end_row)
+{
     int f0, f1, s0, s1;
-    double (*parts)[NBCL_STATS_LANES];   /* one per block */
-} dev_pass;
-
-/* block b's lane sums of (v - mean)^2 */
-NBCL_VECTOR_CLONES
-static void block_deviations(const dev_pass *p, int b, double dev[NBCL_STATS_LANES])
-{
-    int y0 = p->s0 + b * DEV_BLOCK_ROWS, y1 = y0 + DEV_BLOCK_ROWS - 1;
-    if (y1 > p->s1) y1 = p->s1;
-    int f0 = p->f0, f1 = p->f1;
-    memset(dev, 0, sizeof(double) * NBCL_STATS_LANES);
-    for (int sl = y0; sl <= y1; ++sl) {
-        const float *row = p->img + (size_t)sl * (size_t)p->s->fpixels;
-        int f = f0;
-        for (; f <= f1 && f % NBCL_STATS_LANES; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], p->mean);
-        stats_lanes vd;
-        memcpy(&vd, dev, sizeof vd);
-        for (; f + NBCL_STATS_LANES - 1 <= f1; f += NBCL_STATS_LANES) {
-            stats_floats x;
-            memcpy(&x, row + f, sizeof x);
-            stats_lanes t = __builtin_convertvector(x, stats_lanes) - p->mean;
-            vd += t * t;   /* squared_deviation, lane by lane */
-        }
-        memcpy(dev, &vd, sizeof vd);
-        for (; f <= f1; ++f) dev[f % NBCL_STATS_LANES] += squared_deviation(row[f], p->mean);
+    roi_span(s, &f0, &f1, &s0, &s1);
+    int y = first_row > s0 ? first_row : s0, last = end_row - 1 < s1 ? end_row - 1 : s1;
+    int bad = 0;
+    while (y <= last && f0 <= f1) {
+        /* up to the end of y's block of rows, or of these rows */
+        int block0 = s0 + (y - s0) / DEV_BLOCK_ROWS * DEV_BLOCK_ROWS;
+        int block1 = block0 + DEV_BLOCK_ROWS - 1 < s1 ? block0 + DEV_BLOCK_ROWS - 1 : s1;
+        int piece1 = block1 < last ? block1 : last;
+        if (y == block0) start_deviation_block(acc, s, img, f0, f1, y);
+        bad |= stats_rows(acc, s, img, mask, f0, f1, y, piece1);
+        if (piece1 == block1) end_deviation_block(acc, f0, f1, block0, block1);
+        y = piece1 + 1;
     }
+    return bad;
 }
 
-static void dev_blocks(void *user, int b0, int b1)
-{
-    dev_pass *p = user;
-    for (int b = b0; b < b1; ++b) block_deviations(p, b, p->parts[b]);
-}
-
-/* mean and rms from the sums, then the rmsd about the mean (a second pass over the ROI,
- * the mask not applied, as in the reference) */
-void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
-                          nbcl_image_stats *out)
+/* mean and rms from the sums, the rmsd from the blocks' deviations */
+void nbcl_image_stats_end(nbcl_stats_acc *acc, nbcl_image_stats *out)
 {
     nbcl_image_stats *st = &acc->st;
     long n = acc->n;
@@ -195,26 +200,11 @@ void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *s, const float *i
     st->mean = lanes_total(acc->sum) / n;
     if (n <= 1) n = 2;
     st->rms = sqrt(lanes_total(acc->sumsqr) / (n - 1));
-    dev_pass p = {s, img, st->mean, 0, 0, 0, 0, NULL};
-    roi_span(s, &p.f0, &p.f1, &p.s0, &p.s1);
-    double dev[NBCL_STATS_LANES] = {0};
-    long m = 0;
-    if (p.f1 >= p.f0 && p.s1 >= p.s0) {
-        int blocks = (p.s1 - p.s0) / DEV_BLOCK_ROWS + 1;
-        size_t bytes = (size_t)(p.s1 - p.s0 + 1) * (size_t)(p.f1 - p.f0 + 1) * sizeof(float);
-        p.parts = malloc(sizeof *p.parts * (size_t)blocks);
-        if (p.parts) nbcl_split_rows(blocks, bytes, DEV_SPLIT_BYTES, dev_blocks, &p);
-        for (int b = 0; b < blocks; ++b) {   /* in block order, however they were computed */
-            double one[NBCL_STATS_LANES];
-            if (!p.parts) block_deviations(&p, b, one);
-            const double *part = p.parts ? p.parts[b] : one;
-            for (int j = 0; j < NBCL_STATS_LANES; ++j) dev[j] += part[j];
-        }
-        free(p.parts);
-        m = (long)(p.s1 - p.s0 + 1) * (long)(p.f1 - p.f0 + 1);
-    }
+    double shift = acc->dev_mean - st->mean;
+    double dev = acc->dev_m2 + (double)acc->dev_n * shift * shift;
+    long m = acc->dev_n;
     if (m <= 1) m = 2;
-    st->rmsd = sqrt(lanes_total(dev) / (m - 1));
+    st->rmsd = sqrt(dev / (m - 1));
     *out = *st;
 }
 
@@ -224,5 +214,5 @@ void nbcl_compute_image_stats(const nbcl_sim *s, const float *img, const unsigne
     nbcl_stats_acc acc;
     nbcl_image_stats_begin(&acc);
     nbcl_image_stats_rows(&acc, s, img, mask, 0, s->spixels);
-    nbcl_image_stats_end(&acc, s, img, st);
+    nbcl_image_stats_end(&acc, st);
 }

@@ -14,8 +14,10 @@ void nbcl_compute_image_stats(const nbcl_sim *sim, const float *image, const uns
 
 /* The same statistics gathered row by row as an image is finished (the engine's rows
  * thread): begin, then rows [first_row, end_row) in order until every row of the detector
- * was added, then end (the rmsd needs the mean, so end reads the ROI once more). The sums
- * run in the same order as nbcl_compute_image_stats, so the results are the same bits.
+ * was added, then end. The rmsd needs the mean, which is known only at the end: each block
+ * of rows gives its own mean and sum of squared deviations in the same read, and end
+ * combines them (image_stats.c), so the image is read once. The results are the same bits
+ * however the rows are handed over, and as nbcl_compute_image_stats.
  *
  * The sums are kept in NBCL_STATS_LANES partial sums, a pixel going to the one of its
  * column modulo NBCL_STATS_LANES, added together in a fixed order at the end: an order
@@ -29,6 +31,10 @@ typedef struct nbcl_stats_acc {
     double sum[NBCL_STATS_LANES], sumsqr[NBCL_STATS_LANES];
     long n;
     nbcl_image_stats st;
+    double blk_center;          /* the rmsd's block of rows being read: its center c and */
+    double blk_t[NBCL_STATS_LANES], blk_tt[NBCL_STATS_LANES];   /* sums of v - c, (v - c)^2 */
+    long dev_n;                 /* the blocks before it: pixels, mean, and sum of squared */
+    double dev_mean, dev_m2;    /* deviations from that mean */
 } nbcl_stats_acc;
 
 void nbcl_image_stats_begin(nbcl_stats_acc *acc);
@@ -36,7 +42,6 @@ void nbcl_image_stats_begin(nbcl_stats_acc *acc);
  * engine's finite check, made in the same read of each pixel), else 0. */
 int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
                           const unsigned short *mask, int first_row, int end_row);
-void nbcl_image_stats_end(nbcl_stats_acc *acc, const nbcl_sim *sim, const float *image,
-                          nbcl_image_stats *st);
+void nbcl_image_stats_end(nbcl_stats_acc *acc, nbcl_image_stats *st);
 
 #endif
