@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "base/constants.h"
+#include "base/roi_span.h"
 #include "engine/experiment.h"
 #include "model/psf.h"
 #include "engine/series.h"
@@ -326,10 +327,12 @@ nbcl_status nbcl_experiment_roi(const nbcl_experiment *exp, int roi[4])
     if (!exp || !roi) return nbcl_api_invalid("nbcl_experiment_roi: NULL argument");
     if (!exp->resolved) return nbcl_api_state("nbcl_experiment_roi: resolve the experiment first");
     const nbcl_sim *s = &exp->sim;
-    roi[0] = s->roi_xmin > 0 ? s->roi_xmin : 0;
-    roi[1] = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
-    roi[2] = s->roi_ymin > 0 ? s->roi_ymin : 0;
-    roi[3] = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    nbcl_roi_span r = nbcl_roi_on_detector(s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
+                                           s->fpixels, s->spixels);
+    roi[0] = r.x0;
+    roi[1] = r.x1;
+    roi[2] = r.y0;
+    roi[3] = r.y1;
     return NBCL_OK;
 }
 

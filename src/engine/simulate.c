@@ -5,6 +5,7 @@
 #include <string.h>
 #include "base/clock.h"
 #include "base/constants.h"
+#include "base/roi_span.h"
 #include "device/choose.h"
 #include "engine/abi.h"
 #include "engine/engine.h"
@@ -192,9 +193,10 @@ static int check_finite(const nbcl_engine *e, const float *image, int first_row,
 {
     const nbcl_sim *s = &e->sim;
     size_t w = (size_t)s->fpixels;
-    int x0 = s->roi_xmin > 0 ? s->roi_xmin : 0, x1 = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
-    int y0 = s->roi_ymin > first_row ? s->roi_ymin : first_row;
-    int y1 = s->roi_ymax < end_row - 1 ? s->roi_ymax : end_row - 1;
+    nbcl_roi_span r = nbcl_roi_on_detector(s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
+                                           s->fpixels, s->spixels);
+    int x0 = r.x0, x1 = r.x1, y0 = r.y0 > first_row ? r.y0 : first_row;
+    int y1 = r.y1 < end_row - 1 ? r.y1 : end_row - 1;
     for (int y = y0; y <= y1 && x1 >= x0; ++y) {
         const float *row = image + (size_t)y * w;
         for (int x = x0; x <= x1; ++x)

@@ -11,6 +11,7 @@
 #include "io/outfile.h"
 #include "base/appendf.h"
 #include "base/clear.h"
+#include "base/roi_span.h"
 #include "base/split_rows.h"
 #include "base/vector_clones.h"
 #include "io/smv.h"
@@ -206,10 +207,12 @@ static void smv_counts_of_floats(const float *in, unsigned short *out, size_t n,
 static void roi_on_detector(const int roi[4], int fpixels, int spixels, int *x0, int *x1, int *y0,
                             int *y1)
 {
-    *x0 = roi && roi[0] > 0 ? roi[0] : 0;
-    *x1 = roi && roi[1] < fpixels - 1 ? roi[1] : fpixels - 1;
-    *y0 = roi && roi[2] > 0 ? roi[2] : 0;
-    *y1 = roi && roi[3] < spixels - 1 ? roi[3] : spixels - 1;
+    nbcl_roi_span r = roi ? nbcl_roi_on_detector(roi[0], roi[1], roi[2], roi[3], fpixels, spixels)
+                          : nbcl_roi_on_detector(0, fpixels - 1, 0, spixels - 1, fpixels, spixels);
+    *x0 = r.x0;
+    *x1 = r.x1;
+    *y0 = r.y0;
+    *y1 = r.y1;
     if (*x1 < *x0 || *y1 < *y0) *y0 = spixels, *y1 = spixels - 1, *x0 = 0, *x1 = -1;
 }
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/roi_span.h"
 #include "base/vector_clones.h"
 #include "model/image_stats.h"
 
@@ -10,14 +11,15 @@ int nbcl_sim_in_roi(const nbcl_sim *s, int f, int sl)
     return !(f < s->roi_xmin || f > s->roi_xmax || sl < s->roi_ymin || sl > s->roi_ymax);
 }
 
-/* the rows and columns of the ROI that lie on the detector (only those are visited, so a
- * small ROI on a huge detector costs little) */
+/* the rows and columns of the ROI that lie on the detector (only those are visited) */
 static void roi_span(const nbcl_sim *s, int *f0, int *f1, int *s0, int *s1)
 {
-    *f0 = s->roi_xmin > 0 ? s->roi_xmin : 0;
-    *f1 = s->roi_xmax < s->fpixels - 1 ? s->roi_xmax : s->fpixels - 1;
-    *s0 = s->roi_ymin > 0 ? s->roi_ymin : 0;
-    *s1 = s->roi_ymax < s->spixels - 1 ? s->roi_ymax : s->spixels - 1;
+    nbcl_roi_span r = nbcl_roi_on_detector(s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
+                                           s->fpixels, s->spixels);
+    *f0 = r.x0;
+    *f1 = r.x1;
+    *s0 = r.y0;
+    *s1 = r.y1;
 }
 
 void nbcl_image_stats_begin(nbcl_stats_acc *acc)
