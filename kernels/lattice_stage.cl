@@ -157,7 +157,15 @@ NBCL_INLINE wide_source source_wide(__global const real4 *sources, int src, int 
  * the reference's a.S. */
 NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real4 *lone, int src, int nsources)
 {
+#ifdef NBCL_WIDE_DOUBLE
+    /* the host writes this table in doubles where the wide values are doubles: no hi + lo
+     * to put together per source and work-item (a sixth of bench_sources' instructions) */
+    (void)nsources;
+    double4 e = ((__global const double4 *)lone)[src];
+    wide_source s = {e.x, e.y, e.z, e.w};   /* x, y, z: a.i, b.i, c.i */
+#else
     wide_source s = source_wide(lone, src, nsources);   /* x, y, z: a.i, b.i, c.i */
+#endif
     vec3w h = {wv_mul_u(wv_sub(ad.x, wv_splat(s.x)), s.inv_lambda),
                wv_mul_u(wv_sub(ad.y, wv_splat(s.y)), s.inv_lambda),
                wv_mul_u(wv_sub(ad.z, wv_splat(s.z)), s.inv_lambda)};

@@ -16,7 +16,8 @@
  *   lone sources (a single run with one orientation): per source, a.i, b.i, c.i of the
  *      image's orientation with the source's incident direction i, and 1/lambda, in the
  *      NBCL_SRC_* slots (X: a.i, Y: b.i, Z: c.i, LAMBDA: 1/lambda), nsources high real4s
- *      then nsources low real4s; written with each image's orientation.
+ *      then nsources low real4s, or nsources double4s where the kernels' wide values are
+ *      doubles (NBCL_WIDE_DOUBLE; the same bytes); written with each image's orientation.
  *   stage-1 planes (lattice stage -> scale stage): S1_* planes of `stride` reals;
  *      S1_BASIC of them normally, S1_COUNT with -printout.
  *   output planes (scale stage -> host): OUT_* float planes of npix; OUT_OMEGA_SUM's plane

@@ -308,7 +308,7 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
     /* written with each image's orientation (upload_image_tables); one float elsewhere */
     size_t nlone = lone_sources(c, dbl) ? nsrc : 0;
-    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, 0, nlone), NULL, &rc);
+    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, c->wide_double, nlone), NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(lone sources)", err)) return -1;
 
     const nbcl_hkl *g = &s->hkl;
@@ -627,7 +627,7 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
         if (!lone && !(lone = nbcl_lone_source_table(img, orient + NBCL_CR_AXES)))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
         else
-            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, 0, "lone source", err);
+            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, c->wide_double, "lone source", err);
     }
     free(lone);
     free(orient);
