@@ -164,7 +164,9 @@ static void end_deviation_block(nbcl_stats_acc *acc, int f0, int f1, int y0, int
 {
     long nb = (long)(y1 - y0 + 1) * (long)(f1 - f0 + 1);
     double st = lanes_total(acc->blk_t), stt = lanes_total(acc->blk_tt);
-    double mean_b = acc->blk_center + st / (double)nb, m2_b = stt - st * st / (double)nb;
+    /* a sum of squares, never below 0 (round-off of a block of equal values could take it
+     * a hair under, and the rmsd's square root would give NaN) */
+    double mean_b = acc->blk_center + st / (double)nb, m2_b = fmax(stt - st * st / (double)nb, 0.0);
     long n = acc->dev_n + nb;
     double delta = mean_b - acc->dev_mean;
     acc->dev_mean += delta * ((double)nb / (double)n);
@@ -203,7 +205,7 @@ void nbcl_image_stats_end(nbcl_stats_acc *acc, nbcl_image_stats *out)
     if (n <= 1) n = 2;
     st->rms = sqrt(lanes_total(acc->sumsqr) / (n - 1));
     double shift = acc->dev_mean - st->mean;
-    double dev = acc->dev_m2 + (double)acc->dev_n * shift * shift;
+    double dev = fmax(acc->dev_m2 + (double)acc->dev_n * shift * shift, 0.0);
     long m = acc->dev_n;
     if (m <= 1) m = 2;
     st->rmsd = sqrt(dev / (m - 1));

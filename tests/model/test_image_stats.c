@@ -147,6 +147,33 @@ Test(image_stats, rows_say_whether_a_pixel_is_not_finite)
             }
 }
 
+/* A flat image (a constant background, not 0): the rmsd is 0, not NaN (the blocks' sums of
+ * squares must not round below 0) */
+Test(image_stats, rmsd_of_a_flat_image_is_zero)
+{
+    enum { FW = 1031, FH = 613 };
+    float *img = malloc(sizeof *img * FW * FH);
+    cr_assert_not_null(img);
+    static const float levels[] = {0.1f, 3.7f, 12345.678f, 1e-7f};
+    for (size_t k = 0; k < sizeof levels / sizeof levels[0]; ++k) {
+        for (int i = 0; i < FW * FH; ++i) img[i] = levels[k];
+        nbcl_sim s;
+        memset(&s, 0, sizeof s);
+        s.fpixels = FW;
+        s.spixels = FH;
+        s.roi_xmin = 0;
+        s.roi_xmax = FW - 1;
+        s.roi_ymin = 0;
+        s.roi_ymax = FH - 1;
+        s.oversample = 1;
+        s.subpixel_size = 0.0001;
+        nbcl_image_stats st;
+        nbcl_compute_image_stats(&s, img, NULL, &st);
+        cr_expect(st.rmsd >= 0.0 && st.rmsd <= 1e-6 * levels[k], "level %g: rmsd %g", (double)levels[k], st.rmsd);
+    }
+    free(img);
+}
+
 /* An ROI of many blocks of rows (the rmsd is combined from each block's mean and squared
  * deviations, image_stats.c): the rmsd as defined, with the values near 0 and far from it
  * (a large mean against a small spread, where a one-pass sum of squares would cancel),
