@@ -349,7 +349,9 @@ def main():
               "%s); this CPU's: a run on another device gets no %%peak without NB_PEAK_GFLOPS; "
               "see docs/performance.md" % (peak + (
                   "%.1f, %.1f" % estimate if estimate else "none",
-                  "%.1f, %.1f" % measured if measured else "not built")))
+                  "%.1f, %.1f" % measured if measured else
+                  "not measured: NB_CLOCK_GHZ given" if os.environ.get("NB_CLOCK_GHZ", "").strip()
+                  else "not built")))
     sys.stdout.flush()
 
     rows, failures = [], []
