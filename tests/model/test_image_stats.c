@@ -10,19 +10,25 @@
 
 enum { W = 37, H = 23 };
 
-static nbcl_sim sim_of(int x0, int x1, int y0, int y1)
+/* a w x h detector with ROI [x0, x1] x [y0, y1] and pixels of 0.1 mm */
+static nbcl_sim detector_of(int w, int h, int x0, int x1, int y0, int y1, int oversample)
 {
     nbcl_sim s;
     memset(&s, 0, sizeof s);
-    s.fpixels = W;
-    s.spixels = H;
+    s.fpixels = w;
+    s.spixels = h;
     s.roi_xmin = x0;
     s.roi_xmax = x1;
     s.roi_ymin = y0;
     s.roi_ymax = y1;
-    s.oversample = 2;
-    s.subpixel_size = 0.00005;
+    s.oversample = oversample;
+    s.subpixel_size = 0.0001 / oversample;
     return s;
+}
+
+static nbcl_sim sim_of(int x0, int x1, int y0, int y1)
+{
+    return detector_of(W, H, x0, x1, y0, y1, 2);
 }
 
 static void plain_stats(const nbcl_sim *s, const float *img, const unsigned short *mask,
@@ -157,16 +163,7 @@ Test(image_stats, rmsd_of_a_flat_image_is_zero)
     static const float levels[] = {0.1f, 3.7f, 12345.678f, 1e-7f};
     for (size_t k = 0; k < sizeof levels / sizeof levels[0]; ++k) {
         for (int i = 0; i < FW * FH; ++i) img[i] = levels[k];
-        nbcl_sim s;
-        memset(&s, 0, sizeof s);
-        s.fpixels = FW;
-        s.spixels = FH;
-        s.roi_xmin = 0;
-        s.roi_xmax = FW - 1;
-        s.roi_ymin = 0;
-        s.roi_ymax = FH - 1;
-        s.oversample = 1;
-        s.subpixel_size = 0.0001;
+        nbcl_sim s = detector_of(FW, FH, 0, FW - 1, 0, FH - 1, 1);
         nbcl_image_stats st;
         nbcl_compute_image_stats(&s, img, NULL, &st);
         cr_expect(st.rmsd >= 0.0 && st.rmsd <= 1e-6 * levels[k], "level %g: rmsd %g", (double)levels[k], st.rmsd);
@@ -187,16 +184,7 @@ Test(image_stats, rmsd_of_a_large_roi_in_blocks)
     for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; ++o) {
         for (int i = 0; i < BW * BH; ++i)
             img[i] = offsets[o] + (float)(((long)i * 7919) % 1009) * 0.013f + (i % 3 ? 0.0f : 7.5f);
-        nbcl_sim s;
-        memset(&s, 0, sizeof s);
-        s.fpixels = BW;
-        s.spixels = BH;
-        s.roi_xmin = 3;
-        s.roi_xmax = BW - 2;
-        s.roi_ymin = 1;
-        s.roi_ymax = BH - 1;
-        s.oversample = 1;
-        s.subpixel_size = 0.0001;
+        nbcl_sim s = detector_of(BW, BH, 3, BW - 2, 1, BH - 1, 1);
         double sum = 0, dev = 0;
         long n = 0;
         for (int y = 1; y < BH; ++y)
