@@ -323,13 +323,14 @@ def main():
             sys.exit("run_bench: unknown case(s): %s" % ", ".join(sorted(unknown)))
         cases = [c for c in cases if c[0] in wanted]
     peak_given = peak_override()
+    clock_given = bool(os.environ.get("NB_CLOCK_GHZ", "").strip())
     estimate = measured = None
     if not peak_given:
         estimate = peak_gflops()
-        measured = None if os.environ.get("NB_CLOCK_GHZ", "").strip() else measured_peak()
+        measured = None if clock_given else measured_peak()
     # the larger of the two for each precision: neither may understate what the CPU can do
-    peak = peak_given or (tuple(max(x for x in pair if x) for pair in zip(estimate, measured))
-                          if estimate and measured else estimate or measured)
+    peak = peak_given or (tuple(map(max, estimate, measured)) if estimate and measured
+                          else estimate or measured)
 
     ref_env = dict(os.environ, OMP_NUM_THREADS=str(ref_threads))
     eng_env = dict(os.environ)
@@ -350,8 +351,7 @@ def main():
               "see docs/performance.md" % (peak + (
                   "%.1f, %.1f" % estimate if estimate else "none",
                   "%.1f, %.1f" % measured if measured else
-                  "not measured: NB_CLOCK_GHZ given" if os.environ.get("NB_CLOCK_GHZ", "").strip()
-                  else "not built")))
+                  "not measured: NB_CLOCK_GHZ given" if clock_given else "not built")))
     sys.stdout.flush()
 
     rows, failures = [], []

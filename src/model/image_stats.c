@@ -11,17 +11,6 @@ int nbcl_sim_in_roi(const nbcl_sim *s, int f, int sl)
     return !(f < s->roi_xmin || f > s->roi_xmax || sl < s->roi_ymin || sl > s->roi_ymax);
 }
 
-/* the rows and columns of the ROI that lie on the detector (only those are visited) */
-static void roi_span(const nbcl_sim *s, int *f0, int *f1, int *s0, int *s1)
-{
-    nbcl_roi_span r = nbcl_roi_on_detector(s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
-                                           s->fpixels, s->spixels);
-    *f0 = r.x0;
-    *f1 = r.x1;
-    *s0 = r.y0;
-    *s1 = r.y1;
-}
-
 void nbcl_image_stats_begin(nbcl_stats_acc *acc)
 {
     memset(acc, 0, sizeof *acc);
@@ -177,8 +166,10 @@ static void end_deviation_block(nbcl_stats_acc *acc, int f0, int f1, int y0, int
 int nbcl_image_stats_rows(nbcl_stats_acc *acc, const nbcl_sim *s, const float *img,
                           const unsigned short *mask, int first_row, int end_row)
 {
-    int f0, f1, s0, s1;
-    roi_span(s, &f0, &f1, &s0, &s1);
+    /* only the rows and columns of the ROI on the detector are visited */
+    nbcl_roi_span r = nbcl_roi_on_detector(s->roi_xmin, s->roi_xmax, s->roi_ymin, s->roi_ymax,
+                                           s->fpixels, s->spixels);
+    int f0 = r.x0, f1 = r.x1, s0 = r.y0, s1 = r.y1;
     int y = first_row > s0 ? first_row : s0, last = end_row - 1 < s1 ? end_row - 1 : s1;
     int bad = 0;
     while (y <= last && f0 <= f1) {
