@@ -61,6 +61,7 @@ typedef float floatv;
 #define vstore_floatv(v, i, p) ((p)[i] = (v))
 #define any_lane(m) ((m) != 0)
 #define lane_max(v) (v)
+#define lane_sum(v) (v)
 #define lane_select(a, b, c) ((c) ? (b) : (a))
 #define LANE_IOTA 0
 #else
@@ -106,6 +107,18 @@ typedef NBCL_CAT(float, NBCL_VW) floatv;
 #define lane_max(v) MAX_HALVES(MAX_HALVES(MAX_HALVES(v)))
 #else
 #define lane_max(v) MAX_HALVES(MAX_HALVES(MAX_HALVES(MAX_HALVES(v))))
+#endif
+/* the lanes of v added halves to halves (a tree of adds, not a chain of dependent ones):
+ * works on any vector of NBCL_VW lanes, a wider type's included */
+#define SUM_HALVES(v) ((v).lo + (v).hi)
+#if NBCL_VW == 2
+#define lane_sum(v) SUM_HALVES(v)
+#elif NBCL_VW == 4
+#define lane_sum(v) SUM_HALVES(SUM_HALVES(v))
+#elif NBCL_VW == 8
+#define lane_sum(v) SUM_HALVES(SUM_HALVES(SUM_HALVES(v)))
+#else
+#define lane_sum(v) SUM_HALVES(SUM_HALVES(SUM_HALVES(SUM_HALVES(v))))
 #endif
 #if NBCL_VW == 2
 #define LANE_IOTA (intv)(0, 1)

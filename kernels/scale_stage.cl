@@ -46,25 +46,19 @@ NBCL_INLINE void store_pixels(realv v, __global float *out, int p, int npix, int
 }
 
 /* the summed solid angles of the work-item's pixels as one float: the lanes of the tile's
- * pixels added in order in wide arithmetic where that is a plain type (a CPU), in real
+ * pixels (the others taken as 0) added halves to halves, in wide arithmetic where that is
+ * a plain type (a CPU: floats summed in double, exact whatever the order), in real
  * otherwise; the host adds the work-items' floats in double. One float a work-item instead
- * of one a pixel (bench_4096: 4 ms of kernel time and the host's pass over the plane) */
+ * of one a pixel (bench_4096: 4 ms of kernel time and the host's pass over the plane); a
+ * tree rather than lane after lane, whose chain of 16 dependent double adds was half of
+ * bench_4096's scaling stage in perf */
 NBCL_INLINE float solid_angle_lanes_sum(realv omega, int npix, int first)
 {
-#if NBCL_VW == 1
-    (void)npix;
-    (void)first;
-    return (float)omega;
-#else
-    real lanes[NBCL_VW];
-    vstore_realv(omega, 0, lanes);
+    realv in_tile = lane_select((realv)(R(0.0)), omega, convert_maskv(first + LANE_IOTA < npix));
 #ifdef NBCL_WIDE_SCALAR
-    wide sum = 0;
+    return (float)lane_sum(convert_widev(in_tile));
 #else
-    real sum = R(0.0);
-#endif
-    for (int j = 0; j < NBCL_VW && first + j < npix; ++j) sum += lanes[j];
-    return (float)sum;
+    return (float)lane_sum(in_tile);
 #endif
 }
 
