@@ -173,19 +173,29 @@ NBCL_INLINE vec3w lone_orientation_hkl(vec3w ad, __global const real4 *lone, int
 }
 #endif
 
-/* pos / |pos| for every lane: three divisions in a double run, as the reference does them;
- * elsewhere one reciprocal and three products (a single run's wide values, doubles or
- * float pairs, need not round as the reference's: a double division of 16 lanes takes the
- * AVX-512 divider 32 cycles, and three of them were 3 % of bench_4096's kernels) */
-NBCL_INLINE vec3w unit_direction(vec3w pos, widev length)
+/* pos / |pos| for every lane, and |pos| (*length): three divisions in a double run, as the
+ * reference does them; elsewhere one reciprocal and three products (a single run's wide
+ * values, doubles or float pairs, need not round as the reference's: a double division of
+ * 16 lanes takes the AVX-512 divider 32 cycles, and three of them were 3 % of bench_4096's
+ * kernels), the reciprocal square root without the divider where the CPU has an estimate
+ * of it (wv_rsqrt: bench_4096 single's kernels 7 % faster) */
+NBCL_INLINE vec3w unit_direction(vec3w pos, widev *length)
 {
+    widev r2 = wv_dot(pos, pos);
 #if defined(NBCL_DOUBLE)
-    vec3w d = {pos.x / length, pos.y / length, pos.z / length};
+    *length = sqrt(r2);
+    vec3w d = {pos.x / *length, pos.y / *length, pos.z / *length};
+#elif defined(NBCL_HAVE_RSQRT_ESTIMATE)
+    widev inv = wv_rsqrt(r2);
+    *length = r2 * inv;
+    vec3w d = {pos.x * inv, pos.y * inv, pos.z * inv};
 #elif defined(NBCL_WIDE_SCALAR)
-    widev inv = 1.0 / length;
+    *length = sqrt(r2);
+    widev inv = 1.0 / *length;
     vec3w d = {pos.x * inv, pos.y * inv, pos.z * inv};
 #else
-    widev inv = wv_div(wv_from((realv)(R(1.0))), length);
+    *length = wv_sqrt(r2);
+    widev inv = wv_div(wv_from((realv)(R(1.0))), *length);
     vec3w d = {wv_mul(pos.x, inv), wv_mul(pos.y, inv), wv_mul(pos.z, inv)};
 #endif
     return d;
@@ -326,8 +336,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (wide
                 vec3w pos_w = subpixel_position(fpixel * oversample + subF,
                                                 spixel * oversample + subS, subpixel, Odet,
                                                 P, distance);
-                widev airpath_w = wv_sqrt(wv_dot(pos_w, pos_w));
-                vec3w diffracted_w = unit_direction(pos_w, airpath_w);
+                widev airpath_w;
+                vec3w diffracted_w = unit_direction(pos_w, &airpath_w);
                 realv airpath = wv_value(airpath_w);
                 vec3v diffracted = vec3w_value(diffracted_w);
 #ifdef NBCL_PRINTOUT

@@ -66,6 +66,38 @@ NBCL_INLINE widev wv_div(widev a, widev b) { return a / b; }
 NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
 /* h minus its nearest whole index, the nearest taken as the reference rounds */
 NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - round_up(h - 0.5)); }
+
+#if defined(NBCL_WIDE_DOUBLE) && defined(__AVX512F__) && (NBCL_VW == 8 || NBCL_VW == 16)
+/* 1 / sqrt(a) of every lane without the divider, where a single run's wide values are
+ * doubles on an AVX-512 CPU (PoCL compiles for the host's features): the processor's
+ * estimate (vrsqrt14pd, relative error below 2^-14), then Newton's step
+ * y (3/2 - a/2 y^2) twice (error squared each time: below 2^-52, a unit or two in the last
+ * place where a square root and a division round twice). The divider takes 16 lanes'
+ * double square root and division 64 cycles, a quarter of bench_4096's lattice stage; the
+ * estimate and the steps are a few multiplies. */
+#define NBCL_HAVE_RSQRT_ESTIMATE 1
+typedef double nbcl_v8df __attribute__((__vector_size__(64)));
+
+NBCL_INLINE double8 rsqrt_estimate8(double8 a)
+{
+    nbcl_v8df v = (nbcl_v8df)a;
+    return __builtin_astype(__builtin_ia32_rsqrt14pd512_mask(v, v, (unsigned char)0xFF), double8);
+}
+
+NBCL_INLINE widev wv_rsqrt(widev a)
+{
+    widev y;
+#if NBCL_VW == 16
+    y.lo = rsqrt_estimate8(a.lo);
+    y.hi = rsqrt_estimate8(a.hi);
+#else
+    y = rsqrt_estimate8(a);
+#endif
+    widev a_half = 0.5 * a;
+    y = y * (1.5 - a_half * y * y);
+    return y * (1.5 - a_half * y * y);
+}
+#endif
 /* a running sum of many terms: plain addition in double, as the reference sums */
 NBCL_INLINE widev wv_accumulate(widev sum, realv term) { return sum + convert_widev(term); }
 NBCL_INLINE widev wv_select(widev a, widev b, maskv c) { return widev_select(a, b, c); }
