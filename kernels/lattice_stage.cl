@@ -236,7 +236,7 @@ NBCL_INLINE void lane_pixels(int base, int w, intv *col, intv *row)
     *row = lane_select((intv)(r), (intv)(r + 1), wrapped);
 }
 
-__kernel void nbcl_lattice(__constant real *P,               /* parameters (wide: hi, then lo) */
+__kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.h: hi, lo, doubles) */
                            __global const real4 *sources,    /* incident unit vector, lambda */
                            __global const real *crystal,     /* one record per orientation (NBCL_CR_*) */
                            __global const real *Fgrid,

@@ -43,12 +43,17 @@ typedef NBCL_CAT(double, NBCL_VW) widev;
 /* select() on doubles takes a mask of longs: widen the floats' int mask */
 #define widev_select(a, b, c) select(a, b, NBCL_CAT(convert_long, NBCL_VW)(c))
 #endif
-#define NBCL_WIDE_PARTS 2   /* the tables still hold hi and lo floats */
+/* the parameter and crystal tables hold each block's hi and lo floats, then the same
+ * values as doubles (the host's NBCL_TABLE_WIDE layout: a block of n reals takes 4n
+ * floats), so that a wide value is one load: putting hi and lo together per work-item was
+ * a tenth of bench_4096's lattice stage */
+#define NBCL_WIDE_PARTS 4
 
-/* a value the host tables hold as hi and lo floats */
+/* a value the host tables hold as hi and lo floats (the source table) */
 NBCL_INLINE wide wide_of(real hi, real lo) { return (double)hi + (double)lo; }
-NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return wide_of(t[i], t[n + i]); }
-NBCL_INLINE wide wide_param(__constant real *P, int k) { return wide_of(P[k], P[KP_COUNT + k]); }
+/* value i of a block of n reals starting at t, and parameter k */
+NBCL_INLINE wide wide_at(__global const real *t, int i, int n) { return ((__global const double *)(t + 2 * n))[i]; }
+NBCL_INLINE wide wide_param(__constant real *P, int k) { return ((__constant double *)(P + 2 * KP_COUNT))[k]; }
 
 #endif
 

@@ -4,7 +4,8 @@
  * between the two sides. Only macros and enums: valid C99 and OpenCL C 1.2.
  *
  *   P  (parameter table, __constant real): KP_* scalars; in single precision KP_COUNT high
- *      floats then KP_COUNT low floats (float pairs, see kernels/wide.cl).
+ *      floats then KP_COUNT low floats (float pairs, see kernels/wide.cl), and where the
+ *      kernels' wide values are doubles (NBCL_WIDE_DOUBLE) then KP_COUNT doubles.
  *   G  (integer table, __constant int): KI_* (HKL grid extents, ROI, loop counts).
  *   amorphous table (-stol, NBCL_HAVE_STOL): KI_BG_ROWS values of sin(theta)/lambda (1/m,
  *      increasing), then as many of F; KP_BG_WEIGHT turns its F^2 sums into the lattice
@@ -12,7 +13,10 @@
  *   sources (real4 per source): NBCL_SRC_* fields; a double run keeps lambda in the fourth,
  *      a single run 1/lambda, and a single run's table is nsources high real4s then nsources
  *      low real4s.
- *   crystal: 9 reals per orientation (a, b, c in metres), phi steps outermost.
+ *   crystal: NBCL_CRYSTAL_REALS reals per orientation (NBCL_CR_*), phi steps outermost;
+ *      in single precision each record's high floats then its low floats, and where the
+ *      wide values are doubles then the record in doubles (NBCL_WIDE_PARTS floats' room a
+ *      real).
  *   lone sources (a single run with one orientation): per source, a.i, b.i, c.i of the
  *      image's orientation with the source's incident direction i, and 1/lambda, in the
  *      NBCL_SRC_* slots (X: a.i, Y: b.i, Z: c.i, LAMBDA: 1/lambda), nsources high real4s

@@ -142,10 +142,15 @@ int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n
  * on the device its tile ran on. NBCL_FLOAT_PAIRS=1 (or NBCL_UNFUSED_FMA=1, which tests the
  * pairs without fma) keeps the float pairs; NBCL_FLOAT_PAIRS=0 takes double on any device
  * set whose every device has fp64, GPUs too (for GPUs with fast fp64). */
+int nbcl_run_wide_double(int use_double, const nbcl_device_info *devices, int n)
+{
+    return nbcl_wide_double_rule(use_double, devices, n, getenv("NBCL_FLOAT_PAIRS"),
+                                 getenv("NBCL_UNFUSED_FMA"));
+}
+
 static void run_wide_arithmetic(nbcl_core *c)
 {
-    c->wide_double = nbcl_wide_double_rule(c->opts.use_double, c->devices, c->ndevices,
-                                           getenv("NBCL_FLOAT_PAIRS"), getenv("NBCL_UNFUSED_FMA"));
+    c->wide_double = nbcl_run_wide_double(c->opts.use_double, c->devices, c->ndevices);
     if (c->wide_double)
         nbcl_logf(c->opts.log, "note: single precision, with the pixel geometry, Miller indices "
                   "and per-pixel sums in double on these %sdevices\n",
@@ -286,13 +291,21 @@ static int lone_sources(const nbcl_core *c, int use_double)
     return !use_double && c->norient == 1;
 }
 
+/* The layout of the tables holding wide values (the parameters and the crystal
+ * orientations): doubles in a double run; in a single run float pairs, and after them the
+ * same values in doubles where the kernels' wide values are doubles (kernels/wide.cl) */
+static int wide_table_layout(const nbcl_core *c, const devstate *d)
+{
+    return d->use_double ? NBCL_TABLE_DOUBLES : c->wide_double ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
+}
+
 static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *err)
 {
     const nbcl_sim *s = c->sim;
-    int dbl = d->use_double;
+    int dbl = d->use_double, layout = wide_table_layout(c, d);
     double P[KP_COUNT];
     nbcl_fill_params(s, P);
-    if (!(d->P = nbcl_upload(ctx, P, KP_COUNT, KP_COUNT, dbl, "parameter", err))) return -1;
+    if (!(d->P = nbcl_upload(ctx, P, KP_COUNT, KP_COUNT, layout, "parameter", err))) return -1;
 
     double *src = nbcl_source_table(s, dbl);
     if (!src) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
@@ -303,7 +316,7 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
 
     size_t ncrystal = NBCL_CRYSTAL_REALS * (size_t)c->norient;
     cl_int rc;
-    d->crystal = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(ncrystal, dbl, NBCL_CRYSTAL_REALS),
+    d->crystal = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(ncrystal, layout, NBCL_CRYSTAL_REALS),
                                 NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
     /* written with each image's orientation (upload_image_tables); one float elsewhere */
@@ -600,7 +613,7 @@ static int upload_params(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
     for (int i = 0; !rc && i < nbcl_stream_devices(c->stream); ++i) {
         nbcl_devctx *dev;
         devstate *d = nbcl_stream_state(c->stream, i, &dev);
-        rc = nbcl_write_table(dev->queue, d->P, P, KP_COUNT, KP_COUNT, d->use_double, "parameter", err);
+        rc = nbcl_write_table(dev->queue, d->P, P, KP_COUNT, KP_COUNT, wide_table_layout(c, d), "parameter", err);
     }
     return rc;
 }
@@ -622,7 +635,7 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
         nbcl_devctx *dev;
         devstate *d = nbcl_stream_state(c->stream, i, &dev);
         rc = nbcl_write_table(dev->queue, d->crystal, orient, NBCL_CRYSTAL_REALS * (size_t)norient,
-                              NBCL_CRYSTAL_REALS, d->use_double, "crystal", err);
+                              NBCL_CRYSTAL_REALS, wide_table_layout(c, d), "crystal", err);
         if (rc || !lone_sources(c, d->use_double)) continue;
         if (!lone && !(lone = nbcl_lone_source_table(img, orient + NBCL_CR_AXES)))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");

@@ -89,6 +89,8 @@ const char *nbcl_vendor_options_rule(const nbcl_device_info *info, const char *e
  * asking for float pairs. */
 int nbcl_wide_double_rule(int use_double, const nbcl_device_info *devices, int n,
                           const char *float_pairs_env, const char *unfused_fma_env);
+/* The rule with this process's NBCL_FLOAT_PAIRS and NBCL_UNFUSED_FMA. */
+int nbcl_run_wide_double(int use_double, const nbcl_device_info *devices, int n);
 
 /* The work-group size: the largest power of two at most preferred and every nonzero
  * limit (the kernels' CL_KERNEL_WORK_GROUP_SIZE, the device's first work-item size). */

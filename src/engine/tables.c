@@ -75,18 +75,19 @@ double *nbcl_lone_source_table(const nbcl_sim *s, const double *axes)
     return src;
 }
 
-size_t nbcl_device_bytes(size_t n, int use_double, size_t block)
+size_t nbcl_device_bytes(size_t n, int layout, size_t block)
 {
-    size_t count = (use_double || block == 0) ? n : 2 * n;
-    return (use_double ? sizeof(double) : sizeof(float)) * (count ? count : 1);
+    if (layout == NBCL_TABLE_DOUBLES) return sizeof(double) * (n ? n : 1);
+    size_t count = block == 0 ? n : layout == NBCL_TABLE_WIDE ? 4 * n : 2 * n;
+    return sizeof(float) * (count ? count : 1);
 }
 
-/* Host doubles in the device's layout (see nbcl_device_bytes), malloc'd. */
-static void *to_device(const double *v, size_t n, int use_double, size_t block)
+/* Host doubles in a device layout (see nbcl_device_bytes), malloc'd. */
+static void *to_device(const double *v, size_t n, int layout, size_t block)
 {
-    void *out = malloc(nbcl_device_bytes(n, use_double, block));
+    void *out = malloc(nbcl_device_bytes(n, layout, block));
     if (!out) return NULL;
-    if (use_double) {
+    if (layout == NBCL_TABLE_DOUBLES) {
         if (n) memcpy(out, v, sizeof(double) * n);
         return out;
     }
@@ -95,37 +96,39 @@ static void *to_device(const double *v, size_t n, int use_double, size_t block)
         for (size_t i = 0; i < n; ++i) f[i] = (float)v[i];
         return out;
     }
+    size_t floats = layout == NBCL_TABLE_WIDE ? 4 * block : 2 * block;   /* a block's */
     for (size_t i = 0; i < n; ++i) {
         size_t b = i / block, k = i % block;
-        float hi = (float)v[i];
-        f[2 * block * b + k] = hi;
-        f[2 * block * b + block + k] = (float)(v[i] - (double)hi);
+        float *rec = f + floats * b, hi = (float)v[i];
+        rec[k] = hi;
+        rec[block + k] = (float)(v[i] - (double)hi);
+        if (layout == NBCL_TABLE_WIDE) memcpy(rec + 2 * block + 2 * k, &v[i], sizeof(double));
     }
     return out;
 }
 
-cl_mem nbcl_upload(cl_context ctx, const double *v, size_t n, size_t block, int use_double,
+cl_mem nbcl_upload(cl_context ctx, const double *v, size_t n, size_t block, int layout,
                    const char *what, nbcl_err *err)
 {
-    void *host = to_device(v, n, use_double, block);
+    void *host = to_device(v, n, layout, block);
     if (!host) {
         nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the %s table", what);
         return NULL;
     }
     cl_int rc;
     cl_mem m = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                              nbcl_device_bytes(n, use_double, block), host, &rc);
+                              nbcl_device_bytes(n, layout, block), host, &rc);
     free(host);
     if (nbcl_cl_check(rc, "clCreateBuffer", err)) return NULL;
     return m;
 }
 
 int nbcl_write_table(cl_command_queue q, cl_mem buf, const double *v, size_t n, size_t block,
-                     int use_double, const char *what, nbcl_err *err)
+                     int layout, const char *what, nbcl_err *err)
 {
-    void *host = to_device(v, n, use_double, block);
+    void *host = to_device(v, n, layout, block);
     if (!host) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the %s table", what);
-    cl_int rc = clEnqueueWriteBuffer(q, buf, CL_TRUE, 0, nbcl_device_bytes(n, use_double, block),
+    cl_int rc = clEnqueueWriteBuffer(q, buf, CL_TRUE, 0, nbcl_device_bytes(n, layout, block),
                                      host, 0, NULL, NULL);
     free(host);
     return nbcl_cl_check(rc, "clEnqueueWriteBuffer", err);

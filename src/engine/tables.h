@@ -21,14 +21,25 @@ double *nbcl_source_table(const nbcl_sim *sim, int use_double);
  * a.i, b.i, c.i and 1/lambda, in NBCL_SRC_FIELDS slots; malloc'd. */
 double *nbcl_lone_source_table(const nbcl_sim *sim, const double *axes);
 
-/* Bytes a table of n values takes on a device: doubles, or floats (plain when block is 0,
- * else float pairs in blocks of `block` high parts then `block` low parts). */
-size_t nbcl_device_bytes(size_t n, int use_double, size_t block);
-/* A read-only buffer holding v in the device's layout (see nbcl_device_bytes). */
-cl_mem nbcl_upload(cl_context ctx, const double *v, size_t n, size_t block, int use_double,
+/* How a table's values lie on a device (the kernels read them as kernels/wide.cl says) */
+enum nbcl_table_layout {
+    NBCL_TABLE_FLOATS = 0,    /* floats: plain where block is 0, else float pairs in blocks of
+                                 `block` high parts then `block` low parts (a single run) */
+    NBCL_TABLE_DOUBLES = 1,   /* doubles (a double run) */
+    NBCL_TABLE_WIDE = 2       /* a single run whose wide values are doubles (NBCL_WIDE_DOUBLE):
+                                 each block's float pairs, then the block again in doubles, so
+                                 that a wide value is one load, not two floats put together
+                                 per work-item (block 0: plain floats) */
+};
+
+/* Bytes a table of n values takes on a device in a layout (enum nbcl_table_layout); n is a
+ * whole number of blocks. */
+size_t nbcl_device_bytes(size_t n, int layout, size_t block);
+/* A read-only buffer holding v in a layout (see nbcl_device_bytes). */
+cl_mem nbcl_upload(cl_context ctx, const double *v, size_t n, size_t block, int layout,
                    const char *what, nbcl_err *err);
 /* Overwrite such a buffer (a blocking write on q). */
 int nbcl_write_table(cl_command_queue q, cl_mem buf, const double *v, size_t n, size_t block,
-                     int use_double, const char *what, nbcl_err *err);
+                     int layout, const char *what, nbcl_err *err);
 
 #endif

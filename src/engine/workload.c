@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "base/memcap.h"
 #include "engine/abi.h"
+#include "engine/engine.h"
 #include "engine/tables.h"
 #include "engine/workload.h"
 
@@ -90,12 +91,15 @@ static void largest_factor(const nbcl_sim *s, const nbcl_config *c, int nimages,
 }
 
 /* the crystal-orientation table (one orientation per phi step and mosaic domain, in the
- * device's layout: float pairs in single precision) must fit in one allocation of every
- * device and under the host's memory cap */
+ * devices' layout: float pairs in single precision, and doubles after them where the wide
+ * values are doubles) must fit in one allocation of every device and under the host's
+ * memory cap */
 static int check_orientation_table(const nbcl_sim *s, int use_double, const nbcl_device_info *d, int n,
                                    nbcl_err *err)
 {
-    double per_orientation = (double)nbcl_device_bytes(NBCL_CRYSTAL_REALS, use_double, NBCL_CRYSTAL_REALS);
+    int layout = use_double ? NBCL_TABLE_DOUBLES
+               : nbcl_run_wide_double(0, d, n) ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
+    double per_orientation = (double)nbcl_device_bytes(NBCL_CRYSTAL_REALS, layout, NBCL_CRYSTAL_REALS);
     double bytes = per_orientation * s->phisteps * s->mosaic_domains;
     double limit = nbcl_memory_cap();
     const char *what = nbcl_memory_cap_name();
