@@ -129,11 +129,13 @@ void nbcl_app_times_print(const nbcl_app_times *t, const nbcl_engine *eng);
 /* -printout / -printout_pixel: nanoBragg's diagnostic lines. */
 void nbcl_app_print_pixels(const nbcl_engine *eng, const nbcl_outputs *out);
 
-#ifdef NBCL_HAVE_MPI
-/* Started by an MPI launcher (mpirun, srun)? Then nbcl_app_mpi_main runs the command as
- * one rank of several (mpi_run.c). */
+/* Started by an MPI launcher (mpirun, srun)? Then, in a build with MPI, nbcl_app_mpi_run
+ * loads libnbcl-mpi.so (mpi_loader.c) and runs the command as one rank of several in its
+ * entry, nbcl_app_mpi_main (mpi_run.c). */
 int nbcl_app_mpi_launched(void);
+int nbcl_app_mpi_run(int argc, char **argv);
+#define NBCL_APP_MPI_ENTRY "nbcl_app_mpi_main"
+typedef int nbcl_app_mpi_entry(int argc, char **argv);
 int nbcl_app_mpi_main(int argc, char **argv);
-#endif
 
 #endif

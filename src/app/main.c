@@ -3,7 +3,7 @@
  * public API of libnbcl (nbcl/nbcl.h): this is the only layer that touches argv, stdout and
  * output paths. Setup lines go to stdout as nanoBragg prints them; errors are one line on
  * stderr with a nonzero exit. Started by mpirun or srun in a build with MPI, the ranks
- * share the work (mpi_run.c). */
+ * share the work (mpi_run.c, in the module mpi_loader.c loads). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "app/app.h"
@@ -114,7 +114,7 @@ int nbcl_app_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 #ifdef NBCL_HAVE_MPI
-    if (nbcl_app_mpi_launched()) return nbcl_app_mpi_main(argc, argv);
+    if (nbcl_app_mpi_launched()) return nbcl_app_mpi_run(argc, argv);
 #endif
     return nbcl_app_main(argc, argv);
 }

@@ -1,6 +1,7 @@
-/* mpi_run.c: nanobragg-cl as one of K MPI ranks (mpirun -np K, srun), built with -Dmpi.
- * Why a file of its own: the one-process command stays free of MPI, and a build without
- * MPI compiles none of this.
+/* mpi_run.c: nanobragg-cl as one of K MPI ranks (mpirun -np K, srun), built with -Dmpi
+ * into libnbcl-mpi.so, which the program loads only when an MPI launcher started it
+ * (mpi_loader.c). Why a module of its own: the one-process command loads no MPI library,
+ * and a build without MPI compiles none of this.
  *
  * A series (-nimages, -shots): rank 0 is the dispatcher. It hands image indices out one at a
  * time to ranks 1..K-1 as they ask (so fast and slow devices all stay busy), prints each
@@ -43,14 +44,6 @@ typedef struct report {
     nbcl_run_info info;
     char text[MSG_CHARS];   /* MSG_DONE: the image's line; MSG_FAIL: the error */
 } report;
-
-int nbcl_app_mpi_launched(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; ++i)
-        if (getenv(vars[i])) return 1;
-    return 0;
-}
 
 static void rank_error(int rank, const char *msg)
 {

@@ -118,6 +118,20 @@ fi
 [ "$(grep -c 'nanobragg-cl: error: rank 0: -shots .*line 2' "$WORK/badshot.3/err.txt")" -eq 1 ] || fail "bad shot line: not one error naming the line"
 ls "$WORK/badshot.3" | grep -q '^f_' && fail "bad shot line: a file was written"
 
+# the ranks' module (libnbcl-mpi.so) missing: one error line naming it, nonzero exit,
+# nothing written
+mkdir -p "$WORK/nomodule"
+if (cd "$WORK/nomodule" && NBCL_MODULE_DIR="$WORK/none" "$MPIRUN" --oversubscribe -np 2 "$BIN" $BASE \
+        -floatfile f.bin >out.txt 2>err.txt); then
+    fail "no MPI module: exit 0"
+fi
+[ "$(grep -c 'nanobragg-cl: error: started by an MPI launcher, but libnbcl-mpi.so did not load' \
+    "$WORK/nomodule/err.txt")" -eq 2 ] || fail "no MPI module: not one error line a rank"
+ls "$WORK/nomodule" | grep -q '^f' && fail "no MPI module: a file was written"
+# a run without a launcher loads no MPI library
+[ "$(cd "$WORK" && LD_DEBUG=files "$BIN" $BASE -detpixels 8 -floatfile /dev/null 2>&1 | grep -c 'file=libmpi')" -eq 0 ] ||
+    fail "one process: the MPI library was loaded"
+
 # killed by a signal part way: every image file there is whole, no NeXus file
 mkdir -p "$WORK/kill"
 (cd "$WORK/kill" && exec "$MPIRUN" --oversubscribe -np 3 "$BIN" $BASE -detpixels 64 -mosaic 0.3 -mosaic_dom 8 \
