@@ -236,6 +236,56 @@ NBCL_INLINE void lane_pixels(int base, int w, intv *col, intv *row)
     *row = lane_select((intv)(r), (intv)(r + 1), wrapped);
 }
 
+/* The polarization factor at the source s (incident direction and lambda) for the lanes
+ * that have none yet: the reference takes it at the first source (not skipped by -dmin:
+ * take) of the first sub-pixel, and again wherever it came out 0 */
+NBCL_INLINE realv polarization_once(realv polar, real kahn, real4 s, vec3 axis, vec3v diffracted,
+                                    maskv take)
+{
+    vec3 incident = {s.x, s.y, s.z};
+    maskv need = (polar == R(0.0)) & take;
+    if (!any_lane(need)) return polar;
+    return lane_select(polar, polarization_factor(kahn, polarization_frame(incident, axis), diffracted), need);
+}
+
+/* One sub-path's F_cell^2 F_latt^2 into the running sum I, as the reference adds it: with
+ * per-sub-pixel factors (-oversample_*) it multiplies the sum by them after every term and
+ * skips a zero lattice factor (unless there is water) without multiplying; lanes not taken
+ * (beyond -dmin) keep their sum. */
+NBCL_INLINE widev add_term(widev I, realv F_cell, realv F_latt, realv factors, maskv take)
+{
+    realv term = F_cell * F_cell * F_latt * F_latt;
+#ifdef NBCL_OS_ANY
+    widev I_next = wv_mul(wv_accumulate(I, term), wv_from(factors));
+#ifndef NBCL_HAVE_WATER
+    I_next = wv_select(I_next, I, F_latt == R(0.0));
+#endif
+#else
+    (void)factors;
+    widev I_next = wv_accumulate(I, term);
+#endif
+#ifdef NBCL_HAVE_DMIN
+    return wv_select(I, I_next, take);
+#else
+    (void)take;
+    return I_next;
+#endif
+}
+
+/* -printout: the last sub-path's h, k, l, F_cell and F_latt of the lanes taken */
+#ifdef NBCL_PRINTOUT
+#define NOTE_LAST(hkl, F_cell, F_latt, take)                                    \
+    do {                                                                        \
+        last_hkl.x = lane_select(last_hkl.x, (hkl).x, take);                    \
+        last_hkl.y = lane_select(last_hkl.y, (hkl).y, take);                    \
+        last_hkl.z = lane_select(last_hkl.z, (hkl).z, take);                    \
+        last_F_cell = lane_select(last_F_cell, F_cell, take);                   \
+        last_F_latt = lane_select(last_F_latt, F_latt, take);                   \
+    } while (0)
+#else
+#define NOTE_LAST(hkl, F_cell, F_latt, take) ((void)0)
+#endif
+
 __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.h: hi, lo, doubles) */
                            __global const real4 *sources,    /* incident unit vector, lambda */
                            __global const real *crystal,     /* one record per orientation (NBCL_CR_*) */
@@ -262,7 +312,10 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
      * layer and one sub-pixel (NBCL_ONE_SUBPIXEL: the counts of every image an engine runs)
      * the two outer loops fold away at build time, and with them the first-sub-pixel tests
      * and the sums carried from one sub-pixel to the next (bench_4096's kernels 6 % faster
-     * in single precision, 12 % in double, on a CPU) */
+     * in single precision, 12 % in double, on a CPU). On a CPU (NBCL_PAIRED_SUBPATHS) a
+     * single run takes two sources (of its one orientation) or two orientations at a time;
+     * with one source or one orientation (NBCL_ONE_SOURCE, NBCL_ONE_ORIENTATION) those
+     * loops over pairs are left out */
 #ifdef NBCL_ONE_SUBPIXEL
     const int thicksteps = 1, oversample = 1;
 #else
@@ -362,9 +415,35 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                 vec3w ad = diffracted_w;
                 if (lone) ad = miller_indices(crystal, NBCL_CR_AXES, diffracted_w);
 #endif
-                for (int src = 0; src < nsources; ++src) {
+                int src = 0;
+#if defined(NBCL_PAIRED_SUBPATHS) && !defined(NBCL_DOUBLE) && !defined(NBCL_NEED_S) && \
+    !defined(NBCL_OS_POLAR) && !defined(NBCL_HAVE_STOL) && !defined(NBCL_ONE_SOURCE)
+                /* the run's one orientation: two sources at a time, their lattice factors side
+                 * by side (lattice_factor_pair), their terms added in source order as below
+                 * (the same sum). Runs that need each source's scattering vector (-dmin,
+                 * -printout, -stol) or polarization (-oversample_polar) take the loop below. */
+                if (lone) {
+                    realv factors = subpixel_factors(capture, polar, omega);
+                    maskv all = (maskv)(-1);
+                    for (; src + 1 < nsources; src += 2) {
+#ifndef NBCL_NOPOLAR
+                        polar = polarization_once(polar, kahn, sources[src], polar_axis, diffracted, all);
+                        polar = polarization_once(polar, kahn, sources[src + 1], polar_axis, diffracted, all);
+#endif
+                        vec3v dh1, dh2;
+                        vec3v hkl1 = indices_and_offsets(lone_orientation_hkl(ad, lone_sources, src, nsources), &dh1);
+                        vec3v hkl2 = indices_and_offsets(lone_orientation_hkl(ad, lone_sources, src + 1, nsources), &dh2);
+                        realv L1, L2;
+                        lattice_factor_pair(dh1, dh2, N, a_star, b_star, c_star, fudge, &L1, &L2);
+                        realv F1 = structure_factor(Fgrid, &g, hkl1, default_F, &out_of_range);
+                        realv F2 = structure_factor(Fgrid, &g, hkl2, default_F, &out_of_range);
+                        I = add_term(I, F1, L1, factors, all);
+                        I = add_term(I, F2, L2, factors, all);
+                    }
+                }
+#endif
+                for (; src < nsources; ++src) {
                     real4 s = sources[src];
-                    vec3 incident = {s.x, s.y, s.z};
                     vec3w S_w = diffracted_w;   /* the scattering vector, where it is needed */
 #if !defined(NBCL_DOUBLE) && !defined(NBCL_NEED_S)
                     if (!lone)
@@ -382,17 +461,15 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                     maskv take = !(stol > R(0.0) && dmin > R(0.5) / stol);
                     if (!any_lane(take)) continue;
 #endif
+#ifndef NBCL_HAVE_DMIN
+                    maskv take = (maskv)(-1);   /* every lane takes every source */
+#endif
 #ifndef NBCL_NOPOLAR
 #ifdef NBCL_OS_POLAR
+                    vec3 incident = {s.x, s.y, s.z};
                     polar = polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted);
 #else
-                    /* first source (not skipped by -dmin) of the first sub-pixel */
-                    maskv need = polar == R(0.0);
-#ifdef NBCL_HAVE_DMIN
-                    need = need & take;
-#endif
-                    if (any_lane(need))
-                        polar = lane_select(polar, polarization_factor(kahn, polarization_frame(incident, polar_axis), diffracted), need);
+                    polar = polarization_once(polar, kahn, s, polar_axis, diffracted, take);
 #endif
 #endif
                     realv factors = subpixel_factors(capture, polar, omega);
@@ -416,7 +493,29 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                     real reach_limit = R(0.0);
                     if (!lone) reach_limit = R(0.999) / sqrt(lane_max(dot_v(S, S)));
 #endif
-                    for (int o = 0; o < ncrystal; ++o) {
+                    int o = 0;
+#if defined(NBCL_PAIRED_SUBPATHS) && !defined(NBCL_ONE_ORIENTATION) && !defined(NBCL_DOUBLE)
+                    /* two orientations at a time (lattice_factor_pair), their terms added in
+                     * orientation order: the same sum as one at a time. Single precision
+                     * only: in double the two orientations' values outgrow the registers
+                     * (bench_heavy's and bench_triclinic's double kernels 7-8 % slower) */
+                    for (; o + 1 < ncrystal; o += 2) {
+                        vec3v dh1, dh2;
+                        vec3v hkl1 = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                                                     S_w, S, reach_limit, &group, &anchor, &dh1);
+                        vec3v hkl2 = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * (o + 1),
+                                                     S_w, S, reach_limit, &group, &anchor, &dh2);
+                        realv L1, L2;
+                        lattice_factor_pair(dh1, dh2, N, a_star, b_star, c_star, fudge, &L1, &L2);
+                        realv F1 = structure_factor(Fgrid, &g, hkl1, default_F, &out_of_range);
+                        realv F2 = structure_factor(Fgrid, &g, hkl2, default_F, &out_of_range);
+                        I = add_term(I, F1, L1, factors, take);
+                        NOTE_LAST(hkl1, F1, L1, take);
+                        I = add_term(I, F2, L2, factors, take);
+                        NOTE_LAST(hkl2, F2, L2, take);
+                    }
+#endif
+                    for (; o < ncrystal; ++o) {
                         vec3v dh, hkl;
 #ifndef NBCL_DOUBLE
                         if (lone)
@@ -427,36 +526,8 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                                                   S_w, S, reach_limit, &group, &anchor, &dh);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);
-                        realv term = F_cell * F_cell * F_latt * F_latt;
-#ifdef NBCL_OS_ANY
-                        /* the reference multiplies the running sum by the per-sub-pixel
-                         * factors after every term, and skips a zero lattice factor
-                         * (unless there is water) without multiplying */
-                        widev I_next = wv_mul(wv_accumulate(I, term), wv_from(factors));
-#ifndef NBCL_HAVE_WATER
-                        I_next = wv_select(I_next, I, F_latt == R(0.0));
-#endif
-#else
-                        widev I_next = wv_accumulate(I, term);
-#endif
-#ifdef NBCL_HAVE_DMIN
-                        I = wv_select(I, I_next, take);
-#else
-                        I = I_next;
-#endif
-#ifdef NBCL_PRINTOUT
-#ifdef NBCL_HAVE_DMIN
-                        last_hkl.x = lane_select(last_hkl.x, hkl.x, take);
-                        last_hkl.y = lane_select(last_hkl.y, hkl.y, take);
-                        last_hkl.z = lane_select(last_hkl.z, hkl.z, take);
-                        last_F_cell = lane_select(last_F_cell, F_cell, take);
-                        last_F_latt = lane_select(last_F_latt, F_latt, take);
-#else
-                        last_hkl = hkl;
-                        last_F_cell = F_cell;
-                        last_F_latt = F_latt;
-#endif
-#endif
+                        I = add_term(I, F_cell, F_latt, factors, take);
+                        NOTE_LAST(hkl, F_cell, F_latt, take);
                     }
                 }
             }

@@ -163,6 +163,61 @@ NBCL_INLINE realv grating_product(vec3v f, vec3 N)
     return F;
 }
 
+/* grating_product of two offset vectors f and g (two crystal orientations, or two
+ * sources of the run's one orientation) side by side: the six recurrences in one loop.
+ * Each sub-path's chain of dependent steps (offset, cosine polynomial, recurrence, product,
+ * sum) is what bounds the lattice stage on a CPU, and two independent chains in one block
+ * overlap where one after the other did not (bench_heavy's single-precision kernels 16 %
+ * faster, bench_sources' 25 %); the same operations, so the same bits, as two calls. */
+NBCL_INLINE void grating_product_pair(vec3v f, vec3v g, vec3 N, realv *Lf, realv *Lg)
+{
+    if (!(N.x <= NBCL_SINCG_RECURRENCE_MAX && N.y <= NBCL_SINCG_RECURRENCE_MAX &&
+          N.z <= NBCL_SINCG_RECURRENCE_MAX)) {
+        *Lf = grating_product(f, N);
+        *Lg = grating_product(g, N);
+        return;
+    }
+    int nx = N.x > R(1.0) ? (int)N.x : 1, ny = N.y > R(1.0) ? (int)N.y : 1;
+    int nz = N.z > R(1.0) ? (int)N.z : 1;
+    chebyshev_chain x = chebyshev_start(two_cos_pi_offset(f.x), nx - 1);
+    chebyshev_chain y = chebyshev_start(two_cos_pi_offset(f.y), ny - 1);
+    chebyshev_chain z = chebyshev_start(two_cos_pi_offset(f.z), nz - 1);
+    chebyshev_chain u = chebyshev_start(two_cos_pi_offset(g.x), nx - 1);
+    chebyshev_chain v = chebyshev_start(two_cos_pi_offset(g.y), ny - 1);
+    chebyshev_chain w = chebyshev_start(two_cos_pi_offset(g.z), nz - 1);
+    int n = 0, common = min(x.steps, min(y.steps, z.steps));
+    for (; n + 1 < common; n += 2) {
+        CHEBYSHEV_STEP2_TWICE(x);
+        CHEBYSHEV_STEP2_TWICE(y);
+        CHEBYSHEV_STEP2_TWICE(z);
+        CHEBYSHEV_STEP2_TWICE(u);
+        CHEBYSHEV_STEP2_TWICE(v);
+        CHEBYSHEV_STEP2_TWICE(w);
+    }
+    for (; n < common; ++n) {
+        CHEBYSHEV_STEP2(x);
+        CHEBYSHEV_STEP2(y);
+        CHEBYSHEV_STEP2(z);
+        CHEBYSHEV_STEP2(u);
+        CHEBYSHEV_STEP2(v);
+        CHEBYSHEV_STEP2(w);
+    }
+    for (int m = n; m < x.steps; ++m) {
+        CHEBYSHEV_STEP2(x);
+        CHEBYSHEV_STEP2(u);
+    }
+    for (int m = n; m < y.steps; ++m) {
+        CHEBYSHEV_STEP2(y);
+        CHEBYSHEV_STEP2(v);
+    }
+    for (int m = n; m < z.steps; ++m) {
+        CHEBYSHEV_STEP2(z);
+        CHEBYSHEV_STEP2(w);
+    }
+    *Lf = x.u * y.u * z.u;
+    *Lg = u.u * v.u * w.u;
+}
+
 /* Fourier transform of a sphere */
 NBCL_INLINE realv sinc3(realv x)
 {
@@ -198,6 +253,22 @@ NBCL_INLINE realv lattice_factor(vec3v dh, vec3 N, vec3 a_star, vec3 b_star, vec
     return lane_select((realv)(R(0.0)), (realv)(NNN),
                   rad_star_sqr(dh, a_star, b_star, c_star, NNN) * fudge < R(0.3969));
 #endif
+#endif
+}
+
+/* lattice_factor of two offset vectors (grating_product_pair for the parallelepiped) */
+NBCL_INLINE void lattice_factor_pair(vec3v dh1, vec3v dh2, vec3 N, vec3 a_star, vec3 b_star,
+                                     vec3 c_star, real fudge, realv *L1, realv *L2)
+{
+#if NBCL_SHAPE == 0
+    (void)a_star;
+    (void)b_star;
+    (void)c_star;
+    (void)fudge;
+    grating_product_pair(dh1, dh2, N, L1, L2);
+#else
+    *L1 = lattice_factor(dh1, N, a_star, b_star, c_star, fudge);
+    *L2 = lattice_factor(dh2, N, a_star, b_star, c_star, fudge);
 #endif
 }
 

@@ -206,6 +206,13 @@ static int no_clang_builtins(const nbcl_device_info *info)
  * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
  * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
  * rounding, which those options let the compiler give up. */
+/* is environment variable name set to value? */
+static int env_is(const char *name, const char *value)
+{
+    const char *v = getenv(name);
+    return v && !strcmp(v, value);
+}
+
 static void build_options(const nbcl_core *c, const nbcl_device_info *info, int use_double, int vw,
                           int fused_fma, char *buf, size_t n)
 {
@@ -225,6 +232,15 @@ static void build_options(const nbcl_core *c, const nbcl_device_info *info, int 
         {!use_double && !fused_fma, "NBCL_NO_FUSED_FMA"}, {c->wide_double, "NBCL_WIDE_DOUBLE"},
         {no_clang_builtins(info), "NBCL_NO_CLANG_BUILTINS"},
         {s->thicksteps == 1 && s->oversample == 1, "NBCL_ONE_SUBPIXEL"},
+        /* counts no image of the engine may change: without a second source or orientation
+         * the kernel leaves out its loop over pairs of them (the code it would never run
+         * cost bench_4096's kernels 1.4 ms) */
+        {s->nsources == 1, "NBCL_ONE_SOURCE"}, {c->norient == 1, "NBCL_ONE_ORIENTATION"},
+        /* two sub-paths' chains side by side: a CPU core waits on one chain's steps (the
+         * bench cases 3-14 % faster in single precision); a GPU runs other work-items
+         * meanwhile and would pay in registers, untried there */
+        {(info->type & CL_DEVICE_TYPE_CPU) != 0 && !env_is("NBCL_PAIRED_SUBPATHS", "0"),
+         "NBCL_PAIRED_SUBPATHS"},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
         if (flags[i].on && (size_t)len < n)
