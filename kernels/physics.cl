@@ -127,34 +127,65 @@ NBCL_INLINE realv sincg(realv f, real N)
     return lane_select(sinpi(N * f) / sinpi(f), (realv)(N), f == R(0.0));
 }
 
-/* sincg on the three axes multiplied, the factor of an axis with N <= 1 being 1. When every
- * axis takes the recurrence, the three run in one loop: each step of a recurrence waits for
- * the one before, so three chains side by side take the time of one (the same operations,
- * so the same bits, as three sincg calls). */
+/* the recurrences of the three axes of one offset vector f: their chains, run side by
+ * side in one loop (each step of a recurrence waits for the one before, so three chains
+ * side by side take the time of one); the factor of an axis with N <= 1 is 1 */
+typedef struct grating3 {
+    chebyshev_chain x, y, z;
+    int common;   /* steps all three take */
+} grating3;
+
+NBCL_INLINE grating3 grating3_start(vec3v f, vec3 N)
+{
+    int nx = N.x > R(1.0) ? (int)N.x : 1, ny = N.y > R(1.0) ? (int)N.y : 1;
+    int nz = N.z > R(1.0) ? (int)N.z : 1;
+    grating3 g = {chebyshev_start(two_cos_pi_offset(f.x), nx - 1),
+                  chebyshev_start(two_cos_pi_offset(f.y), ny - 1),
+                  chebyshev_start(two_cos_pi_offset(f.z), nz - 1), 0};
+    g.common = min(g.x.steps, min(g.y.steps, g.z.steps));
+    return g;
+}
+
+NBCL_INLINE void grating3_step2_twice(grating3 *g)
+{
+    CHEBYSHEV_STEP2_TWICE(g->x);
+    CHEBYSHEV_STEP2_TWICE(g->y);
+    CHEBYSHEV_STEP2_TWICE(g->z);
+}
+
+NBCL_INLINE void grating3_step2(grating3 *g)
+{
+    CHEBYSHEV_STEP2(g->x);
+    CHEBYSHEV_STEP2(g->y);
+    CHEBYSHEV_STEP2(g->z);
+}
+
+/* the steps left to each axis after the first n, and the product */
+NBCL_INLINE realv grating3_finish(grating3 *g, int n)
+{
+    for (int m = n; m < g->x.steps; ++m) CHEBYSHEV_STEP2(g->x);
+    for (int m = n; m < g->y.steps; ++m) CHEBYSHEV_STEP2(g->y);
+    for (int m = n; m < g->z.steps; ++m) CHEBYSHEV_STEP2(g->z);
+    return g->x.u * g->y.u * g->z.u;
+}
+
+NBCL_INLINE int grating_recurs(vec3 N)
+{
+    return N.x <= NBCL_SINCG_RECURRENCE_MAX && N.y <= NBCL_SINCG_RECURRENCE_MAX &&
+           N.z <= NBCL_SINCG_RECURRENCE_MAX;
+}
+
+/* sincg on the three axes multiplied, the factor of an axis with N <= 1 being 1: the three
+ * recurrences side by side where every axis takes one (the same operations, so the same
+ * bits, as three sincg calls) */
 NBCL_INLINE realv grating_product(vec3v f, vec3 N)
 {
-    if (N.x <= NBCL_SINCG_RECURRENCE_MAX && N.y <= NBCL_SINCG_RECURRENCE_MAX &&
-        N.z <= NBCL_SINCG_RECURRENCE_MAX) {
-        int nx = N.x > R(1.0) ? (int)N.x : 1, ny = N.y > R(1.0) ? (int)N.y : 1;
-        int nz = N.z > R(1.0) ? (int)N.z : 1;
-        chebyshev_chain x = chebyshev_start(two_cos_pi_offset(f.x), nx - 1);
-        chebyshev_chain y = chebyshev_start(two_cos_pi_offset(f.y), ny - 1);
-        chebyshev_chain z = chebyshev_start(two_cos_pi_offset(f.z), nz - 1);
-        int n = 0, common = min(x.steps, min(y.steps, z.steps));
-        for (; n + 1 < common; n += 2) {
-            CHEBYSHEV_STEP2_TWICE(x);
-            CHEBYSHEV_STEP2_TWICE(y);
-            CHEBYSHEV_STEP2_TWICE(z);
-        }
-        for (; n < common; ++n) {
-            CHEBYSHEV_STEP2(x);
-            CHEBYSHEV_STEP2(y);
-            CHEBYSHEV_STEP2(z);
-        }
-        for (int m = n; m < x.steps; ++m) CHEBYSHEV_STEP2(x);
-        for (int m = n; m < y.steps; ++m) CHEBYSHEV_STEP2(y);
-        for (int m = n; m < z.steps; ++m) CHEBYSHEV_STEP2(z);
-        return x.u * y.u * z.u;
+    if (grating_recurs(N)) {
+        grating3 a = grating3_start(f, N);
+        int n = 0;
+        for (; n + 1 < a.common; n += 2) grating3_step2_twice(&a);
+        for (; n < a.common; ++n) grating3_step2(&a);
+        return grating3_finish(&a, n);
     }
     realv F = (realv)(R(1.0));
     if (N.x > R(1.0)) F *= sincg(f.x, N.x);
@@ -167,55 +198,27 @@ NBCL_INLINE realv grating_product(vec3v f, vec3 N)
  * sources of the run's one orientation) side by side: the six recurrences in one loop.
  * Each sub-path's chain of dependent steps (offset, cosine polynomial, recurrence, product,
  * sum) is what bounds the lattice stage on a CPU, and two independent chains in one block
- * overlap where one after the other did not (bench_heavy's single-precision kernels 16 %
- * faster, bench_sources' 25 %); the same operations, so the same bits, as two calls. */
+ * overlap where one after the other did not (bench_heavy's single-precision kernels 12 %
+ * faster); the same operations, so the same bits, as two calls. */
 NBCL_INLINE void grating_product_pair(vec3v f, vec3v g, vec3 N, realv *Lf, realv *Lg)
 {
-    if (!(N.x <= NBCL_SINCG_RECURRENCE_MAX && N.y <= NBCL_SINCG_RECURRENCE_MAX &&
-          N.z <= NBCL_SINCG_RECURRENCE_MAX)) {
+    if (!grating_recurs(N)) {
         *Lf = grating_product(f, N);
         *Lg = grating_product(g, N);
         return;
     }
-    int nx = N.x > R(1.0) ? (int)N.x : 1, ny = N.y > R(1.0) ? (int)N.y : 1;
-    int nz = N.z > R(1.0) ? (int)N.z : 1;
-    chebyshev_chain x = chebyshev_start(two_cos_pi_offset(f.x), nx - 1);
-    chebyshev_chain y = chebyshev_start(two_cos_pi_offset(f.y), ny - 1);
-    chebyshev_chain z = chebyshev_start(two_cos_pi_offset(f.z), nz - 1);
-    chebyshev_chain u = chebyshev_start(two_cos_pi_offset(g.x), nx - 1);
-    chebyshev_chain v = chebyshev_start(two_cos_pi_offset(g.y), ny - 1);
-    chebyshev_chain w = chebyshev_start(two_cos_pi_offset(g.z), nz - 1);
-    int n = 0, common = min(x.steps, min(y.steps, z.steps));
-    for (; n + 1 < common; n += 2) {
-        CHEBYSHEV_STEP2_TWICE(x);
-        CHEBYSHEV_STEP2_TWICE(y);
-        CHEBYSHEV_STEP2_TWICE(z);
-        CHEBYSHEV_STEP2_TWICE(u);
-        CHEBYSHEV_STEP2_TWICE(v);
-        CHEBYSHEV_STEP2_TWICE(w);
+    grating3 a = grating3_start(f, N), b = grating3_start(g, N);
+    int n = 0;
+    for (; n + 1 < a.common; n += 2) {
+        grating3_step2_twice(&a);
+        grating3_step2_twice(&b);
     }
-    for (; n < common; ++n) {
-        CHEBYSHEV_STEP2(x);
-        CHEBYSHEV_STEP2(y);
-        CHEBYSHEV_STEP2(z);
-        CHEBYSHEV_STEP2(u);
-        CHEBYSHEV_STEP2(v);
-        CHEBYSHEV_STEP2(w);
+    for (; n < a.common; ++n) {
+        grating3_step2(&a);
+        grating3_step2(&b);
     }
-    for (int m = n; m < x.steps; ++m) {
-        CHEBYSHEV_STEP2(x);
-        CHEBYSHEV_STEP2(u);
-    }
-    for (int m = n; m < y.steps; ++m) {
-        CHEBYSHEV_STEP2(y);
-        CHEBYSHEV_STEP2(v);
-    }
-    for (int m = n; m < z.steps; ++m) {
-        CHEBYSHEV_STEP2(z);
-        CHEBYSHEV_STEP2(w);
-    }
-    *Lf = x.u * y.u * z.u;
-    *Lg = u.u * v.u * w.u;
+    *Lf = grating3_finish(&a, n);
+    *Lg = grating3_finish(&b, n);
 }
 
 /* Fourier transform of a sphere */

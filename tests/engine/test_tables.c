@@ -7,8 +7,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "device/device.h"
 #include "engine/tables.h"
+#include "../support/kernel_harness.h"
 
 #define BLOCK 3
 #define N 6   /* two blocks (n is a whole number of blocks in every table) */
@@ -16,13 +16,7 @@
 static void read_back(int layout, size_t block, unsigned char *out, size_t *bytes)
 {
     nbcl_err err;
-    nbcl_device_info *list;
-    int count = 0, *picked = NULL, np = 0;
-    cr_assert_eq(nbcl_device_enumerate(&list, &count, NULL, &err), 0, "%s", err.msg);
-    cr_assert_eq(nbcl_device_select(list, count, NULL, &picked, &np, &err), 0, "%s", err.msg);
-    cl_device_id dev = list[picked[0]].id;
-    free(picked);
-    free(list);
+    cl_device_id dev = test_first_device(NULL);
     cl_int rc;
     cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &rc);
     cr_assert_eq(rc, CL_SUCCESS);

@@ -20,11 +20,8 @@ typedef struct test_kernel {
     cl_kernel kernel;
 } test_kernel;
 
-/* 1 and *t built; 0 when use_double is asked of a device without fp64 (nothing built) */
-static inline __attribute__((unused)) int test_kernel_build(test_kernel *t, const char *const *files,
-                                                            int nfiles, const char *test_file,
-                                                            const char *kernel_name,
-                                                            int use_double, const char *options)
+/* the device a run would choose first, and whether it has fp64 */
+static inline __attribute__((unused)) cl_device_id test_first_device(int *has_double)
 {
     nbcl_err err;
     nbcl_device_info *list;
@@ -32,9 +29,21 @@ static inline __attribute__((unused)) int test_kernel_build(test_kernel *t, cons
     cr_assert_eq(nbcl_device_enumerate(&list, &count, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(nbcl_device_select(list, count, NULL, &picked, &np, &err), 0, "%s", err.msg);
     cl_device_id dev = list[picked[0]].id;
-    int has_double = list[picked[0]].has_fp64;
+    if (has_double) *has_double = list[picked[0]].has_fp64;
     free(picked);
     free(list);
+    return dev;
+}
+
+/* 1 and *t built; 0 when use_double is asked of a device without fp64 (nothing built) */
+static inline __attribute__((unused)) int test_kernel_build(test_kernel *t, const char *const *files,
+                                                            int nfiles, const char *test_file,
+                                                            const char *kernel_name,
+                                                            int use_double, const char *options)
+{
+    nbcl_err err;
+    int has_double = 0;
+    cl_device_id dev = test_first_device(&has_double);
     if (use_double && !has_double) return 0;
     const char *dir = getenv("NBCL_TEST_KERNEL_DIR");
     cr_assert(dir && *dir, "NBCL_TEST_KERNEL_DIR is not set: run the tests with `meson test`");
