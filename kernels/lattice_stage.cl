@@ -236,6 +236,15 @@ NBCL_INLINE void lane_pixels(int base, int w, intv *col, intv *row)
     *row = lane_select((intv)(r), (intv)(r + 1), wrapped);
 }
 
+/* Two sub-paths side by side (lattice_factor_pair): on a CPU (the host's
+ * NBCL_PAIRED_SUBPATHS) with AVX-512, in single precision. Measured there only: an AVX2
+ * CPU's 16 vector registers hold three recurrences of 16 lanes already, and six would
+ * spill (untried); in double the values outgrow even AVX-512's registers (bench_heavy's and
+ * bench_triclinic's kernels 7-8 % slower). */
+#if defined(NBCL_PAIRED_SUBPATHS) && defined(__AVX512F__) && !defined(NBCL_DOUBLE)
+#define NBCL_PAIRS 1
+#endif
+
 /* The polarization factor at the source s (incident direction and lambda) for the lanes
  * that have none yet: the reference takes it at the first source (not skipped by -dmin:
  * take) of the first sub-pixel, and again wherever it came out 0 */
@@ -312,7 +321,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
      * layer and one sub-pixel (NBCL_ONE_SUBPIXEL: the counts of every image an engine runs)
      * the two outer loops fold away at build time, and with them the first-sub-pixel tests
      * and the sums carried from one sub-pixel to the next (bench_4096's kernels 6 % faster
-     * in single precision, 12 % in double, on a CPU). On a CPU (NBCL_PAIRED_SUBPATHS) a
+     * in single precision, 12 % in double, on a CPU). On an AVX-512 CPU (NBCL_PAIRS) a
      * single run takes two sources (of its one orientation) or two orientations at a time;
      * with one source or one orientation (NBCL_ONE_SOURCE, NBCL_ONE_ORIENTATION) those
      * loops over pairs are left out */
@@ -416,7 +425,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                 if (lone) ad = miller_indices(crystal, NBCL_CR_AXES, diffracted_w);
 #endif
                 int src = 0;
-#if defined(NBCL_PAIRED_SUBPATHS) && !defined(NBCL_DOUBLE) && !defined(NBCL_NEED_S) && \
+#if defined(NBCL_PAIRS) && !defined(NBCL_NEED_S) && \
     !defined(NBCL_OS_POLAR) && !defined(NBCL_HAVE_STOL) && !defined(NBCL_ONE_SOURCE)
                 /* the run's one orientation: two sources at a time, their lattice factors side
                  * by side (lattice_factor_pair), their terms added in source order as below
@@ -494,11 +503,9 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                     if (!lone) reach_limit = R(0.999) / sqrt(lane_max(dot_v(S, S)));
 #endif
                     int o = 0;
-#if defined(NBCL_PAIRED_SUBPATHS) && !defined(NBCL_ONE_ORIENTATION) && !defined(NBCL_DOUBLE)
+#if defined(NBCL_PAIRS) && !defined(NBCL_ONE_ORIENTATION)
                     /* two orientations at a time (lattice_factor_pair), their terms added in
-                     * orientation order: the same sum as one at a time. Single precision
-                     * only: in double the two orientations' values outgrow the registers
-                     * (bench_heavy's and bench_triclinic's double kernels 7-8 % slower) */
+                     * orientation order: the same sum as one at a time */
                     for (; o + 1 < ncrystal; o += 2) {
                         vec3v dh1, dh2;
                         vec3v hkl1 = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,

@@ -237,8 +237,9 @@ static void build_options(const nbcl_core *c, const nbcl_device_info *info, int 
          * cost bench_4096's kernels 1.4 ms) */
         {s->nsources == 1, "NBCL_ONE_SOURCE"}, {c->norient == 1, "NBCL_ONE_ORIENTATION"},
         /* two sub-paths' chains side by side: a CPU core waits on one chain's steps (the
-         * bench cases 3-14 % faster in single precision); a GPU runs other work-items
-         * meanwhile and would pay in registers, untried there */
+         * bench cases 3-14 % faster in single precision with AVX-512, where the kernel
+         * takes it: lattice_stage.cl, NBCL_PAIRS); a GPU runs other work-items meanwhile
+         * and would pay in registers, untried there */
         {(info->type & CL_DEVICE_TYPE_CPU) != 0 && !env_is("NBCL_PAIRED_SUBPATHS", "0"),
          "NBCL_PAIRED_SUBPATHS"},
     };

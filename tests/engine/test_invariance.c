@@ -207,11 +207,11 @@ static void write_small_hkl(void)
     fclose(f);
 }
 
-/* a CPU run takes two sources (of one orientation) or two orientations at a time
- * (kernels/physics.cl, lattice_factor_pair) and adds their terms in order: the image is the
- * one of one at a time (NBCL_PAIRED_SUBPATHS=0), bit for bit, for odd and even counts and
- * with the options the paired loops handle (per-sub-pixel factors, -dmin, -printout, water,
- * another crystal shape) */
+/* a single-precision run on an AVX-512 CPU takes two sources (of one orientation) or two
+ * orientations at a time (kernels/physics.cl, lattice_factor_pair) and adds their terms in
+ * order: the image is the one of one at a time (NBCL_PAIRED_SUBPATHS=0), bit for bit, for
+ * odd and even counts and with the options the paired loops handle (per-sub-pixel factors,
+ * -dmin, -printout, water, another crystal shape). Elsewhere both runs take one at a time. */
 static void check_paired(const char *args, size_t npix)
 {
     char name[2][32] = {"paired.bin", "single.bin"};
