@@ -508,9 +508,9 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                      * orientation order: the same sum as one at a time */
                     for (; o + 1 < ncrystal; o += 2) {
                         vec3v dh1, dh2;
-                        vec3v hkl1 = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                        vec3v hkl1 = orientation_hkl(crystal + (size_t)NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
                                                      S_w, S, reach_limit, &group, &anchor, &dh1);
-                        vec3v hkl2 = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * (o + 1),
+                        vec3v hkl2 = orientation_hkl(crystal + (size_t)NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * (o + 1),
                                                      S_w, S, reach_limit, &group, &anchor, &dh2);
                         realv L1, L2;
                         lattice_factor_pair(dh1, dh2, N, a_star, b_star, c_star, fudge, &L1, &L2);
@@ -529,7 +529,7 @@ __kernel void nbcl_lattice(__constant real *P,               /* parameters (abi.
                             hkl = indices_and_offsets(lone_orientation_hkl(ad, lone_sources, src, nsources), &dh);
                         else
 #endif
-                            hkl = orientation_hkl(crystal + NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
+                            hkl = orientation_hkl(crystal + (size_t)NBCL_CRYSTAL_REALS * NBCL_WIDE_PARTS * o,
                                                   S_w, S, reach_limit, &group, &anchor, &dh);
                         realv F_latt = lattice_factor(dh, N, a_star, b_star, c_star, fudge);
                         realv F_cell = structure_factor(Fgrid, &g, hkl, default_F, &out_of_range);

@@ -9,7 +9,9 @@
  * - a single-precision run elsewhere: a pair of floats (hi + lo, ~48 bits, after Dekker and
  *   Knuth) so that the fractional part is exact to float precision.
  * Everything else (sincg, polarization, solid angle) stays in `real`. Host tables for a
- * single run carry each wide value as hi and lo floats, whichever form the kernel uses.
+ * single run carry each wide value as hi and lo floats, and where the wide values are
+ * doubles also as a double (the parameter and crystal tables) or as a double alone (the
+ * lone-source table): src/engine/tables.h.
  * NBCL_WIDE_SCALAR is defined where a wide value is one number (the first two). */
 
 #if defined(NBCL_DOUBLE) || defined(NBCL_WIDE_DOUBLE)
@@ -72,12 +74,19 @@ NBCL_INLINE widev wv_sqrt(widev a) { return sqrt(a); }
 /* h minus its nearest whole index, the nearest taken as the reference rounds */
 NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wide(h - round_up(h - 0.5)); }
 
-#if defined(NBCL_WIDE_DOUBLE) && defined(__AVX512F__) && (NBCL_VW == 8 || NBCL_VW == 16)
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_ia32_rsqrt14pd512_mask)
+#define NBCL_HAS_RSQRT14 1
+#endif
+#endif
+#if defined(NBCL_WIDE_DOUBLE) && defined(__AVX512F__) && defined(NBCL_HAS_RSQRT14) && \
+    (NBCL_VW == 8 || NBCL_VW == 16)
 /* 1 / sqrt(a) of every lane without the divider, where a single run's wide values are
  * doubles on an AVX-512 CPU (PoCL compiles for the host's features): the processor's
  * estimate (vrsqrt14pd, relative error below 2^-14), then Newton's step
- * y (3/2 - a/2 y^2) twice (error squared each time: below 2^-52, a unit or two in the last
- * place where a square root and a division round twice). The divider takes 16 lanes'
+ * y (3/2 - a/2 y^2) twice (error squared each time: about 2^-52, a unit or two in the last
+ * place where a square root and a division round twice). For a > 0 and normal, as |pos|^2
+ * always is (the detector is at a distance > 0): 0 would give NaN, not infinity. The divider takes 16 lanes'
  * double square root and division 64 cycles, a quarter of bench_4096's lattice stage; the
  * estimate and the steps are a few multiplies. */
 #define NBCL_HAVE_RSQRT_ESTIMATE 1

@@ -316,6 +316,13 @@ static int wide_table_layout(const nbcl_core *c, const devstate *d)
     return d->use_double ? NBCL_TABLE_DOUBLES : c->wide_double ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
 }
 
+/* the layout of the other tables: the device's precision (the lone-source table: doubles
+ * where the wide values are doubles) */
+static int plain_layout(int use_double)
+{
+    return use_double ? NBCL_TABLE_DOUBLES : NBCL_TABLE_FLOATS;
+}
+
 static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *err)
 {
     const nbcl_sim *s = c->sim;
@@ -327,7 +334,7 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     double *src = nbcl_source_table(s, dbl);
     if (!src) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
     size_t nsrc = NBCL_SRC_FIELDS * (size_t)s->nsources;
-    d->sources = nbcl_upload(ctx, src, nsrc, nsrc, dbl, "source", err);
+    d->sources = nbcl_upload(ctx, src, nsrc, nsrc, plain_layout(dbl), "source", err);
     free(src);
     if (!d->sources) return -1;
 
@@ -338,16 +345,16 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
     /* written with each image's orientation (upload_image_tables); one float elsewhere */
     size_t nlone = lone_sources(c, dbl) ? nsrc : 0;
-    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, c->wide_double, nlone), NULL, &rc);
+    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, plain_layout(c->wide_double), nlone), NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(lone sources)", err)) return -1;
 
     const nbcl_hkl *g = &s->hkl;
     size_t ngrid = g->hkls ? nbcl_hkl_grid_size(g) : 1;
     double zero = 0.0;
-    if (!(d->grid = nbcl_upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, dbl, "HKL", err))) return -1;
+    if (!(d->grid = nbcl_upload(ctx, g->hkls ? g->F : &zero, ngrid, 0, plain_layout(dbl), "HKL", err))) return -1;
 
     if (!(d->bg = nbcl_upload(ctx, s->bg_rows ? s->bg_table : &zero, s->bg_rows ? 2 * (size_t)s->bg_rows : 1,
-                              0, dbl, "amorphous scattering", err)))
+                              0, plain_layout(dbl), "amorphous scattering", err)))
         return -1;
 
     cl_int G[KI_COUNT];
@@ -614,7 +621,7 @@ static int upload_sources_if_changed(nbcl_core *c, const nbcl_sim *img, nbcl_err
         double *src = nbcl_source_table(img, d->use_double);
         if (!src) return nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
         size_t m = NBCL_SRC_FIELDS * n;
-        rc = nbcl_write_table(dev->queue, d->sources, src, m, m, d->use_double, "source", err);
+        rc = nbcl_write_table(dev->queue, d->sources, src, m, m, plain_layout(d->use_double), "source", err);
         free(src);
     }
     if (!rc) memcpy(c->lambdas, img->source_lambda, n * sizeof(double));
@@ -657,7 +664,7 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
         if (!lone && !(lone = nbcl_lone_source_table(img, orient + NBCL_CR_AXES)))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
         else
-            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, c->wide_double, "lone source", err);
+            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, plain_layout(c->wide_double), "lone source", err);
     }
     free(lone);
     free(orient);
@@ -749,7 +756,7 @@ static int run_psf(nbcl_core *c, const nbcl_psf_kernel *k, const float *in, int 
             return -1;
         }
     }
-    cl_mem w = nbcl_upload(dev->context, k->w, side * side, 0, d->use_double, "point-spread", err);
+    cl_mem w = nbcl_upload(dev->context, k->w, side * side, 0, plain_layout(d->use_double), "point-spread", err);
     if (!w) return -1;
     cl_mem bin = clCreateBuffer(dev->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                 npix * sizeof(float), (void *)in, &rc);
