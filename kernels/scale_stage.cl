@@ -48,10 +48,10 @@ NBCL_INLINE void store_pixels(realv v, __global float *out, int p, int npix, int
 /* the summed solid angles of the work-item's pixels as one float: the lanes of the tile's
  * pixels (the others taken as 0) added halves to halves, in wide arithmetic where that is
  * a plain type (double: in a single run float values, whose sum is exact whatever the
- * order), in real otherwise; the host adds the work-items' floats in double. One float a work-item instead
- * of one a pixel (bench_4096: 4 ms of kernel time and the host's pass over the plane); a
- * tree rather than lane after lane, whose chain of 16 dependent double adds was half of
- * bench_4096's scaling stage in perf */
+ * order), in real otherwise; the host adds the work-items' floats in double. One float a
+ * work-item instead of one a pixel (bench_4096: 4 ms of kernel time and the host's pass
+ * over the plane); a tree rather than lane after lane, whose chain of 16 dependent double
+ * adds was half of bench_4096's scaling stage in perf */
 NBCL_INLINE float solid_angle_lanes_sum(realv omega, int npix, int first)
 {
     realv in_tile = lane_select((realv)(R(0.0)), omega, convert_maskv(first + LANE_IOTA < npix));

@@ -86,9 +86,9 @@ NBCL_INLINE realv wv_offset_from_nearest(widev h) { return convert_realv_from_wi
  * estimate (vrsqrt14pd, relative error below 2^-14), then Newton's step
  * y (3/2 - a/2 y^2) twice (error squared each time: about 2^-52, a unit or two in the last
  * place where a square root and a division round twice). For a > 0 and normal, as |pos|^2
- * always is (the detector is at a distance > 0): 0 would give NaN, not infinity. The divider takes 16 lanes'
- * double square root and division 64 cycles, a quarter of bench_4096's lattice stage; the
- * estimate and the steps are a few multiplies. */
+ * always is (the detector is at a distance > 0): 0 would give NaN, not infinity. The
+ * divider takes 16 lanes' double square root and division 64 cycles, a quarter of
+ * bench_4096's lattice stage; the estimate and the steps are a few multiplies. */
 #define NBCL_HAVE_RSQRT_ESTIMATE 1
 typedef double nbcl_v8df __attribute__((__vector_size__(64)));
 

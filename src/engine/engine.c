@@ -201,11 +201,6 @@ static int no_clang_builtins(const nbcl_device_info *info)
     return strstr(info->platform_name, "Oclgrind") != NULL;
 }
 
-/* The options every program is built with. Never any fast-math option
- * (-cl-fast-relaxed-math, -cl-unsafe-math-optimizations, -cl-mad-enable,
- * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
- * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
- * rounding, which those options let the compiler give up. */
 /* is environment variable name set to value? */
 static int env_is(const char *name, const char *value)
 {
@@ -213,6 +208,11 @@ static int env_is(const char *name, const char *value)
     return v && !strcmp(v, value);
 }
 
+/* The options every program is built with. Never any fast-math option
+ * (-cl-fast-relaxed-math, -cl-unsafe-math-optimizations, -cl-mad-enable,
+ * -cl-finite-math-only, -cl-no-signed-zeros): the float pairs of a single run (kernels/
+ * wide.cl: the Miller indices and the compensated per-pixel sums) depend on exact IEEE
+ * rounding, which those options let the compiler give up. */
 static void build_options(const nbcl_core *c, const nbcl_device_info *info, int use_double, int vw,
                           int fused_fma, char *buf, size_t n)
 {
@@ -308,12 +308,10 @@ static int lone_sources(const nbcl_core *c, int use_double)
     return !use_double && c->norient == 1;
 }
 
-/* The layout of the tables holding wide values (the parameters and the crystal
- * orientations): doubles in a double run; in a single run float pairs, and after them the
- * same values in doubles where the kernels' wide values are doubles (kernels/wide.cl) */
+/* the layout of the parameter and crystal tables on device d (tables.h) */
 static int wide_table_layout(const nbcl_core *c, const devstate *d)
 {
-    return d->use_double ? NBCL_TABLE_DOUBLES : c->wide_double ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
+    return nbcl_wide_table_layout(d->use_double, c->wide_double);
 }
 
 /* the layout of the other tables: the device's precision (the lone-source table: doubles
@@ -345,7 +343,8 @@ static int create_tables(nbcl_core *c, devstate *d, cl_context ctx, nbcl_err *er
     if (nbcl_cl_check(rc, "clCreateBuffer(crystal)", err)) return -1;
     /* written with each image's orientation (upload_image_tables); one float elsewhere */
     size_t nlone = lone_sources(c, dbl) ? nsrc : 0;
-    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY, nbcl_device_bytes(nlone, plain_layout(c->wide_double), nlone), NULL, &rc);
+    d->lone = clCreateBuffer(ctx, CL_MEM_READ_ONLY,
+                             nbcl_device_bytes(nlone, plain_layout(c->wide_double), nlone), NULL, &rc);
     if (nbcl_cl_check(rc, "clCreateBuffer(lone sources)", err)) return -1;
 
     const nbcl_hkl *g = &s->hkl;
@@ -664,7 +663,8 @@ static int upload_image_tables(nbcl_core *c, const nbcl_sim *img, nbcl_err *err)
         if (!lone && !(lone = nbcl_lone_source_table(img, orient + NBCL_CR_AXES)))
             rc = nbcl_err_code(err, NBCL_E_NOMEM, "out of host memory for the source table");
         else
-            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, plain_layout(c->wide_double), "lone source", err);
+            rc = nbcl_write_table(dev->queue, d->lone, lone, nlone, nlone, plain_layout(c->wide_double),
+                                  "lone source", err);
     }
     free(lone);
     free(orient);

@@ -75,6 +75,11 @@ double *nbcl_lone_source_table(const nbcl_sim *s, const double *axes)
     return src;
 }
 
+int nbcl_wide_table_layout(int use_double, int wide_double)
+{
+    return use_double ? NBCL_TABLE_DOUBLES : wide_double ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
+}
+
 size_t nbcl_device_bytes(size_t n, int layout, size_t block)
 {
     if (layout == NBCL_TABLE_DOUBLES) return sizeof(double) * (n ? n : 1);

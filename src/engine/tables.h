@@ -32,6 +32,11 @@ enum nbcl_table_layout {
                                  per work-item (block 0: plain floats) */
 };
 
+/* The layout of the tables holding wide values (the parameters and the crystal
+ * orientations): doubles in a double run; in a single run float pairs, and after them the
+ * same values in doubles where the kernels' wide values are doubles (kernels/wide.cl). */
+int nbcl_wide_table_layout(int use_double, int wide_double);
+
 /* Bytes a table of n values takes on a device in a layout (enum nbcl_table_layout); n is a
  * whole number of blocks. */
 size_t nbcl_device_bytes(size_t n, int layout, size_t block);

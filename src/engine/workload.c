@@ -97,8 +97,7 @@ static void largest_factor(const nbcl_sim *s, const nbcl_config *c, int nimages,
 static int check_orientation_table(const nbcl_sim *s, int use_double, const nbcl_device_info *d, int n,
                                    nbcl_err *err)
 {
-    int layout = use_double ? NBCL_TABLE_DOUBLES
-               : nbcl_run_wide_double(0, d, n) ? NBCL_TABLE_WIDE : NBCL_TABLE_FLOATS;
+    int layout = nbcl_wide_table_layout(use_double, nbcl_run_wide_double(use_double, d, n));
     double per_orientation = (double)nbcl_device_bytes(NBCL_CRYSTAL_REALS, layout, NBCL_CRYSTAL_REALS);
     double bytes = per_orientation * s->phisteps * s->mosaic_domains;
     double limit = nbcl_memory_cap();
